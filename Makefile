@@ -1,0 +1,49 @@
+# OneTrip Kiosk. Two commands on a fresh Debian 12 machine: `make demo` and `make test`.
+# Every target installs what it needs (apt packages, a virtual environment, pip packages)
+# and can be run again at no cost.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+APT_PACKAGES := python3-venv xvfb xauth fonts-wqy-microhei libgl1 libegl1 libgles2 \
+                libmtdev1 libxrender1 libxi6 libxcursor1 libxrandr2 libxss1 libxkbcommon0 \
+                postgresql
+PO := $(wildcard kiosk/locale/*/LC_MESSAGES/kiosk.po)
+MO := $(PO:.po=.mo)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test bench deps system-packages clean
+
+demo: deps
+	$(PY) tools/run_demo.py --output demo-output
+
+test: deps
+	$(PY) -m pytest -q
+
+bench: deps
+	$(PY) benchmarks/run.py --output benchmarks/results.json
+
+deps: system-packages $(STAMP) $(MO)
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip setuptools wheel
+	$(PY) -m pip install -q -e '.[ui,central,postgres,test]'
+	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel compile -D kiosk -i $< -o $@
+
+clean:
+	rm -rf demo-output var .pytest_cache

@@ -1,0 +1,1 @@
+"""Reference central API for OneTrip kiosks (another program: shares only central.wire)."""

@@ -1,0 +1,285 @@
+"""The wire contract between kiosks and the central API.
+
+This is the only module the kiosk and the central server share. It holds
+pydantic models for every request and response; the OpenAPI document in
+``central/openapi.json`` is generated from the server built on them, and a
+test fails when that file is stale. Keep this module free of FastAPI and of
+anything else only the server needs: the kiosk imports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+API_PREFIX = "/v1"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+class WireModel(BaseModel):
+    """Base for every wire model: unknown fields are rejected, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Service(str, Enum):
+    """What the resident came to do."""
+
+    NEW = "new"
+    RENEWAL = "renewal"
+    STATUS = "status"
+
+
+class Condition(str, Enum):
+    """The three conditions of DOMAIN.md; one must hold besides the waiting period."""
+
+    EMPLOYMENT = "employment"  # 合法稳定就业
+    HOME = "home"  # 合法稳定住所
+    STUDY = "study"  # 连续就读
+
+
+class Decision(str, Enum):
+    ELIGIBLE = "eligible"
+    NOT_YET = "not_yet"
+    NOT_REQUIRED = "not_required"
+    INELIGIBLE = "ineligible"
+    NEEDS_REVIEW = "needs_review"
+
+
+class FulfilmentMethod(str, Enum):
+    PRINT_HERE = "print_here"
+    COURIER = "courier"
+    PICKUP = "pickup"
+
+
+class ApplicationState(str, Enum):
+    RECEIVED = "received"  # accepted, being processed
+    DEFERRED = "deferred"  # filed now, starts automatically on start_date
+    AWAITING_DOCUMENTS = "awaiting_documents"  # one-time notification list pending
+    UNDER_REVIEW = "under_review"  # staff review
+    APPROVED = "approved"
+    CARD_PRINTED = "card_printed"  # handed out at the kiosk
+    IN_DELIVERY = "in_delivery"
+    READY_FOR_PICKUP = "ready_for_pickup"
+    REJECTED = "rejected"
+
+
+class Text(WireModel):
+    """A sentence in both languages the kiosk speaks."""
+
+    zh_CN: str
+    en: str
+
+
+class Reason(WireModel):
+    """Why a decision came out as it did: a stable code and a plain sentence."""
+
+    code: str = Field(description="Stable machine code, e.g. 'waiting_period_not_met'.")
+    text: Text
+
+
+class RequiredDocument(WireModel):
+    """One entry of the one-time notification list (一次性告知单)."""
+
+    code: str
+    text: Text
+
+
+class Station(WireModel):
+    """A police station or service hall where a card can be collected."""
+
+    code: str
+    name: Text
+    address: Text
+
+
+class Community(WireModel):
+    code: str
+    name: Text
+
+
+class District(WireModel):
+    code: str
+    name: Text
+    communities: list[Community]
+
+
+class CityDirectory(WireModel):
+    """The city's districts and communities, so residents pick an address instead of typing it."""
+
+    city: str
+    name: Text
+    districts: list[District]
+
+
+class Address(WireModel):
+    """A residence address, chosen from the city's directory plus a house number."""
+
+    district: str = Field(description="District code from the city's directory.")
+    community: str = Field(description="Community (社区) code from the city's directory.")
+    detail: str = Field(min_length=1, max_length=80, description="Building, unit and room.")
+
+
+class ResidenceDeclaration(WireModel):
+    since: dt.date
+    address: Address
+    condition: Condition
+    sponsor: str | None = Field(
+        default=None, max_length=80,
+        description="Employer (employment), school (study); None for home.")
+
+
+class Applicant(WireModel):
+    """Who applies, as read from the identity document."""
+
+    document_type: str
+    document_number: str = Field(min_length=4, max_length=32)
+    name: str
+    sex: str = Field(pattern="^[MFX]$")
+    birth_date: dt.date
+    nationality: str = Field(min_length=3, max_length=3)
+    document_expiry: dt.date | None = None
+    household_city: str | None = Field(
+        default=None, description="City of household registration (户籍), when the document says.")
+
+
+class EligibilityRequest(WireModel):
+    city: str
+    service: Service
+    applicant: Applicant
+    declaration: ResidenceDeclaration | None = Field(
+        default=None, description="None for a renewal that keeps what the central system has.")
+    on_date: dt.date | None = Field(default=None, description="Decide as of this day; today if None.")
+
+
+class PermitOnFile(WireModel):
+    """The permit the central system already holds, reused by a renewal."""
+
+    permit_number: str
+    valid_until: dt.date
+    address: Address
+    condition: Condition
+    sponsor: str | None = None
+    photo_taken_on: dt.date
+
+
+class EligibilityDecision(WireModel):
+    decision: Decision
+    reasons: list[Reason]
+    documents_to_bring: list[RequiredDocument] = []
+    eligible_from: dt.date | None = Field(
+        default=None, description="For not_yet: the first day an application can start.")
+    registration_date: dt.date | None = Field(
+        default=None, description="Residence registration (居住登记) the period counts from.")
+    registration_needed: bool = Field(
+        default=False, description="No registration on record: applying registers residence today.")
+    validity_years: int | None = None
+    photo_required: bool = Field(
+        default=True, description="False for a renewal whose photo on file is still valid.")
+    print_here_allowed: bool = False
+    pickup_stations: list[Station] = []
+    known_sponsors: list[str] = Field(
+        default=[], description="Employers or schools shared records show, to offer as choices.")
+    permit_on_file: PermitOnFile | None = None
+
+
+class Fulfilment(WireModel):
+    method: FulfilmentMethod
+    courier_address: Address | None = None
+    pickup_station: str | None = None
+
+
+class ApplicationSubmission(WireModel):
+    idempotency_key: str = Field(min_length=16, max_length=64)
+    kiosk_id: str
+    city: str
+    service: Service
+    applicant: Applicant
+    declaration: ResidenceDeclaration | None = None
+    photo_jpeg_b64: str | None = None
+    fulfilment: Fulfilment
+    defer_until_eligible: bool = Field(
+        default=False,
+        description="not_yet accepted: register residence now, start on eligible_from, courier.")
+    staff_review_requested: bool = Field(
+        default=False, description="Filed without a decision (central was unreachable).")
+    submitted_at: dt.datetime
+
+
+class ApplicationReceipt(WireModel):
+    application_number: str
+    state: ApplicationState
+    decision: EligibilityDecision
+    tracking_url: str
+    start_date: dt.date | None = None
+    card_valid_until: dt.date | None = None
+    replayed: bool = Field(default=False, description="True when the key was seen before.")
+
+
+class StatusEvent(WireModel):
+    at: dt.datetime
+    state: ApplicationState
+    note: Text | None = None
+
+
+class ApplicationStatus(WireModel):
+    application_number: str
+    state: ApplicationState
+    service: Service
+    city: str
+    start_date: dt.date | None = None
+    card_valid_until: dt.date | None = None
+    fulfilment: FulfilmentMethod
+    history: list[StatusEvent]
+    next_step: Text
+
+
+class StatusLookup(WireModel):
+    """Find applications by document (in the body, so numbers never reach access logs)."""
+
+    document_number: str
+
+
+class StatusLookupResult(WireModel):
+    applications: list[ApplicationStatus]
+
+
+class DeviceHealthReport(WireModel):
+    state: str
+    code: str = ""
+    detail: str = ""
+
+
+class Heartbeat(WireModel):
+    software_version: str
+    sent_at: dt.datetime
+    health: dict[str, DeviceHealthReport] = {}
+    outbox_depth: int = 0
+    journeys_completed: int = 0
+
+
+class HeartbeatAnswer(WireModel):
+    server_time: dt.datetime
+    desired_settings: dict[str, str] = {}
+
+
+class ApiError(WireModel):
+    """Every non-2xx answer carries this body."""
+
+    code: str
+    message: Text
+
+
+class CardPrintOutcome(WireModel):
+    """POST /applications/{number}/card-printed: did the print_here card come out?"""
+
+    printed: bool = Field(
+        description="True: handed out (card_printed). False: mail it instead (in_delivery).")
+
+
+class Health(WireModel):
+    """GET /health answers 200 with status 'ok' while the server and its database answer."""
+
+    status: str = "ok"

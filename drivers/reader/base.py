@@ -1,0 +1,126 @@
+"""The identity-document reader interface.
+
+Shaped for real chips: a document may be present but unreadable until an access
+key is given (BAC/PACE from the MRZ, or a CAN), reads take seconds and report
+progress, and presence changes arrive as events from a monitor thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import abstractmethod
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable
+
+from drivers.base import Device, DeviceError
+
+
+class AccessKind(str, Enum):
+    NONE = "none"  # readable as soon as it is present
+    MRZ = "mrz"  # document number, birth date, expiry (BAC or PACE-MRZ)
+    CAN = "can"  # 6-digit card access number (PACE-CAN)
+
+
+@dataclass(frozen=True)
+class MrzKey:
+    document_number: str
+    birth_date: dt.date
+    expiry_date: dt.date
+
+
+@dataclass(frozen=True)
+class CanKey:
+    can: str
+
+
+AccessKey = MrzKey | CanKey
+
+
+@dataclass
+class IdentityDocument:
+    """What a reader returns. Personal data: never log it, drop it with the session."""
+
+    document_type: str  # "id_card" (居民身份证), "passport", "exit_entry_permit"
+    issuing_state: str  # ISO 3166 alpha-3, "CHN"
+    document_number: str
+    name: str  # as printed, e.g. "张伟" or "ZHANG WEI"
+    sex: str  # "M", "F" or "X"
+    birth_date: dt.date
+    nationality: str
+    expiry_date: dt.date | None
+    household_city: str | None = None  # 户籍 city code when the document carries it
+    household_address: str | None = None
+    photo_jpeg: bytes | None = field(default=None, repr=False)
+    genuine: bool = True  # passive authentication verdict (chip issue)
+    review_reasons: list[str] = field(default_factory=list)  # e.g. "no_csca_for_country"
+
+    def __repr__(self) -> str:  # keep personal data out of tracebacks and logs
+        return f"IdentityDocument(type={self.document_type}, state={self.issuing_state})"
+
+
+class DocumentEventKind(str, Enum):
+    PRESENTED = "presented"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True)
+class DocumentEvent:
+    kind: DocumentEventKind
+    reader: str
+    access: AccessKind = AccessKind.NONE
+
+
+class ReaderError(DeviceError):
+    code = "reader_error"
+
+
+class WrongAccessKey(ReaderError):
+    code = "wrong_access_key"
+
+
+class DocumentRemoved(ReaderError):
+    code = "document_removed"
+
+
+class DocumentNotGenuine(ReaderError):
+    code = "document_not_genuine"
+
+
+class UnreadableDocument(ReaderError):
+    code = "unreadable_document"
+
+
+ProgressCallback = Callable[[float], None]
+DocumentListener = Callable[[DocumentEvent], None]
+
+
+class DocumentReader(Device):
+    """Watches for documents and reads them.
+
+    ``start`` begins watching; ``listener`` is called from the driver's own thread
+    (the kiosk marshals it to its journey). ``read`` blocks; call it off the UI thread.
+    """
+
+    kind = "reader"
+
+    @abstractmethod
+    def start(self, listener: DocumentListener) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def arm(self) -> None:
+        """The kiosk has started waiting for a document (the welcome screen is up).
+
+        Real readers watch all the time and need not care. A simulator uses it as the
+        moment a resident walks up, e.g. to place a document a few seconds later.
+        """
+
+    def disarm(self) -> None:
+        """The kiosk has stopped waiting for a document; undo what ``arm`` started."""
+
+    @abstractmethod
+    def read(self, key: AccessKey | None = None,
+             progress: ProgressCallback | None = None) -> IdentityDocument:
+        """Read the present document; raises a ReaderError subclass on failure."""
