@@ -1,0 +1,85 @@
+"""The `kiosk` command: run the kiosk, print diagnostics, check a config file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from kiosk.config import ConfigError, check_file, load_config
+
+
+def _config(args: argparse.Namespace):
+    return load_config(*[Path(p) for p in args.config])
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from screens.app import run  # Kivy is imported only here, never by kiosk/
+
+    return run(_config(args)) or 0
+
+
+def cmd_diag(args: argparse.Namespace) -> int:
+    from kiosk.diagnostics import collect, install_recent_errors
+    from kiosk.runtime import KioskRuntime
+    from kiosk.worker import QueueDispatch
+
+    install_recent_errors()
+    runtime = KioskRuntime(_config(args), QueueDispatch())
+    try:
+        report = collect(runtime)
+    finally:
+        runtime.stop()
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(report.lines()))
+    return 0 if report.healthy else 3
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    failed = 0
+    for name in args.files:
+        problems = check_file(Path(name))
+        for problem in problems:
+            print(problem)
+        if not problems:
+            print(f"{Path(name).name}: ok")
+        failed += bool(problems)
+    return 1 if failed else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk", description="OneTrip residence-permit kiosk")
+    p.add_argument("--config", action="append", default=[], metavar="FILE",
+                   help="site or kiosk config file, layered over the defaults (repeatable)")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the kiosk's touch UI").set_defaults(func=cmd_run)
+    diag = sub.add_parser("diag", help="print device, network and outbox health")
+    diag.add_argument("--json", action="store_true")
+    diag.set_defaults(func=cmd_diag)
+    config = sub.add_parser("config", help="configuration tools")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    check = config_sub.add_parser("check", help="validate config files")
+    check.add_argument("files", nargs="+")
+    check.set_defaults(func=cmd_config_check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except ConfigError as e:
+        for problem in e.problems:
+            print(problem, file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

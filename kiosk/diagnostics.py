@@ -1,0 +1,144 @@
+"""What a technician sees: device health, central reachability, outbox depth, last errors.
+
+The same report backs the diagnostics screen and ``kiosk diag``. Access on the
+screen is behind a PIN with a lockout, so a passer-by cannot guess it.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from drivers.base import DeviceHealth, HealthState
+from kiosk import __version__
+from kiosk.errors import KioskError
+
+
+class PinGate:
+    """Checks the technician PIN; after ``max_attempts`` wrong tries it locks for ``lockout_s``."""
+
+    def __init__(self, pin: str, max_attempts: int, lockout_s: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._pin = pin
+        self.max_attempts = max_attempts
+        self.lockout_s = lockout_s
+        self._clock = clock
+        self._failures = 0
+        self._locked_until = 0.0
+
+    def locked_remaining(self) -> float:
+        return max(0.0, self._locked_until - self._clock())
+
+    @property
+    def attempts_left(self) -> int:
+        return self.max_attempts - self._failures
+
+    def try_pin(self, pin: str) -> bool:
+        if self.locked_remaining() > 0:
+            return False
+        if pin == self._pin:
+            self._failures = 0
+            return True
+        self._failures += 1
+        if self._failures >= self.max_attempts:
+            self._locked_until = self._clock() + self.lockout_s
+            self._failures = 0
+            logging.getLogger("kiosk.diagnostics").warning("diagnostics PIN locked out")
+        return False
+
+
+class RecentErrors(logging.Handler):
+    """Keeps the last warnings and errors for the diagnostics screen (logs hold no personal data)."""
+
+    def __init__(self, capacity: int = 20) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: collections.deque[str] = collections.deque(maxlen=capacity)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+        self.records.append(f"{stamp} {record.levelname} {record.name}: {record.getMessage()}")
+
+
+RECENT_ERRORS = RecentErrors()
+
+
+def install_recent_errors() -> None:
+    root = logging.getLogger()
+    if RECENT_ERRORS not in root.handlers:
+        root.addHandler(RECENT_ERRORS)
+
+
+@dataclass
+class DiagnosticsReport:
+    version: str
+    kiosk_id: str
+    devices: dict[str, DeviceHealth]
+    central_url: str
+    central_latency_ms: float | None
+    central_error: str = ""
+    outbox_depth: int = 0
+    outbox_quarantined: int = 0
+    journal_unfinished: int = 0
+    journeys: dict[str, Any] = field(default_factory=dict)
+    last_errors: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return self.central_latency_ms is not None and all(
+            h.state in (HealthState.OK, HealthState.WARNING) for h in self.devices.values())
+
+    def lines(self) -> list[str]:
+        out = [f"OneTrip Kiosk {self.version}  kiosk={self.kiosk_id}"]
+        for name, h in self.devices.items():
+            extra = f" [{h.code}]" if h.code else ""
+            out.append(f"{name:<16} {h.state.value:<8}{extra} {h.detail}".rstrip())
+        if self.central_latency_ms is None:
+            out.append(f"central          unreachable {self.central_error} ({self.central_url})")
+        else:
+            out.append(f"central          ok {self.central_latency_ms:.0f} ms ({self.central_url})")
+        out.append(f"outbox           {self.outbox_depth} waiting, "
+                   f"{self.outbox_quarantined} quarantined")
+        out.append(f"journal          {self.journal_unfinished} unfinished side effects")
+        out.append("journeys         " + ", ".join(f"{k}={v}" for k, v in self.journeys.items()))
+        out.append("last errors:" if self.last_errors else "last errors: none")
+        out.extend("  " + e for e in self.last_errors[-10:])
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "kiosk_id": self.kiosk_id,
+                "devices": {k: {"state": v.state.value, "code": v.code, "detail": v.detail}
+                            for k, v in self.devices.items()},
+                "central": {"url": self.central_url, "latency_ms": self.central_latency_ms,
+                            "error": self.central_error},
+                "outbox": {"depth": self.outbox_depth, "quarantined": self.outbox_quarantined},
+                "journal_unfinished": self.journal_unfinished, "journeys": self.journeys,
+                "last_errors": self.last_errors, "healthy": self.healthy}
+
+
+def _health(device: Any) -> DeviceHealth:
+    try:
+        return device.health()
+    except Exception as exc:  # health() must not raise; if it does, that is news too
+        return DeviceHealth(HealthState.UNKNOWN, "health_failed", type(exc).__name__)
+
+
+def collect(runtime: Any) -> DiagnosticsReport:
+    """Ask every part how it is. Blocking (network, devices): call it off the UI thread."""
+    latency, error = None, ""
+    try:
+        latency = runtime.client.health() * 1000
+    except KioskError as exc:
+        error = exc.code
+    stats = runtime.journey.stats
+    return DiagnosticsReport(
+        version=__version__, kiosk_id=runtime.config.kiosk_id,
+        devices={name: _health(dev) for name, dev in runtime.devices.all().items()},
+        central_url=runtime.config.central.url, central_latency_ms=latency, central_error=error,
+        outbox_depth=runtime.outbox.depth(), outbox_quarantined=len(runtime.outbox.quarantined()),
+        journal_unfinished=len(runtime.journal.unfinished()),
+        journeys={"started": stats.started, "completed": stats.completed,
+                  "cancelled": stats.cancelled, "timed_out": stats.timed_out},
+        last_errors=list(RECENT_ERRORS.records))

@@ -1,0 +1,200 @@
+"""Submit the application, print the card, print the receipt: each journaled, none twice.
+
+These run on worker threads. They read a ``FulfilmentJob`` (a snapshot taken on
+the journey's thread) and never the live session, so a resident who walks away
+mid-print cannot pull data out from under them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import logging
+from dataclasses import dataclass
+
+from PIL import Image
+
+from central import wire
+from drivers.camera.base import Camera
+from kiosk.config import KioskConfig
+from kiosk.devices import Devices
+from kiosk.errors import CentralUnavailable
+from kiosk.session import ResidentSession
+
+log = logging.getLogger("kiosk.fulfilment")
+
+PHOTO_SIZE = (358, 441)  # 26 x 32 mm at 350 dpi: the permit photo's pixel size
+M = wire.FulfilmentMethod
+
+
+@dataclass(frozen=True)
+class FulfilmentJob:
+    """What submission and printing need. Personal data: lives only while the work runs."""
+
+    key: str
+    kiosk_id: str
+    city: str
+    central_url: str
+    language: str
+    service: wire.Service
+    applicant: wire.Applicant
+    declaration: wire.ResidenceDeclaration | None
+    photo_jpeg: bytes | None
+    fulfilment: wire.Fulfilment
+    defer: bool
+    staff_review: bool
+    decision: wire.EligibilityDecision | None
+    application_number: str | None = None
+    receipt: wire.ApplicationReceipt | None = None
+    queued_offline: bool = False
+    card_printed: bool = False
+    card_fallback: str | None = None
+
+    @classmethod
+    def from_session(cls, s: ResidentSession, config: KioskConfig,
+                     today: dt.date) -> "FulfilmentJob":
+        o = s.outcome
+        return cls(key=s.idempotency_key, kiosk_id=config.kiosk_id, city=config.city,
+                   central_url=config.central.url.rstrip("/"), language=s.language,
+                   service=s.service, applicant=s.applicant(), declaration=s.declaration(),
+                   photo_jpeg=bytes(s.photo_jpeg) if s.photo_jpeg is not None else None,
+                   fulfilment=s.fulfilment, defer=s.defer, staff_review=s.staff_review,
+                   decision=s.decision, application_number=o.application_number,
+                   receipt=o.receipt, queued_offline=o.queued_offline,
+                   card_printed=o.card_printed, card_fallback=o.card_fallback)
+
+    def submission(self) -> wire.ApplicationSubmission:
+        photo = base64.b64encode(self.photo_jpeg).decode() if self.photo_jpeg else None
+        return wire.ApplicationSubmission(
+            idempotency_key=self.key, kiosk_id=self.kiosk_id, city=self.city,
+            service=self.service, applicant=self.applicant, declaration=self.declaration,
+            photo_jpeg_b64=photo, fulfilment=self.fulfilment,
+            defer_until_eligible=self.defer, staff_review_requested=self.staff_review,
+            submitted_at=dt.datetime.now(dt.timezone.utc))
+
+    def courier_address(self) -> wire.Address | None:
+        if self.declaration is not None:
+            return self.declaration.address
+        if self.decision is not None and self.decision.permit_on_file is not None:
+            return self.decision.permit_on_file.address
+        return None
+
+    @property
+    def tracking_url(self) -> str:
+        if self.receipt is not None:
+            return self.receipt.tracking_url
+        return f"{self.central_url}/track/ref/{self.key}"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    application_number: str | None
+    receipt: wire.ApplicationReceipt | None
+    queued_offline: bool
+    card_fallback: str | None
+    print_card_here: bool
+
+
+def options(session: ResidentSession, devices: Devices) -> list[wire.FulfilmentMethod]:
+    """What this resident can choose now: printing only when the printer can really do it."""
+    d = session.decision
+    if session.defer:
+        return [M.COURIER]
+    methods: list[wire.FulfilmentMethod] = []
+    if (d is not None and d.decision is wire.Decision.ELIGIBLE and d.print_here_allowed
+            and not session.staff_review and card_printer_ready(devices)):
+        methods.append(M.PRINT_HERE)
+    methods.append(M.COURIER)
+    if d is not None and d.pickup_stations:
+        methods.append(M.PICKUP)
+    return methods
+
+
+def card_printer_ready(devices: Devices) -> bool:
+    try:
+        return devices.card_printer.health().usable and devices.card_printer.supplies().ready
+    except Exception:  # a printer that cannot say is not ready
+        log.warning("card printer status unavailable", exc_info=True)
+        return False
+
+
+def submit(job: FulfilmentJob, client, outbox, journal) -> Submitted:
+    """Send the application; when central is unreachable, keep it in the outbox instead."""
+    journal.begin("submit", job.key)
+    submission = job.submission()
+    fallback = None
+    try:
+        receipt = client.submit_application(submission)
+    except CentralUnavailable:
+        if submission.fulfilment.method is M.PRINT_HERE:
+            # A card needs central's approval: courier it once the application is confirmed.
+            fallback = "central_unreachable"
+            submission = submission.model_copy(update={"fulfilment": wire.Fulfilment(
+                method=M.COURIER, courier_address=job.courier_address())})
+        outbox.put(submission)
+        journal.finish("submit", job.key, "queued")
+        log.info("application queued in outbox key=%s", job.key[:8])
+        return Submitted(None, None, True, fallback, False)
+    journal.finish("submit", job.key, "sent")
+    print_here = (submission.fulfilment.method is M.PRINT_HERE
+                  and receipt.state is wire.ApplicationState.APPROVED)
+    if submission.fulfilment.method is M.PRINT_HERE and not print_here:
+        fallback = "not_approved_for_printing"
+    return Submitted(receipt.application_number, receipt, False, fallback, print_here)
+
+
+def print_card(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
+    """Print the card at most once per application, whatever happened before."""
+    from kiosk.cards import build_card
+
+    state = journal.state("card", job.key)
+    if state == "done":
+        return True
+    journal.begin("card", job.key)
+    card = build_card(job, directory_or_none(client, job.city))
+    try:
+        devices.card_printer.print_card(card, job_key=job.key)
+    except Exception as exc:
+        journal.finish("card", job.key, "failed:" + getattr(exc, "code", "error"))
+        raise
+    journal.finish("card", job.key, "printed")
+    return True
+
+
+def print_receipt(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
+    from kiosk.receipts import build_receipt
+
+    journal.begin("receipt", job.key)
+    receipt = build_receipt(job, directory_or_none(client, job.city))
+    try:
+        devices.receipt_printer.print_receipt(receipt, job_key=job.key)
+    except Exception as exc:
+        journal.finish("receipt", job.key, "failed:" + getattr(exc, "code", "error"))
+        raise
+    journal.finish("receipt", job.key, "printed")
+    return True
+
+
+def capture_jpeg(camera: Camera) -> bytes:
+    """A still from the camera, centre-cropped to the permit photo's size, as JPEG."""
+    frame = camera.capture_still()
+    image = Image.frombytes("RGB", (frame.width, frame.height), frame.rgb)
+    w, h = image.size
+    target_ratio = PHOTO_SIZE[0] / PHOTO_SIZE[1]
+    crop_w = min(w, int(h * target_ratio))
+    left = (w - crop_w) // 2
+    image = image.crop((left, 0, left + crop_w, h)).resize(PHOTO_SIZE, Image.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+
+def directory_or_none(client, city: str) -> wire.CityDirectory | None:
+    """Names for address codes; printing goes on with codes when central cannot say."""
+    try:
+        return client.directory(city)
+    except Exception:
+        log.info("city directory unavailable; printing address codes")
+        return None

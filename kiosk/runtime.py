@@ -1,0 +1,61 @@
+"""Everything a running kiosk is made of, built from config and torn down cleanly.
+
+The UI and the headless autopilot both use this; neither builds services itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from typing import Callable
+
+from kiosk.central_client import CentralClient
+from kiosk.config import KioskConfig
+from kiosk.devices import Devices, build_devices
+from kiosk.journal import Journal
+from kiosk.journey import Journey
+from kiosk.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
+from kiosk.worker import Dispatch, Worker
+
+log = logging.getLogger("kiosk.runtime")
+
+
+class KioskRuntime:
+    """Owns the devices, the client, the outbox, the journal, the worker and the journey."""
+
+    def __init__(self, config: KioskConfig, dispatch: Dispatch, *,
+                 devices: Devices | None = None, clock: Callable[[], float] = time.monotonic,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
+        self.config = config
+        data = config.storage.path()
+        data.mkdir(parents=True, exist_ok=True)
+        self.devices = devices or build_devices(config)
+        self.client = CentralClient(base_url=config.central.url, kiosk_id=config.kiosk_id,
+                                    timeout_s=config.central.timeout_s,
+                                    retries=config.central.retries)
+        self.outbox = Outbox(data / "outbox.sqlite3", load_or_create_kiosk_key(data / "kiosk.key"))
+        self.journal = Journal(data / "journal.sqlite3")
+        self.worker = Worker(dispatch)
+        self.sync = OutboxSync(self.outbox, self.client,
+                               interval_s=config.central.sync_interval_s)
+        self.journey = Journey(config=config, devices=self.devices, client=self.client,
+                               outbox=self.outbox, journal=self.journal, worker=self.worker,
+                               clock=clock, today=today)
+
+    def start(self) -> None:
+        self.journey.start()
+        self.sync.start()
+        log.info("kiosk %s started", self.config.kiosk_id)
+
+    def stop(self) -> None:
+        """Stop every thread we started and close every file; safe to call twice."""
+        self.journey.stop()
+        self.journey.session.wipe()
+        self.sync.stop()
+        self.worker.shutdown()
+        self.devices.close()
+        self.outbox.close()
+        self.journal.close()
+        self.client.close()
+        log.info("kiosk %s stopped", self.config.kiosk_id)

@@ -1,0 +1,104 @@
+"""Everything one resident gave the kiosk, in one object that is wiped when they leave.
+
+Nothing personal is kept anywhere else in memory: screens read from here, and
+``wipe()`` overwrites the photo bytes and drops every reference, whether the
+session ended by success, cancel, idle timeout or crash recovery.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from central import wire
+from drivers.reader.base import AccessKey, AccessKind, IdentityDocument
+
+
+@dataclass
+class Problem:
+    """Why the journey stopped, and where 'try again' leads. ``code`` is a catalog id."""
+
+    code: str
+    retry_step: Any = None  # a journey Step, or None when only 'finish' makes sense
+    detail: str = ""  # technician words, never personal data
+
+
+@dataclass
+class Outcome:
+    """What was submitted and what the resident takes home (no raw personal data)."""
+
+    application_number: str | None = None
+    receipt: wire.ApplicationReceipt | None = None
+    queued_offline: bool = False  # in the outbox: 'accepted, will be confirmed'
+    card_printed: bool = False
+    card_fallback: str | None = None  # reason code when a card could not be printed here
+    receipt_printed: bool = False
+    receipt_problem: str | None = None  # e.g. paper_out: show the QR on screen instead
+
+
+@dataclass
+class ResidentSession:
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    language: str = "zh_CN"
+    service: wire.Service | None = None
+    access: AccessKind = AccessKind.NONE
+    access_key: AccessKey | None = None
+    read_progress: float = 0.0
+    document: IdentityDocument | None = None
+    records: wire.EligibilityDecision | None = None  # what central knows before the declaration
+    since: dt.date | None = None
+    address: wire.Address | None = None
+    condition: wire.Condition | None = None
+    sponsor: str | None = None
+    photo_jpeg: bytearray | None = None
+    decision: wire.EligibilityDecision | None = None
+    central_unreachable: bool = False
+    defer: bool = False
+    staff_review: bool = False
+    fulfilment: wire.Fulfilment | None = None
+    idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    outcome: Outcome = field(default_factory=Outcome)
+    problem: Problem | None = None
+    status_results: list[wire.ApplicationStatus] = field(default_factory=list)
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+
+    def __repr__(self) -> str:
+        return f"ResidentSession(id={self.id}, service={self.service})"
+
+    def declaration(self) -> wire.ResidenceDeclaration | None:
+        if self.since is None or self.address is None or self.condition is None:
+            return None
+        return wire.ResidenceDeclaration(since=self.since, address=self.address,
+                                         condition=self.condition, sponsor=self.sponsor)
+
+    def applicant(self) -> wire.Applicant | None:
+        doc = self.document
+        if doc is None:
+            return None
+        return wire.Applicant(
+            document_type=doc.document_type, document_number=doc.document_number,
+            name=doc.name, sex=doc.sex, birth_date=doc.birth_date,
+            nationality=doc.nationality, document_expiry=doc.expiry_date,
+            household_city=doc.household_city)
+
+    def set_photo(self, jpeg: bytes | None) -> None:
+        self._erase_photo()
+        self.photo_jpeg = bytearray(jpeg) if jpeg is not None else None
+
+    def _erase_photo(self) -> None:
+        if self.photo_jpeg is not None:
+            self.photo_jpeg[:] = bytes(len(self.photo_jpeg))
+            self.photo_jpeg = None
+
+    def wipe(self) -> None:
+        """Overwrite what can be overwritten and drop every reference to personal data."""
+        self._erase_photo()
+        if self.document is not None and self.document.photo_jpeg is not None:
+            self.document.photo_jpeg = None
+        for name in ("document", "access_key", "records", "since", "address", "condition",
+                     "sponsor", "decision", "fulfilment", "problem"):
+            setattr(self, name, None)
+        self.status_results = []
+        self.outcome = Outcome()
