@@ -200,7 +200,7 @@ class Journey:
     def choose_language(self, language: str) -> None:
         self._expect(Step.LANGUAGE)
         if language not in self.config.journey.languages:
-            raise InvalidInput("language", detail=language)
+            raise InvalidInput(code="language", detail=language)
         self.session.language = language
         self.set_state(Step.SERVICE_MENU)
 
@@ -211,7 +211,7 @@ class Journey:
     def choose_service(self, service: wire.Service) -> None:
         self._expect(Step.SERVICE_MENU)
         if service not in self.config.journey.services:
-            raise InvalidInput("service_not_offered", detail=str(service))
+            raise InvalidInput(code="service_not_offered", detail=str(service))
         self.session.service = service
         self.set_state(Step.STATUS_LOOKUP if service is wire.Service.STATUS
                        else Step.PRESENT_DOCUMENT)
@@ -395,7 +395,7 @@ class Journey:
     def accept_photo(self) -> None:
         self._expect(Step.PHOTO)
         if self.session.photo_jpeg is None:
-            raise InvalidInput("no_photo")
+            raise InvalidInput(code="no_photo")
         s = self.session
         if s.defer or s.staff_review:
             self._after_commitment_choice()
@@ -408,7 +408,7 @@ class Journey:
         self._expect(Step.DECISION)
         d = self.session.decision
         if d is None or d.decision not in (wire.Decision.ELIGIBLE, wire.Decision.NEEDS_REVIEW):
-            raise InvalidInput("cannot_continue")
+            raise InvalidInput(code="cannot_continue")
         self.set_state(Step.FULFILMENT)
 
     def defer_application(self) -> None:
@@ -416,7 +416,7 @@ class Journey:
         self._expect(Step.DECISION)
         d = self.session.decision
         if d is None or d.decision is not wire.Decision.NOT_YET:
-            raise InvalidInput("cannot_defer")
+            raise InvalidInput(code="cannot_defer")
         self.session.defer = True
         self.session.fulfilment = wire.Fulfilment(method=wire.FulfilmentMethod.COURIER,
                                                   courier_address=self.session.address)
@@ -426,7 +426,7 @@ class Journey:
         """Central unreachable: file the application for staff to decide, nothing lost."""
         self._expect(Step.DECISION)
         if not self.session.central_unreachable:
-            raise InvalidInput("cannot_queue")
+            raise InvalidInput(code="cannot_queue")
         self.session.staff_review = True
         self._photo_then(lambda: self.set_state(Step.FULFILMENT))
 
@@ -453,9 +453,9 @@ class Journey:
     def choose_fulfilment(self, method: wire.FulfilmentMethod, station: str | None = None) -> None:
         self._expect(Step.FULFILMENT)
         if method not in self.fulfilment_options():
-            raise InvalidInput("fulfilment_unavailable", detail=method.value)
+            raise InvalidInput(code="fulfilment_unavailable", detail=method.value)
         if method is wire.FulfilmentMethod.PICKUP and not station:
-            raise InvalidInput("station_required")
+            raise InvalidInput(code="station_required")
         address = self.session.address if method is wire.FulfilmentMethod.COURIER else None
         if method is wire.FulfilmentMethod.COURIER and address is None:
             address = self.session.decision.permit_on_file.address if (

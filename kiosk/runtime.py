@@ -13,6 +13,7 @@ from typing import Callable
 from kiosk.central_client import CentralClient
 from kiosk.config import KioskConfig
 from kiosk.devices import Devices, build_devices
+from kiosk.heartbeat import HeartbeatSender
 from kiosk.journal import Journal
 from kiosk.journey import Journey
 from kiosk.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
@@ -42,10 +43,12 @@ class KioskRuntime:
         self.journey = Journey(config=config, devices=self.devices, client=self.client,
                                outbox=self.outbox, journal=self.journal, worker=self.worker,
                                clock=clock, today=today)
+        self.heartbeat = HeartbeatSender(self, config.central.heartbeat_s)
 
     def start(self) -> None:
         self.journey.start()
         self.sync.start()
+        self.heartbeat.start()
         log.info("kiosk %s started", self.config.kiosk_id)
 
     def stop(self) -> None:
@@ -53,6 +56,7 @@ class KioskRuntime:
         self.journey.stop()
         self.journey.session.wipe()
         self.sync.stop()
+        self.heartbeat.stop()
         self.worker.shutdown()
         self.devices.close()
         self.outbox.close()

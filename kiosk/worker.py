@@ -36,7 +36,8 @@ class Worker:
             try:
                 result = fn()
             except BaseException as exc:  # handed to the journey, which decides what it means
-                self._dispatch(lambda: on_error(exc))
+                error = exc  # `exc` is unbound when the except block ends
+                self._dispatch(lambda: on_error(error))
             else:
                 self._dispatch(lambda: on_done(result))
 

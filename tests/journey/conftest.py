@@ -1,0 +1,61 @@
+"""A real central server on loopback and headless kiosks on simulated devices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from kiosk.config import load_config
+from kiosk.headless import HeadlessKiosk
+from tests.central_server import central_on
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory):
+    server = central_on(tmp_path_factory.mktemp("central")).start()
+    yield server
+    server.stop()
+
+
+def kiosk_config(tmp: Path, central_url: str, **overrides: Any):
+    base: dict[str, Any] = {
+        "kiosk_id": "test-kiosk",
+        "central": {"url": central_url, "timeout_s": 2.0, "retries": 1,
+                    "sync_interval_s": 3600},
+        "storage": {"data_dir": str(tmp / "data")},
+        "devices": {
+            "reader": {"driver": "simulated", "options": {"read_time_s": 0.05}},
+            "camera": {"driver": "simulated", "options": {"fps": 30}},
+            "receipt_printer": {"driver": "simulated",
+                                "options": {"output_dir": str(tmp / "printed")}},
+            "card_printer": {"driver": "simulated",
+                             "options": {"output_dir": str(tmp / "printed"),
+                                         "print_time_s": 0.05}},
+            "scanner": {"driver": "simulated"},
+        },
+    }
+    for key, value in overrides.items():
+        section, _, name = key.partition("__")
+        if name:
+            base.setdefault(section, {})[name] = value
+        else:
+            base[key] = value
+    return load_config(overrides=base)
+
+
+@pytest.fixture
+def make_kiosk(tmp_path, central) -> Callable[..., HeadlessKiosk]:
+    made: list[HeadlessKiosk] = []
+
+    def make(url: str | None = None, clock=None, **overrides: Any) -> HeadlessKiosk:
+        extra = {"clock": clock} if clock is not None else {}
+        kiosk = HeadlessKiosk(kiosk_config(tmp_path, url or central.url, **overrides), **extra)
+        kiosk.runtime.start()
+        made.append(kiosk)
+        return kiosk
+
+    yield make
+    for kiosk in made:
+        kiosk.runtime.stop()

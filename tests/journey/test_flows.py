@@ -1,0 +1,172 @@
+"""Whole journeys, headless, on simulated devices against the real central server."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from central import wire
+from kiosk.errors import InvalidInput
+from kiosk.steps import Step
+from tests.central_server import free_port
+from tests.journey.walk import declare, photo, present, to_decision
+
+S = Step
+D = wire.Decision
+M = wire.FulfilmentMethod
+
+
+def test_eligible_resident_leaves_with_card_and_receipt(make_kiosk, tmp_path):
+    k = make_kiosk()
+    decision = to_decision(k, "eligible")
+    assert decision.decision is D.ELIGIBLE and decision.documents_to_bring == []
+    k.journey.continue_application()
+    assert M.PRINT_HERE in k.journey.fulfilment_options()
+    k.journey.choose_fulfilment(M.PRINT_HERE)
+    k.pump(S.RECEIPT)
+    outcome = k.journey.session.outcome
+    assert outcome.card_printed and outcome.receipt_printed and not outcome.queued_offline
+    assert outcome.application_number
+    printed = sorted(p.name for p in (tmp_path / "printed").glob("*.png"))
+    assert len(printed) == 2, printed  # one card, one receipt
+    found = k.runtime.client.lookup_status("430502199003151236")
+    assert [a.application_number for a in found] == [outcome.application_number]
+    assert k.runtime.journal.unfinished() == []
+    k.journey.finish()
+    assert k.journey.state is S.ATTRACT and k.journey.session.document is None
+
+
+def test_not_yet_registers_now_and_files_for_later(make_kiosk):
+    k = make_kiosk()
+    decision = to_decision(k, "not_yet", condition=wire.Condition.HOME, district_en="Tianyuan")
+    assert decision.decision is D.NOT_YET and decision.eligible_from is not None
+    k.journey.defer_application()  # photo was taken already: straight to submission
+    k.pump(S.RECEIPT)
+    receipt = k.journey.session.outcome.receipt
+    assert receipt.state is wire.ApplicationState.DEFERRED
+    assert receipt.start_date == decision.eligible_from
+    assert k.journey.session.fulfilment.method is M.COURIER
+
+
+def test_senior_is_told_no_permit_is_needed_without_a_photo(make_kiosk):
+    k = make_kiosk()
+    present(k, "senior", language="en")
+    declare(k)
+    k.pump(S.DECISION)
+    session = k.journey.session
+    assert session.decision.decision is D.NOT_REQUIRED and session.photo_jpeg is None
+    assert all(r.text.en and r.text.zh_CN for r in session.decision.reasons)
+    with pytest.raises(InvalidInput):
+        k.journey.continue_application()
+
+
+def test_unconfirmed_employment_lists_the_document_to_bring(make_kiosk):
+    k = make_kiosk()
+    decision = to_decision(k, "needs_documents")
+    assert decision.decision is D.NEEDS_REVIEW and decision.documents_to_bring
+    k.journey.continue_application()
+    assert M.PRINT_HERE not in k.journey.fulfilment_options()
+    station = decision.pickup_stations[0].code
+    k.journey.choose_fulfilment(M.PICKUP, station)
+    k.pump(S.RECEIPT)
+    assert k.journey.session.outcome.receipt.state in (
+        wire.ApplicationState.AWAITING_DOCUMENTS, wire.ApplicationState.UNDER_REVIEW)
+
+
+def test_renewal_reuses_the_photo_on_file(make_kiosk):
+    k = make_kiosk()
+    present(k, "renewal", service=wire.Service.RENEWAL)
+    k.journey.confirm_details()
+    k.pump(S.DECISION)
+    session = k.journey.session
+    assert session.decision.decision is D.ELIGIBLE
+    assert session.decision.photo_required is False and session.photo_jpeg is None
+    assert S.PHOTO not in k.steps
+
+
+def test_central_unreachable_queues_for_staff_review(make_kiosk):
+    k = make_kiosk(url=f"http://127.0.0.1:{free_port()}")
+    present(k, "eligible")
+    k.journey.confirm_details()
+    k.journey.declare_residence(__import__("datetime").date(2024, 1, 1), wire.Address(
+        district="d", community="c", detail="1-1-101"))
+    k.journey.declare_condition(wire.Condition.EMPLOYMENT, None)
+    k.pump(S.DECISION)
+    assert k.journey.session.central_unreachable
+    k.journey.queue_for_review()
+    photo(k)
+    k.pump(S.FULFILMENT)
+    assert k.journey.fulfilment_options() == [M.COURIER]
+    k.journey.choose_fulfilment(M.COURIER)
+    k.pump(S.RECEIPT)
+    assert k.journey.session.outcome.queued_offline
+    assert k.runtime.outbox.depth() == 1
+
+
+def test_status_lookup_by_receipt_qr_and_by_document(make_kiosk):
+    k = make_kiosk()
+    to_decision(k, "student")
+    k.journey.continue_application()
+    k.journey.choose_fulfilment(M.COURIER)
+    k.pump(S.RECEIPT)
+    url = k.journey.session.outcome.receipt.tracking_url
+    number = k.journey.session.outcome.application_number
+    k.journey.finish()
+    k.journey.begin()
+    k.journey.choose_language("en")
+    k.journey.choose_service(wire.Service.STATUS)
+    k.devices.scanner.scan(url)
+    k.pump(S.STATUS_RESULT)
+    assert [a.application_number for a in k.journey.session.status_results] == [number]
+    k.journey.finish()
+    k.journey.begin()
+    k.journey.choose_language("zh_CN")
+    k.journey.choose_service(wire.Service.STATUS)
+    k.devices.reader.lift()  # the resident took their ID card with them last time
+    k.devices.reader.place("student")
+    k.pump(S.STATUS_RESULT)
+    assert number in [a.application_number for a in k.journey.session.status_results]
+
+
+def test_document_lifted_during_read_says_put_it_back(make_kiosk):
+    k = make_kiosk()
+    k.devices.reader.faults.set("remove_during_read", 1)
+    present_step = S.PRESENT_DOCUMENT
+    k.journey.begin()
+    k.journey.choose_language("zh_CN")
+    k.journey.choose_service(wire.Service.NEW)
+    k.devices.reader.place("eligible")
+    k.pump(S.PROBLEM)
+    assert k.journey.session.problem.code == "document_removed"
+    k.journey.retry()
+    assert k.journey.state is present_step
+    k.devices.reader.place("eligible")
+    k.pump(S.CONFIRM_DETAILS)
+
+
+def test_no_personal_data_in_logs(make_kiosk, caplog):
+    caplog.set_level(logging.DEBUG)
+    k = make_kiosk()
+    to_decision(k, "eligible")
+    k.journey.continue_application()
+    k.journey.choose_fulfilment(M.PRINT_HERE)
+    k.pump(S.RECEIPT)
+    k.journey.finish()
+    text = caplog.text
+    assert text, "the journey logged nothing: the check would prove nothing"
+    for secret in ("430502199003151236", "李明", "LI MING", "红旗路"):
+        assert secret not in text
+
+
+def test_data_dir_holds_no_plain_personal_data(make_kiosk, tmp_path):
+    k = make_kiosk(url=f"http://127.0.0.1:{free_port()}")
+    present(k, "eligible")
+    k.journey.cancel()
+    assert k.journey.session.document is None
+    for path in Path(tmp_path / "data").rglob("*"):
+        if path.is_file():
+            blob = path.read_bytes()
+            assert "430502199003151236".encode() not in blob
+            assert "李明".encode() not in blob

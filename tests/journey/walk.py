@@ -1,0 +1,92 @@
+"""Drive a headless kiosk to any step, as a resident would, for the journey tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from central import wire
+from kiosk.headless import HeadlessKiosk
+from kiosk.steps import Step
+
+S = Step
+
+
+def address_in(k: HeadlessKiosk, district_en: str | None = None) -> wire.Address:
+    directory = k.journey.directory()
+    assert directory is not None, "central directory unavailable"
+    district = directory.districts[0]
+    if district_en:
+        district = next(d for d in directory.districts if district_en.lower() in d.name.en.lower())
+    return wire.Address(district=district.code, community=district.communities[0].code,
+                        detail="12-3-401")
+
+
+def menu(k: HeadlessKiosk, language: str = "zh_CN") -> None:
+    k.journey.begin()
+    k.journey.choose_language(language)
+
+
+def present(k: HeadlessKiosk, persona: str, service=wire.Service.NEW,
+            language: str = "zh_CN") -> None:
+    menu(k, language)
+    k.journey.choose_service(service)
+    k.devices.reader.place(persona)
+    k.pump(S.CONFIRM_DETAILS)
+
+
+def declare(k: HeadlessKiosk, condition=wire.Condition.EMPLOYMENT, district_en=None,
+            since=dt.date(2024, 1, 1), use_known_sponsor: bool = True) -> None:
+    k.journey.confirm_details()
+    assert k.journey.declare_residence(since, address_in(k, district_en))
+    k.settle(0.2)  # the records pre-check may still be on its way
+    records = k.journey.session.records
+    sponsor = None
+    if use_known_sponsor and records is not None and records.known_sponsors:
+        sponsor = records.known_sponsors[0]
+    k.journey.declare_condition(condition, sponsor)
+
+
+def photo(k: HeadlessKiosk) -> None:
+    k.pump(S.PHOTO)
+    k.journey.take_photo()
+    deadline = dt.datetime.now() + dt.timedelta(seconds=5)
+    while k.journey.session.photo_jpeg is None and dt.datetime.now() < deadline:
+        k.pump()
+    k.journey.accept_photo()
+
+
+def to_decision(k: HeadlessKiosk, persona: str, **declare_args) -> wire.EligibilityDecision:
+    present(k, persona)
+    declare(k, **declare_args)
+    step = k.pump((S.PHOTO, S.DECISION))
+    if step is S.PHOTO:
+        photo(k)
+    k.pump(S.DECISION)
+    return k.journey.session.decision
+
+
+def drive_to(k: HeadlessKiosk, target: Step) -> None:
+    """Walk the eligible resident's journey until ``target`` (a step on that path)."""
+    order = [S.LANGUAGE, S.SERVICE_MENU, S.PRESENT_DOCUMENT, S.CONFIRM_DETAILS,
+             S.DECLARE_RESIDENCE, S.DECLARE_CONDITION, S.PHOTO, S.DECISION, S.FULFILMENT,
+             S.RECEIPT]
+    j = k.journey
+    actions = {
+        S.LANGUAGE: j.begin,
+        S.SERVICE_MENU: lambda: j.choose_language("zh_CN"),
+        S.PRESENT_DOCUMENT: lambda: j.choose_service(wire.Service.NEW),
+        S.CONFIRM_DETAILS: lambda: (k.devices.reader.place("eligible"), k.pump(S.CONFIRM_DETAILS)),
+        S.DECLARE_RESIDENCE: j.confirm_details,
+        S.DECLARE_CONDITION: lambda: j.declare_residence(dt.date(2024, 1, 1), address_in(k)),
+        S.PHOTO: lambda: (j.declare_condition(wire.Condition.EMPLOYMENT, None), k.pump(S.PHOTO)),
+        S.DECISION: lambda: photo(k),
+        S.FULFILMENT: lambda: (k.pump(S.DECISION), j.continue_application()),
+        S.RECEIPT: lambda: (j.choose_fulfilment(wire.FulfilmentMethod.COURIER),
+                            k.pump(S.RECEIPT)),
+    }
+    for step in order:
+        actions[step]()
+        if step is target:
+            k.pump(target)
+            return
+    raise ValueError(f"{target} is not on the eligible path")
