@@ -120,28 +120,45 @@ def card_printer_ready(devices: Devices) -> bool:
 
 
 def submit(job: FulfilmentJob, client, outbox, journal) -> Submitted:
-    """Send the application; when central is unreachable, keep it in the outbox instead."""
-    journal.begin("submit", job.key)
+    """Keep the application durably first, then send it: a power cut at any moment loses nothing.
+
+    The body never changes after it is kept (the idempotency key names it). A print-here
+    application that could not be sent is printed nowhere: once it syncs, the card's
+    outcome 'not printed' is reported and central posts the card instead.
+    """
     submission = job.submission()
-    fallback = None
+    print_here = submission.fulfilment.method is M.PRINT_HERE
+    journal.begin("submit", job.key)
+    outbox.put(submission)
     try:
         receipt = client.submit_application(submission)
     except CentralUnavailable:
-        if submission.fulfilment.method is M.PRINT_HERE:
-            # A card needs central's approval: courier it once the application is confirmed.
-            fallback = "central_unreachable"
-            submission = submission.model_copy(update={"fulfilment": wire.Fulfilment(
-                method=M.COURIER, courier_address=job.courier_address())})
-        outbox.put(submission)
         journal.finish("submit", job.key, "queued")
-        log.info("application queued in outbox key=%s", job.key[:8])
-        return Submitted(None, None, True, fallback, False)
+        log.info("application kept in outbox key=%s", job.key[:8])
+        return Submitted(None, None, True, "central_unreachable" if print_here else None, False)
+    outbox.mark_sent(job.key, receipt)
     journal.finish("submit", job.key, "sent")
-    print_here = (submission.fulfilment.method is M.PRINT_HERE
-                  and receipt.state is wire.ApplicationState.APPROVED)
-    if submission.fulfilment.method is M.PRINT_HERE and not print_here:
-        fallback = "not_approved_for_printing"
-    return Submitted(receipt.application_number, receipt, False, fallback, print_here)
+    approved = print_here and receipt.state is wire.ApplicationState.APPROVED
+    fallback = "not_approved_for_printing" if print_here and not approved else None
+    return Submitted(receipt.application_number, receipt, False, fallback, approved)
+
+
+def report_card_outcome(client, journal, key: str, number: str, printed: bool) -> None:
+    """Tell central what happened to a print-here card, once; retried at the next sync if not."""
+    if journal.state("card_report", key) == "done":
+        return
+    journal.begin("card_report", key)
+    client.report_card(number, printed)
+    journal.finish("card_report", key, "printed" if printed else "not_printed")
+
+
+def on_application_synced(client, journal, key: str, receipt: wire.ApplicationReceipt) -> None:
+    """An application sent late from the outbox: its card was never printed at this kiosk."""
+    if receipt.state is wire.ApplicationState.APPROVED and journal.state("card", key) != "done":
+        try:
+            report_card_outcome(client, journal, key, receipt.application_number, printed=False)
+        except Exception as exc:  # reported again by reconciliation at the next start
+            log.warning("card outcome not reported code=%s", getattr(exc, "code", "error"))
 
 
 def print_card(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
@@ -157,9 +174,18 @@ def print_card(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
         devices.card_printer.print_card(card, job_key=job.key)
     except Exception as exc:
         journal.finish("card", job.key, "failed:" + getattr(exc, "code", "error"))
+        _report_quietly(client, journal, job, printed=False)
         raise
     journal.finish("card", job.key, "printed")
+    _report_quietly(client, journal, job, printed=True)
     return True
+
+
+def _report_quietly(client, journal, job: FulfilmentJob, printed: bool) -> None:
+    try:
+        report_card_outcome(client, journal, job.key, job.application_number, printed)
+    except Exception as exc:  # the card's fate is journaled; reconciliation reports it later
+        log.warning("card outcome not reported code=%s", getattr(exc, "code", "error"))
 
 
 def print_receipt(job: FulfilmentJob, devices: Devices, client, journal) -> bool:

@@ -14,6 +14,7 @@ from kiosk.central_client import CentralClient
 from kiosk.config import KioskConfig
 from kiosk.devices import Devices, build_devices
 from kiosk.heartbeat import HeartbeatSender
+from kiosk.fulfilment import on_application_synced
 from kiosk.journal import Journal
 from kiosk.journey import Journey
 from kiosk.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
@@ -38,8 +39,14 @@ class KioskRuntime:
         self.outbox = Outbox(data / "outbox.sqlite3", load_or_create_kiosk_key(data / "kiosk.key"))
         self.journal = Journal(data / "journal.sqlite3")
         self.worker = Worker(dispatch)
-        self.sync = OutboxSync(self.outbox, self.client,
-                               interval_s=config.central.sync_interval_s)
+        # The sync thread gets its own client: a requests.Session is not shared across threads.
+        self.sync_client = CentralClient(base_url=config.central.url, kiosk_id=config.kiosk_id,
+                                         timeout_s=config.central.timeout_s,
+                                         retries=config.central.retries)
+        self.sync = OutboxSync(self.outbox, self.sync_client,
+                               interval_s=config.central.sync_interval_s,
+                               on_synced=lambda key, receipt: on_application_synced(
+                                   self.sync_client, self.journal, key, receipt))
         self.journey = Journey(config=config, devices=self.devices, client=self.client,
                                outbox=self.outbox, journal=self.journal, worker=self.worker,
                                clock=clock, today=today)
@@ -62,4 +69,5 @@ class KioskRuntime:
         self.outbox.close()
         self.journal.close()
         self.client.close()
+        self.sync_client.close()
         log.info("kiosk %s stopped", self.config.kiosk_id)

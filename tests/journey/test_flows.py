@@ -170,3 +170,35 @@ def test_data_dir_holds_no_plain_personal_data(make_kiosk, tmp_path):
             blob = path.read_bytes()
             assert "430502199003151236".encode() not in blob
             assert "李明".encode() not in blob
+
+
+def test_central_lost_at_submission_keeps_the_application_and_posts_the_card(make_kiosk,
+                                                                              tmp_path):
+    from tests.central_server import central_on
+
+    (tmp_path / "own").mkdir()
+    own = central_on(tmp_path / "own").start()
+    try:
+        k = make_kiosk(url=own.url)
+        to_decision(k, "eligible")
+        k.journey.continue_application()
+        own.stop()  # the network goes down between the decision and the submission
+        k.journey.choose_fulfilment(M.PRINT_HERE)
+        k.pump(S.RECEIPT)
+        outcome = k.journey.session.outcome
+        assert outcome.queued_offline and not outcome.card_printed
+        assert outcome.card_fallback == "central_unreachable"
+        printed = [p.name for p in (tmp_path / "printed").glob("*.png")]
+        assert len(printed) == 1 and printed[0].startswith("receipt-"), printed
+        assert k.runtime.outbox.depth() == 1
+        k.journey.finish()
+        own.start()  # the network is back: same port, same database
+        assert k.runtime.sync.sync_once() == 1
+        assert k.runtime.outbox.depth() == 0
+        found = k.runtime.client.lookup_status("430502199003151236")
+        assert len(found) == 1
+        assert found[0].state is wire.ApplicationState.IN_DELIVERY
+        assert k.runtime.sync.sync_once() == 0
+        assert len(k.runtime.client.lookup_status("430502199003151236")) == 1
+    finally:
+        own.stop()

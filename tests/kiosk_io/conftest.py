@@ -1,0 +1,51 @@
+"""Fixtures for the kiosk's I/O layer: a real central server on loopback, outboxes on disk."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from kiosk.central_client import CentralClient
+from kiosk.outbox import Outbox
+from tests.central_server import CentralProcess, central_on
+from tests.kiosk_io import residents
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory) -> CentralProcess:
+    """One real central server per test module (the tests count applications as deltas)."""
+    server = central_on(tmp_path_factory.mktemp("central")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def client(central) -> CentralClient:
+    c = CentralClient(base_url=central.url, kiosk_id="test-kiosk-01", timeout_s=5.0)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def zhuzhou_codes(client) -> tuple[str, str]:
+    """A real (district, community) pair from the server's directory."""
+    return residents.first_community(client.directory(residents.CITY))
+
+
+@pytest.fixture
+def kiosk_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+@pytest.fixture
+def outbox_path(tmp_path) -> Path:
+    return tmp_path / "var" / "outbox.sqlite"
+
+
+@pytest.fixture
+def outbox(outbox_path, kiosk_key) -> Outbox:
+    box = Outbox(outbox_path, kiosk_key)
+    yield box
+    box.close()
