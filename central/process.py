@@ -26,18 +26,24 @@ class CentralProcess:
     url: str
     port: int
     database: str
+    log_path: Path | None = None  # the server's stderr; a file, so a long run never blocks on a pipe
     process: subprocess.Popen | None = None
 
     def start(self, timeout_s: float = 20.0) -> "CentralProcess":
         cmd = [sys.executable, "-m", "central", "--host", "127.0.0.1", "--port", str(self.port),
                "--database", self.database, "--public-url", self.url, "--seed", "demo"]
         env = dict(os.environ, PYTHONPATH=str(ROOT))
-        self.process = subprocess.Popen(cmd, cwd=ROOT, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen(cmd, cwd=ROOT, env=env,
+                                            stdout=subprocess.DEVNULL, stderr=log)
+        finally:
+            if log is not subprocess.DEVNULL:
+                log.close()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("central exited: " + self.process.stderr.read().decode()[-2000:])
+                raise RuntimeError("central exited: " + self.log_tail())
             try:
                 if requests.get(self.url + "/v1/health", timeout=0.5).ok:
                     return self
@@ -55,12 +61,16 @@ class CentralProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.process and self.process.stderr:
-            self.process.stderr.close()
         self.process = None
+
+    def log_tail(self, chars: int = 2000) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return "(no log)"
+        return self.log_path.read_text(errors="replace")[-chars:]
 
 
 def central_on(tmp_dir: Path, port: int | None = None) -> CentralProcess:
     port = port or free_port()
     return CentralProcess(url=f"http://127.0.0.1:{port}", port=port,
-                          database=f"sqlite:///{tmp_dir / 'central.db'}")
+                          database=f"sqlite:///{tmp_dir / 'central.db'}",
+                          log_path=tmp_dir / "central.log")

@@ -1,0 +1,83 @@
+"""Command line: `python -m central --database URL --public-url URL [--seed demo]`.
+
+Creates the tables at start, optionally loads the demo residents into an empty database, and
+serves the API with uvicorn. Logs go to stderr, one line per request, with no personal data.
+`--write-openapi` regenerates central/openapi.json and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+log = logging.getLogger("central")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m central",
+                                description="OneTrip reference central API.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8700, help="port to listen on (default 8700)")
+    p.add_argument("--database", default="sqlite:///central.db",
+                   help="SQLAlchemy URL: sqlite:///PATH (default sqlite:///central.db) "
+                        "or postgresql+psycopg://USER@HOST:PORT/DB")
+    p.add_argument("--public-url", default=None,
+                   help="base URL residents' phones reach (tracking links); default "
+                        "http://HOST:PORT")
+    p.add_argument("--seed", choices=["none", "demo"], default="none",
+                   help="'demo' loads the demo residents if the database is empty")
+    p.add_argument("--policies", type=Path, default=None,
+                   help="directory of per-city policy TOML files (default: the packaged ones)")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p.add_argument("--write-openapi", nargs="?", const="", default=None, metavar="PATH",
+                   help="write the OpenAPI document (default central/openapi.json) and exit")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.write_openapi is not None:
+        from central.app import OPENAPI_PATH, write_openapi
+        path = write_openapi(Path(args.write_openapi) if args.write_openapi else OPENAPI_PATH)
+        print(f"wrote {path}")
+        return 0
+    from central.requestlog import configure_logging
+    configure_logging(args.log_level)
+    try:
+        app = build(args)
+    except Exception as exc:  # a bad policy file or database URL: say which, no traceback
+        log.error("cannot start: %s: %s", type(exc).__name__, exc)
+        return 2
+    import uvicorn
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
+                log_level=args.log_level.lower(), timeout_graceful_shutdown=5)
+    return 0
+
+
+def build(args: argparse.Namespace):
+    """Policies, database, seed, application: everything that can fail before serving."""
+    from central.app import create_app
+    from central.db import make_engine
+    from central.office import PermitOffice
+    from central.policy import POLICY_DIR, load_policies
+    from central.seed import seed_demo
+    from central.store import CentralStore
+
+    policies = load_policies(args.policies or POLICY_DIR)
+    store = CentralStore(make_engine(args.database))
+    store.create_tables()
+    office = PermitOffice(store=store, policies=policies,
+                          public_url=args.public_url or f"http://{args.host}:{args.port}")
+    if args.seed == "demo":
+        count = seed_demo(store, office.clock.today())
+        log.info("demo seed: %s",
+                 f"{count} residents loaded" if count else "database not empty, kept")
+    log.info("serving cities %s on %s (database %s)", ", ".join(sorted(policies)),
+             office.public_url, store.engine.url.get_backend_name())
+    return create_app(office)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""The HTTP routes: thin wrappers that read wire models, ask the permit office, answer wire models.
+
+Every non-2xx answer under /v1 is a wire.ApiError (code + zh_CN/en sentence), whatever raised
+it: our own ApiProblem, a request that does not match the contract, an unknown route.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from central import wire
+from central.applications import file_application
+from central.cards import apply_card_outcome
+from central.errors import ApiProblem
+from central.office import PermitOffice
+from central.requestlog import RequestLog
+from central.tracking import not_found_page, tracking_page
+
+API_VERSION = "1.0.0"
+OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
+P = wire.API_PREFIX
+
+
+def office_of(request: Request) -> PermitOffice:
+    return request.app.state.office
+
+
+Office = Annotated[PermitOffice, Depends(office_of)]
+
+
+def _errors(*statuses: int) -> dict:
+    return {status: {"model": wire.ApiError} for status in statuses}
+
+
+def create_app(office: PermitOffice | None = None) -> FastAPI:
+    """The application; `office` may be None only to generate the OpenAPI document."""
+    app = FastAPI(title="OneTrip central API", version=API_VERSION, docs_url=None,
+                  redoc_url=None, openapi_url=P + "/openapi.json",
+                  description="Reference central API for OneTrip residence-permit kiosks. "
+                              "Models are those of central/wire.py.")
+    app.state.office = office
+    _add_error_handlers(app)
+    _add_v1_routes(app)
+    _add_application_routes(app)
+    _add_tracking_route(app)
+    app.add_middleware(RequestLog)
+    return app
+
+
+def _add_v1_routes(app: FastAPI) -> None:
+    @app.get(P + "/health", response_model=wire.Health, responses=_errors(503))
+    def health(office: Office) -> wire.Health:
+        try:
+            office.store.ping()
+        except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+            raise ApiProblem(503, "database_unavailable", "数据库暂不可用。",
+                             "The database is not answering.") from None
+        return wire.Health(status="ok")
+
+    @app.post(P + "/eligibility", response_model=wire.EligibilityDecision, responses=_errors(422))
+    def eligibility(request: wire.EligibilityRequest, office: Office) -> wire.EligibilityDecision:
+        return office.eligibility(request)
+
+    @app.get(P + "/cities/{city}/directory", response_model=wire.CityDirectory,
+             responses=_errors(404, 422))
+    def directory(city: str, office: Office) -> wire.CityDirectory:
+        return office.policy(city).directory()
+
+    @app.post(P + "/kiosks/{kiosk_id}/heartbeat", response_model=wire.HeartbeatAnswer,
+              responses=_errors(422))
+    def heartbeat(kiosk_id: str, beat: wire.Heartbeat, office: Office) -> wire.HeartbeatAnswer:
+        return office.heartbeat(kiosk_id, beat)
+
+
+def _add_application_routes(app: FastAPI) -> None:
+    @app.post(P + "/applications", response_model=wire.ApplicationReceipt, status_code=201,
+              responses={200: {"model": wire.ApplicationReceipt,
+                               "description": "Replay: this key was seen with this body."},
+                         **_errors(400, 409, 422)})
+    def submit(submission: wire.ApplicationSubmission, response: Response, office: Office,
+               idempotency_key: Annotated[str | None, Header(alias=wire.IDEMPOTENCY_HEADER)] = None,
+               ) -> wire.ApplicationReceipt:
+        receipt, created = file_application(office, submission, idempotency_key)
+        if not created:
+            response.status_code = 200
+        return receipt
+
+    @app.post(P + "/applications/lookup", response_model=wire.StatusLookupResult,
+              responses=_errors(422))
+    def lookup(query: wire.StatusLookup, office: Office) -> wire.StatusLookupResult:
+        return office.lookup(query.document_number)
+
+    @app.get(P + "/applications/{number}", response_model=wire.ApplicationStatus,
+             responses=_errors(404, 422))
+    def status(number: str, office: Office) -> wire.ApplicationStatus:
+        return office.status(number)
+
+    @app.post(P + "/applications/{number}/card-printed", response_model=wire.ApplicationStatus,
+              responses=_errors(404, 409, 422))
+    def card_printed(number: str, outcome: wire.CardPrintOutcome,
+                     office: Office) -> wire.ApplicationStatus:
+        return apply_card_outcome(office, number, outcome)
+
+
+def _add_tracking_route(app: FastAPI) -> None:
+    @app.get("/track/{number}", response_class=HTMLResponse,
+             responses={404: {"content": {"text/html": {}}}, **_errors(422)})
+    def track(number: str, office: Office) -> HTMLResponse:
+        """The human page behind the receipt's QR code (tracking_url)."""
+        headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+        try:
+            status = office.status(number)
+        except ApiProblem:
+            return HTMLResponse(not_found_page(number), status_code=404, headers=headers)
+        return HTMLResponse(tracking_page(status), headers=headers)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiProblem)
+    async def problem(_request: Request, exc: ApiProblem) -> JSONResponse:
+        return JSONResponse(exc.body().model_dump(mode="json"), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(_invalid_request(exc).model_dump(mode="json"), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        body = _http_error(exc.status_code)
+        return JSONResponse(body.model_dump(mode="json"), status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+
+def _invalid_request(exc: RequestValidationError) -> wire.ApiError:
+    """Where the request is wrong and why, without echoing the values (they may be personal)."""
+    problems = ["{}: {}".format(".".join(str(p) for p in e.get("loc", ())), e.get("msg", ""))
+                for e in exc.errors()[:5]]
+    fields = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()[:5])
+    return wire.ApiError(code="invalid_request", message=wire.Text(
+        zh_CN=f"请求内容不符合接口约定：{fields}",
+        en="The request does not match the API contract: " + "; ".join(problems)))
+
+
+def _http_error(status: int) -> wire.ApiError:
+    if status == 404:
+        return wire.ApiError(code="not_found", message=wire.Text(
+            zh_CN="没有这个接口地址。", en="There is no such address in this API."))
+    if status == 405:
+        return wire.ApiError(code="method_not_allowed", message=wire.Text(
+            zh_CN="该接口不支持此请求方法。", en="This address does not accept that method."))
+    return wire.ApiError(code=f"http_{status}", message=wire.Text(
+        zh_CN=f"请求未能处理（HTTP {status}）。", en=f"The request could not be handled (HTTP {status})."))
+
+
+def openapi_document() -> dict:
+    """The contract as OpenAPI, generated from the routes and central.wire (no database)."""
+    return create_app(None).openapi()
+
+
+def openapi_text() -> str:
+    return json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_openapi(path: Path = OPENAPI_PATH) -> Path:
+    path.write_text(openapi_text(), encoding="utf-8")
+    return path

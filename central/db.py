@@ -1,0 +1,148 @@
+"""Tables and the engine: SQLAlchemy Core, one schema for SQLite (default) and PostgreSQL.
+
+Exactly one application per idempotency key is the database's job (a unique constraint), not
+the application's: it holds however many kiosks retry at the same moment. Parameters are
+hidden from SQLAlchemy's error messages so a document number never reaches a log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import (Boolean, Column, Date, DateTime, Engine, ForeignKey, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint, create_engine, event, make_url)
+
+metadata = MetaData()
+
+residents = Table(
+    "residents", metadata,
+    Column("document_number", String(32), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("name_en", String(80), nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("household_city", String(32), nullable=False),
+)
+
+registrations = Table(
+    "registrations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("document_number", String(32), nullable=False, index=True),
+    Column("city", String(32), nullable=False),
+    Column("district", String(32), nullable=False),
+    Column("community", String(32), nullable=False),
+    Column("registered_on", Date, nullable=False),
+)
+
+shared_records = Table(
+    "shared_records", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("document_number", String(32), nullable=False, index=True),
+    Column("city", String(32), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("sponsor", String(80)),
+    Column("district", String(32)),
+    Column("full_time", Boolean, nullable=False, default=False),
+    Column("sponsor_province", String(32)),
+)
+
+permits = Table(
+    "permits", metadata,
+    Column("permit_number", String(32), primary_key=True),
+    Column("document_number", String(32), nullable=False),
+    Column("city", String(32), nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("district", String(32), nullable=False),
+    Column("community", String(32), nullable=False),
+    Column("detail", String(80), nullable=False),
+    Column("condition", String(16), nullable=False),
+    Column("sponsor", String(80)),
+    Column("photo_taken_on", Date, nullable=False),
+    UniqueConstraint("document_number", "city", name="one_permit_per_city"),
+)
+
+applications = Table(
+    "applications", metadata,
+    Column("number", String(24), primary_key=True),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("body_sha256", String(64), nullable=False),
+    Column("document_number", String(32), nullable=False, index=True),
+    Column("kiosk_id", String(64), nullable=False),
+    Column("city", String(32), nullable=False),
+    Column("service", String(16), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("fulfilment", String(16), nullable=False),
+    Column("pickup_station", String(32)),
+    Column("delivery_address", Text),  # wire.Address JSON, for courier delivery
+    Column("start_date", Date),
+    Column("card_valid_until", Date),
+    Column("photo_sha256", String(64)),
+    Column("decision_json", Text, nullable=False),
+    Column("receipt_json", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+status_events = Table(
+    "status_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_number", String(24), ForeignKey("applications.number"),
+           nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("state", String(24), nullable=False),
+    Column("note_zh", Text),
+    Column("note_en", Text),
+)
+
+kiosks = Table(
+    "kiosks", metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("software_version", String(32), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("outbox_depth", Integer, nullable=False),
+    Column("journeys_completed", Integer, nullable=False),
+    Column("health_json", Text, nullable=False),
+)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the URL; SQLite gets WAL, a busy timeout and write-locking transactions."""
+    if url.startswith("sqlite"):
+        path = make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, hide_parameters=True, connect_args={"timeout": 30,
+                                                                        "check_same_thread": False})
+        _serialise_sqlite_writers(engine)
+    else:
+        engine = create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10,
+                               max_overflow=20)
+    return engine
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """BEGIN IMMEDIATE: concurrent writers wait on the busy timeout instead of failing with
+    'database is locked' when a read lock cannot be upgraded."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_tables(engine: Engine) -> None:
+    metadata.create_all(engine)
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
