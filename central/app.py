@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central import wire
@@ -21,7 +21,7 @@ from central.cards import apply_card_outcome
 from central.errors import ApiProblem
 from central.office import PermitOffice
 from central.requestlog import RequestLog
-from central.tracking import not_found_page, tracking_page
+from central.tracking import not_found_page, pending_page, tracking_page
 
 API_VERSION = "1.0.0"
 OPENAPI_PATH = Path(__file__).resolve().parent / "openapi.json"
@@ -63,6 +63,10 @@ def _add_v1_routes(app: FastAPI) -> None:
             raise ApiProblem(503, "database_unavailable", "数据库暂不可用。",
                              "The database is not answering.") from None
         return wire.Health(status="ok")
+
+    @app.post(P + "/records", response_model=wire.RecordsSummary, responses=_errors(422))
+    def records(request: wire.RecordsRequest, office: Office) -> wire.RecordsSummary:
+        return office.records(request)
 
     @app.post(P + "/eligibility", response_model=wire.EligibilityDecision, responses=_errors(422))
     def eligibility(request: wire.EligibilityRequest, office: Office) -> wire.EligibilityDecision:
@@ -110,6 +114,16 @@ def _add_application_routes(app: FastAPI) -> None:
 
 
 def _add_tracking_route(app: FastAPI) -> None:
+    @app.get("/track/ref/{key}", response_class=HTMLResponse,
+             responses={303: {"description": "Known: on to /track/{number}"},
+                        202: {"content": {"text/html": {}}}, **_errors(422)})
+    def track_reference(key: str, office: Office) -> Response:
+        """A receipt printed while central was unreachable carries the kiosk's reference."""
+        row = office.store.application_by_key(key)
+        if row is not None:
+            return RedirectResponse("/track/" + row.number, status_code=303)
+        return HTMLResponse(pending_page(), status_code=202, headers={"Cache-Control": "no-store"})
+
     @app.get("/track/{number}", response_class=HTMLResponse,
              responses={404: {"content": {"text/html": {}}}, **_errors(422)})
     def track(number: str, office: Office) -> HTMLResponse:

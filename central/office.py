@@ -14,7 +14,7 @@ from typing import Callable
 from central import errors, wire
 from central.errors import ApiProblem
 from central.policy import CityPolicy
-from central.rules import DeclarationMissing, decide
+from central.rules import DeclarationMissing, decide, summarise
 from central.status import application_status
 from central.store import CentralStore, utc_now
 
@@ -60,6 +60,12 @@ class PermitOffice:
         except DeclarationMissing:
             raise ApiProblem(422, DeclarationMissing.code, "请先填写居住地址和申领条件。",
                              "Please give your address and the condition you meet first.") from None
+
+    def records(self, request: wire.RecordsRequest) -> wire.RecordsSummary:
+        """Side-effect free: shared records to offer as choices, and any certain refusal."""
+        policy = self.policy(request.city, status=422)
+        records = self.store.records(request.applicant.document_number, policy.code)
+        return summarise(request.applicant, records, policy, self.clock.today())
 
     def status(self, number: str) -> wire.ApplicationStatus:
         app = self.store.application(number)

@@ -36,6 +36,21 @@ def decide(request: wire.EligibilityRequest, records: ResidentRecords, policy: C
     return _new_application(request, records, policy, today)
 
 
+def summarise(applicant: wire.Applicant, records: ResidentRecords, policy: CityPolicy,
+              today: dt.date) -> wire.RecordsSummary:
+    """What the kiosk may offer as choices, and a refusal that no declaration can change."""
+    registration = records.registration
+    return wire.RecordsSummary(
+        registration_date=registration.registered_on if registration else None,
+        employers=_sponsors(records, RecordKind.SOCIAL_INSURANCE),
+        schools=_sponsors(records, RecordKind.ENROLMENT),
+        refusal=_refusal(applicant, records, policy, today))
+
+
+def _sponsors(records: ResidentRecords, kind: RecordKind) -> list[str]:
+    return list(dict.fromkeys(r.sponsor for r in records.of_kind(kind) if r.sponsor))
+
+
 def period_end(start: dt.date, policy: CityPolicy) -> dt.date:
     """The first day the residence period counted from `start` is complete."""
     period = policy.residence_period

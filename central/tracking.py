@@ -85,3 +85,12 @@ def not_found_page(number: str) -> str:
                                  "number on your receipt."))
             + "</div>")
     return _page(TITLE, body)
+
+
+def pending_page() -> str:
+    body = ('<div class="card">'
+            + _both(wire.Text(zh_CN="您的申请已在自助机受理，正在等待提交到办证系统，请稍后再查看。",
+                              en="Your application was accepted at the kiosk and is waiting to "
+                                 "reach the permit system. Please check again later."))
+            + "</div>")
+    return _page(TITLE, body)

@@ -185,6 +185,25 @@ class EligibilityDecision(WireModel):
     permit_on_file: PermitOnFile | None = None
 
 
+class RecordsRequest(WireModel):
+    """What does central already know about this resident? Asked while they check their details."""
+
+    city: str
+    applicant: Applicant
+
+
+class RecordsSummary(WireModel):
+    """Shared records offered back as choices, and a refusal known before any declaration."""
+
+    registration_date: dt.date | None = None
+    employers: list[str] = Field(default=[], description="From social insurance.")
+    schools: list[str] = Field(default=[], description="From enrolment records.")
+    refusal: EligibilityDecision | None = Field(
+        default=None,
+        description="Set when the answer is already no (local, aged, expired, exempt), "
+                    "whatever the resident would declare: they are told before declaring.")
+
+
 class Fulfilment(WireModel):
     method: FulfilmentMethod
     courier_address: Address | None = None

@@ -87,6 +87,11 @@ class CentralClient:
         resp = self._call("eligibility", "POST", "/eligibility", body=req, retry=True)
         return self._parse("eligibility", resp, wire.EligibilityDecision)
 
+    def records(self, req: wire.RecordsRequest) -> wire.RecordsSummary:
+        """What central already knows about the resident: choices to offer, certain refusals."""
+        resp = self._call("records", "POST", "/records", body=req, retry=True)
+        return self._parse("records", resp, wire.RecordsSummary)
+
     def submit_application(self, sub: wire.ApplicationSubmission) -> wire.ApplicationReceipt:
         """Send an application; safe to repeat because the server replays by idempotency key."""
         headers = {wire.IDEMPOTENCY_HEADER: sub.idempotency_key}

@@ -267,6 +267,8 @@ class Journey:
         elif self.session.service is wire.Service.STATUS:
             self._lookup_by_document()
         else:
+            if self.session.service is wire.Service.NEW:
+                self._fetch_records()
             self.set_state(Step.CONFIRM_DETAILS)
 
     def _on_read_failed(self, exc: BaseException) -> None:
@@ -281,11 +283,15 @@ class Journey:
         self._problem(code, retry, detail=type(exc).__name__)
 
     def confirm_details(self) -> None:
+        """On to the declaration; a refusal already certain is told now, before any typing."""
         self._expect(Step.CONFIRM_DETAILS)
+        records = self.session.records
         if self.session.service is wire.Service.RENEWAL:
             self._check_eligibility()
+        elif records is not None and records.refusal is not None:
+            self.session.decision = records.refusal
+            self.set_state(Step.DECISION)
         else:
-            self._fetch_records()
             self.set_state(Step.DECLARE_RESIDENCE)
 
     def reject_details(self) -> None:
@@ -295,17 +301,28 @@ class Journey:
 
     # ----- declaration ----------------------------------------------------------------------
     def _fetch_records(self) -> None:
-        """Ask central what it already knows (employer, school) while the resident declares."""
-        applicant = self.session.applicant()
-        request = wire.EligibilityRequest(city=self.config.city, service=wire.Service.NEW,
-                                          applicant=applicant)
-        self._run(lambda: self.client.check_eligibility(request),
-                  self._on_records, lambda exc: log.info("records pre-check failed: %s",
-                                                         type(exc).__name__))
+        """Ask central what it already knows (employer, school) while the resident reads."""
+        request = wire.RecordsRequest(city=self.config.city, applicant=self.session.applicant())
+        self._run(lambda: self.client.records(request), self._on_records,
+                  lambda exc: log.info("records pre-check failed: %s", type(exc).__name__))
 
-    def _on_records(self, decision: wire.EligibilityDecision) -> None:
-        self.session.records = decision
+    def _on_records(self, summary: wire.RecordsSummary) -> None:
+        self.session.records = summary
+        if summary.refusal is not None and self.state in (Step.DECLARE_RESIDENCE,
+                                                          Step.DECLARE_CONDITION):
+            # The answer came after the resident moved on: stop them typing for nothing.
+            self.session.decision = summary.refusal
+            self.set_state(Step.DECISION)
+            return
         self._notify("update")
+
+    def sponsor_choices(self, condition: wire.Condition | None) -> list[str]:
+        """Employers or schools on record for a condition, offered as buttons."""
+        records = self.session.records
+        if records is None:
+            return []
+        return {wire.Condition.EMPLOYMENT: records.employers,
+                wire.Condition.STUDY: records.schools}.get(condition, [])
 
     def directory(self) -> wire.CityDirectory | None:
         """The city's address directory (cached by the client after the first call)."""

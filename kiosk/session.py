@@ -47,7 +47,7 @@ class ResidentSession:
     access_key: AccessKey | None = None
     read_progress: float = 0.0
     document: IdentityDocument | None = None
-    records: wire.EligibilityDecision | None = None  # what central knows before the declaration
+    records: wire.RecordsSummary | None = None  # what central knows before the declaration
     since: dt.date | None = None
     address: wire.Address | None = None
     condition: wire.Condition | None = None

@@ -29,8 +29,6 @@ data_dir = "{data}"
 [display]
 orientation = "{orientation}"
 window_scale = 0.5
-[devices.reader.options]
-present_after_s = 1.0
 [devices.receipt_printer.options]
 output_dir = "{printed}"
 [devices.card_printer.options]

@@ -371,3 +371,23 @@ def test_log_has_one_line_per_request_and_no_personal_data(central):
 def people_photo() -> str:
     import base64
     return base64.b64encode(b"\xff\xd8\xff\xe0" + b"PHOTO" * 50).decode()
+
+
+def test_records_offer_choices_and_tell_certain_refusals_early(central):
+    def records(person: people.Persona):
+        body = wire.RecordsRequest(city="zhuzhou", applicant=person.applicant())
+        return requests.post(central.api + "/records", json=body.model_dump(mode="json"), timeout=5)
+
+    eligible = records(A)
+    assert eligible.status_code == 200
+    summary = eligible.json()
+    assert summary["employers"] == ["株洲湘江机车配件有限公司"] and summary["refusal"] is None
+    assert summary["registration_date"]
+    senior = records(D)
+    assert senior.json()["refusal"]["decision"] == "not_required"
+
+
+def test_reference_link_waits_then_leads_to_the_application(central):
+    key = "ref" + "0" * 29
+    pending = requests.get(central.url + "/track/ref/" + key, timeout=5, allow_redirects=False)
+    assert pending.status_code == 202 and "等待" in pending.text

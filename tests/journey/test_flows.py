@@ -21,6 +21,7 @@ M = wire.FulfilmentMethod
 def test_eligible_resident_leaves_with_card_and_receipt(make_kiosk, tmp_path):
     k = make_kiosk()
     decision = to_decision(k, "eligible")
+    assert k.journey.session.declaration().sponsor == "株洲湘江机车配件有限公司"
     assert decision.decision is D.ELIGIBLE and decision.documents_to_bring == []
     k.journey.continue_application()
     assert M.PRINT_HERE in k.journey.fulfilment_options()
@@ -50,11 +51,12 @@ def test_not_yet_registers_now_and_files_for_later(make_kiosk):
     assert k.journey.session.fulfilment.method is M.COURIER
 
 
-def test_senior_is_told_no_permit_is_needed_without_a_photo(make_kiosk):
+def test_senior_is_told_no_permit_is_needed_before_declaring(make_kiosk):
     k = make_kiosk()
     present(k, "senior", language="en")
     declare(k)
     k.pump(S.DECISION)
+    assert S.DECLARE_RESIDENCE not in k.steps and S.PHOTO not in k.steps
     session = k.journey.session
     assert session.decision.decision is D.NOT_REQUIRED and session.photo_jpeg is None
     assert all(r.text.en and r.text.zh_CN for r in session.decision.reasons)
@@ -202,3 +204,13 @@ def test_central_lost_at_submission_keeps_the_application_and_posts_the_card(mak
         assert len(k.runtime.client.lookup_status("430502199003151236")) == 1
     finally:
         own.stop()
+
+
+def test_a_late_refusal_stops_the_declaration(make_kiosk):
+    k = make_kiosk()
+    present(k, "local")
+    k.journey.confirm_details()  # before the records pre-check has answered
+    assert k.journey.state is S.DECLARE_RESIDENCE
+    k.pump(S.DECISION)
+    assert k.journey.session.decision.decision is D.INELIGIBLE
+    assert k.journey.session.decision.reasons[0].code == "local_household"

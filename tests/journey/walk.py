@@ -36,13 +36,15 @@ def present(k: HeadlessKiosk, persona: str, service=wire.Service.NEW,
 
 def declare(k: HeadlessKiosk, condition=wire.Condition.EMPLOYMENT, district_en=None,
             since=dt.date(2024, 1, 1), use_known_sponsor: bool = True) -> None:
-    k.journey.confirm_details()
-    assert k.journey.declare_residence(since, address_in(k, district_en))
     k.settle(0.2)  # the records pre-check may still be on its way
+    k.journey.confirm_details()
+    if k.journey.state is S.DECISION:  # refused before declaring anything
+        return
+    assert k.journey.declare_residence(since, address_in(k, district_en))
     records = k.journey.session.records
-    sponsor = None
-    if use_known_sponsor and records is not None and records.known_sponsors:
-        sponsor = records.known_sponsors[0]
+    sponsors = {wire.Condition.EMPLOYMENT: records.employers,
+                wire.Condition.STUDY: records.schools}.get(condition, []) if records else []
+    sponsor = sponsors[0] if use_known_sponsor and sponsors else None
     k.journey.declare_condition(condition, sponsor)
 
 

@@ -1,0 +1,274 @@
+"""Checking eligibility, the photo, the decision and how the card reaches the resident."""
+
+from __future__ import annotations
+
+import io
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+
+from central import wire
+from kiosk.steps import Step
+from screens.base import StepScreen
+from screens.theme import T
+from screens.widgets import KioskButton, texture_from_rgb
+
+PREVIEW_FPS = 15
+
+
+class CheckingScreen(StepScreen):
+    step = Step.CHECKING_ELIGIBILITY
+    body_class = "BusyBody"
+    hint_id = "checking.hint"
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "checking.title"
+        self.show_cancel = False
+        self.body.hint_id = self.hint_id
+
+    def enter(self) -> None:
+        super().enter()
+        self.body.ids.busy.start()
+
+    def leave(self) -> None:
+        self.body.ids.busy.stop()
+
+
+class SubmittingScreen(CheckingScreen):
+    step = Step.SUBMITTING
+    body_class = "SubmittingBody"
+    hint_id = "submitting.hint"
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "submitting.title"
+
+
+class PrintingCardScreen(CheckingScreen):
+    step = Step.PRINTING_CARD
+    body_class = "PrintingBody"
+    hint_id = "printing.hint"
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "printing.title"
+        self._event = None
+
+    def enter(self) -> None:
+        super().enter()
+        self.body.fraction = 0.0
+        self._event = Clock.schedule_interval(self._advance, 0.25)
+
+    def _advance(self, dt) -> None:
+        body = self.body  # an estimate: the printer takes about 40 s
+        body.fraction = min(0.97, body.fraction + dt / 40.0)
+
+    def leave(self) -> None:
+        super().leave()
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+
+
+class PhotoScreen(StepScreen):
+    """Live mirrored preview with a head outline; then the taken photo to use or retake."""
+
+    step = Step.PHOTO
+    body_class = "PhotoBody"
+    preview = ObjectProperty(None, allownone=True)
+    taken = ObjectProperty(None, allownone=True)
+    has_photo = BooleanProperty(False)
+    waiting = BooleanProperty(False)
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "photo.title"
+        self._event = None
+        self._seq = -1
+        self._texture = None
+
+    def enter(self) -> None:
+        super().enter()
+        self._event = Clock.schedule_interval(self._show_latest, 1 / PREVIEW_FPS)
+
+    def leave(self) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+        self.preview = self.taken = self._texture = None
+        self.has_photo = self.waiting = False
+
+    def _show_latest(self, dt) -> None:
+        """Only the newest frame is shown; a slow UI never queues frames."""
+        if self.has_photo:
+            return
+        frame = self.kiosk.runtime.devices.camera.latest_frame()
+        if frame is None or frame.seq == self._seq:
+            return
+        self._seq = frame.seq
+        previous = self._texture
+        self._texture = texture_from_rgb(frame.width, frame.height, frame.rgb, self._texture)
+        if self._texture is not previous:
+            self._texture.flip_horizontal()  # a mirror: the resident moves the way they expect
+        self.preview = None
+        self.preview = self._texture
+        self.body.ids.preview.canvas.ask_update()
+
+    def update(self) -> None:
+        jpeg = self.session.photo_jpeg
+        if jpeg is not None and not self.has_photo:
+            from kivy.core.image import Image as CoreImage
+            self.taken = CoreImage(io.BytesIO(bytes(jpeg)), ext="jpg").texture
+            self.has_photo, self.waiting = True, False
+        elif jpeg is None and self.has_photo:
+            self.taken, self.has_photo = None, False
+
+    def take(self) -> None:
+        self.waiting = True
+        self.act(self.journey.take_photo)
+
+    def retake(self) -> None:
+        self.act(self.journey.retake_photo)
+
+    def use(self) -> None:
+        self.act(self.journey.accept_photo)
+
+
+class DecisionScreen(StepScreen):
+    step = Step.DECISION
+    body_class = "DecisionBody"
+    headline = StringProperty("")
+    headline_other = StringProperty("")
+    tone = ListProperty([0, 0, 0, 1])
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "decision.title"
+        self._built = None
+
+    def enter(self) -> None:
+        super().enter()
+        self._built = None
+
+    def update(self) -> None:
+        s = self.session
+        key = (self.lang, id(s.decision), s.central_unreachable)
+        if key == self._built:
+            return
+        self._built = key
+        lines = self.body.ids.lines
+        actions = self.body.ids.actions
+        lines.clear_widgets()
+        actions.clear_widgets()
+        if s.central_unreachable or s.decision is None:
+            self._unreachable(lines, actions)
+        else:
+            self._decided(s.decision, lines, actions)
+
+    def _line(self, box, text: str, hint: bool = False, **kw) -> None:
+        from kivy.factory import Factory
+        box.add_widget(Factory.HintLabel(text=text, **kw) if hint else
+                       Factory.WrapLabel(text=text, **kw))
+
+    def _button(self, box, widget_id: str, msgid: str, action, style="primary", **values):
+        b = KioskButton(text=self.t(msgid, **values), subtext=self.t.other(msgid, **values),
+                        widget_id=widget_id, style=style, height=T.big_button_h)
+        b.bind(on_release=lambda btn: self.act(action))
+        box.add_widget(b)
+
+    def _unreachable(self, lines, actions) -> None:
+        self.headline = self.t("decision.unreachable")
+        self.headline_other = self.t.other("decision.unreachable")
+        self.tone = list(T.warn)
+        self._line(lines, self.t("decision.unreachable_explain"))
+        self._button(actions, "queue_review", "decision.queue_review", self.journey.queue_for_review)
+        self._button(actions, "finish", "decision.finish", self.journey.finish, style="secondary")
+
+    def _decided(self, d: wire.EligibilityDecision, lines, actions) -> None:
+        t, D = self.t, wire.Decision
+        self.headline = t(f"decision.title.{d.decision.value}")
+        self.headline_other = t.other(f"decision.title.{d.decision.value}")
+        self.tone = list(T.good if d.decision in (D.ELIGIBLE, D.NOT_REQUIRED) else
+                         T.warn if d.decision in (D.NOT_YET, D.NEEDS_REVIEW) else T.error)
+        gap = "" if t.language == "zh_CN" else " "  # Kivy wraps at spaces only
+        for reason in d.reasons:
+            self._line(lines, "•" + gap + t.text(reason.text))
+        if d.decision is D.NOT_YET and d.eligible_from:
+            self._line(lines, t("decision.eligible_from", date=t.date(d.eligible_from)), bold=True)
+        if d.documents_to_bring:
+            self._line(lines, t("decision.bring_once"), bold=True, color=T.primary)
+            for i, doc in enumerate(d.documents_to_bring, 1):
+                self._line(lines, f"{i}.{gap}{t.text(doc.text)}")
+        if d.decision in (D.ELIGIBLE, D.NEEDS_REVIEW):
+            self._button(actions, "continue", "decision.continue", self.journey.continue_application)
+        elif d.decision is D.NOT_YET:
+            self._button(actions, "defer", "decision.defer", self.journey.defer_application,
+                         date=t.date(d.eligible_from))
+        else:
+            self._line(lines, t(f"decision.next.{d.decision.value}"))
+        style = "primary" if d.decision in (D.NOT_REQUIRED, D.INELIGIBLE) else "secondary"
+        self._button(actions, "finish", "decision.finish", self.journey.finish, style=style)
+
+
+FULFILMENT_IDS = {wire.FulfilmentMethod.PRINT_HERE: "fulfilment.print_here",
+                  wire.FulfilmentMethod.COURIER: "fulfilment.courier",
+                  wire.FulfilmentMethod.PICKUP: "fulfilment.pickup"}
+
+
+class FulfilmentScreen(StepScreen):
+    step = Step.FULFILMENT
+    body_class = "FulfilmentBody"
+    back_allowed = True
+    choosing_station = BooleanProperty(False)
+    prompt_id = StringProperty("fulfilment.prompt")
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "fulfilment.title"
+        self._built = None
+
+    def enter(self) -> None:
+        super().enter()
+        self.choosing_station = False
+        self._built = None
+
+    def update(self) -> None:
+        key = (self.lang, self.choosing_station)
+        if key == self._built:
+            return
+        self._built = key
+        box = self.body.ids.options
+        box.clear_widgets()
+        if self.choosing_station:
+            self.prompt_id = "fulfilment.station_prompt"
+            d = self.session.decision
+            for station in d.pickup_stations if d else []:
+                b = KioskButton(style="secondary", text=self.t.text(station.name),
+                                subtext=self.t.text(station.address),
+                                widget_id=f"station_{station.code}", payload=station.code)
+                b.bind(on_release=lambda btn: self.act(
+                    self.journey.choose_fulfilment, wire.FulfilmentMethod.PICKUP, btn.payload))
+                box.add_widget(b)
+            return
+        self.prompt_id = "fulfilment.prompt"
+        for method in self.journey.fulfilment_options():
+            msg = FULFILMENT_IDS[method]
+            b = KioskButton(text=self.t(msg), subtext=self.t.other(msg), height=T.big_button_h,
+                            widget_id=f"fulfil_{method.value}", payload=method)
+            b.bind(on_release=lambda btn: self.choose(btn.payload))
+            box.add_widget(b)
+
+    def choose(self, method: wire.FulfilmentMethod) -> None:
+        if method is wire.FulfilmentMethod.PICKUP:
+            self.choosing_station = True
+            self.refresh()
+        else:
+            self.act(self.journey.choose_fulfilment, method)
+
+    def on_back(self) -> None:
+        if self.choosing_station:
+            self.choosing_station = False
+            self.refresh()
+        else:
+            super().on_back()

@@ -1,0 +1,355 @@
+"""Run the real kiosk UI with an autopilot resident through several journeys.
+
+    python -m screens.demo --config FILE --output demo-output [--journey NAME ...]
+
+Saves a PNG of every screen visited (<output>/<nn>-<journey>/<mm>-<step>.png), the
+idle-warning overlay and the diagnostics screen once, copies each printed receipt and
+card, prints one summary line per journey and writes <output>/summary.json. Exits 0
+only when every journey ended as expected. The central server must already run at
+the config's [central] url.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from screens.window import configure_window
+
+from kiosk.config import ROOT, load_config  # noqa: E402
+from kiosk.steps import Step  # noqa: E402
+
+log = logging.getLogger("screens.demo")
+S = Step
+
+DEMO_JOURNEY = {"idle_warning_s": 6, "idle_reset_s": 30, "receipt_return_s": 60}
+
+
+def taps(*ids: str) -> list[tuple]:
+    return [("tap", i) for i in ids]
+
+
+def detail(text: str) -> list[tuple]:
+    return [("tap", "detail_dash" if ch == "-" else f"detail_{ch}") for ch in text]
+
+
+def opening(lang: str, service: str) -> list[tuple]:
+    return [("expect", S.ATTRACT), ("expect_text", "attract.touch"), ("tap", "start"),
+            ("expect", S.LANGUAGE), ("tap", "lang_zh" if lang == "zh_CN" else "lang_en"),
+            ("expect", S.SERVICE_MENU), ("expect_text", "menu.new"),
+            ("tap", f"service_{service}")]
+
+
+def declare(years_back: int, months_back: int, district: str, community: str, room: str,
+            condition: str, sponsor: str | None) -> list[tuple]:
+    steps = [("expect", S.DECLARE_RESIDENCE), ("expect_text", "residence.confirm")]
+    steps += [("tap", "since_year_minus", years_back)] if years_back else []
+    steps += [("tap", "since_month_minus", months_back)] if months_back else []
+    steps += [("tap", f"district_{district}"), ("tap", f"community_{community}")]
+    steps += detail(room) + [("tap", "declare_confirm"), ("expect", S.DECLARE_CONDITION),
+                             ("tap", f"condition_{condition}")]
+    if sponsor == "listed":
+        steps.append(("tap_first", ["sponsor_0", "sponsor_none"]))
+    elif sponsor:
+        steps.append(("tap", sponsor))
+    return steps
+
+
+def document(persona: str) -> list[tuple]:
+    return [("expect", S.PRESENT_DOCUMENT), ("expect_text", "present.title"),
+            ("place", persona), ("expect", S.CONFIRM_DETAILS), ("expect_text", "confirm.yes"),
+            ("tap", "confirm_yes")]
+
+
+def ending() -> list[tuple]:
+    return [("expect", S.RECEIPT, 120), ("expect_text", "done.number"), ("tap", "finish"),
+            ("expect", S.ATTRACT)]
+
+
+@dataclass
+class Journey:
+    name: str
+    persona: str
+    language: str
+    expect_decision: str | None
+    script: list[tuple]
+    expect_card: bool = False
+    # filled in while running
+    decision: str | None = None
+    application_number: str | None = None
+    tracking_url: str | None = None
+    card_printed: bool = False
+    receipt_printed: bool = False
+    steps: list[str] = field(default_factory=list)
+    screenshots: list[str] = field(default_factory=list)
+    printed: list[str] = field(default_factory=list)
+    texts_checked: list[str] = field(default_factory=list)
+    wiped: bool = False
+    seconds: float = 0.0
+    ok: bool = False
+    error: str = ""
+
+
+def journeys(pin: str) -> dict[str, Journey]:
+    J = Journey
+    photo = [("photo_if_asked",)]
+    all_journeys = [
+        J("eligible_zh", "eligible", "zh_CN", "eligible", expect_card=True, script=opening(
+            "zh_CN", "new") + document("eligible") + declare(
+            2, 0, "shifeng", "tianxin", "12-3-401", "employment", "listed") + photo + [
+            ("expect", S.DECISION), ("expect_text", "decision.title.eligible"),
+            ("tap", "continue"), ("expect", S.FULFILMENT), ("tap", "fulfil_print_here"),
+            ] + ending()),
+        J("not_yet_en", "not_yet", "en", "not_yet", script=opening("en", "new") + document(
+            "not_yet") + declare(0, 3, "tianyuan", "liyu", "8-2-302", "home", None) + photo + [
+            ("expect", S.DECISION), ("expect_text", "decision.title.not_yet"), ("tap", "defer"),
+            ] + photo + ending()),
+        J("needs_documents_zh", "needs_documents", "zh_CN", "needs_review", script=opening(
+            "zh_CN", "new") + document("needs_documents") + declare(
+            2, 6, "lusong", "jianshe", "3-1-101", "employment", "sponsor_none") + photo + [
+            ("expect", S.DECISION), ("expect_text", "decision.bring_once"), ("tap", "continue"),
+            ("expect", S.FULFILMENT), ("tap", "fulfil_pickup"), ("tap", "station_zz-jianshe"),
+            ] + ending()),
+        J("senior_en", "senior", "en", "not_required", script=opening("en", "new") + document(
+            "senior") + [
+            ("expect", S.DECISION), ("expect_text", "decision.title.not_required"),
+            ("tap", "finish"), ("expect", S.ATTRACT)]),
+        J("renewal_zh", "renewal", "zh_CN", None, script=opening("zh_CN", "renewal") + document(
+            "renewal") + [("expect", S.DECISION), ("tap", "continue"), ("expect", S.FULFILMENT),
+                          ("tap", "fulfil_courier")] + ending()),
+        J("status_en", "receipt QR", "en", None, script=opening("en", "status") + [
+            ("expect", S.STATUS_LOOKUP), ("expect_text", "status.lookup_title"),
+            ("scan", "TRACKING_URL"), ("expect", S.STATUS_RESULT),
+            ("expect_text", "status.result_title"), ("tap", "finish"), ("expect", S.ATTRACT)]),
+        J("idle_zh", "-", "zh_CN", None, script=opening("zh_CN", "new")[:-1] + [
+            ("wait_for_overlay",), ("expect_text", "idle.title"), ("tap", "idle_continue"),
+            ("tap", "cancel"), ("expect", S.ATTRACT)]),
+        J("diagnostics", "-", "zh_CN", None, script=[("expect", S.ATTRACT)] + [
+            ("tap_at", 0.02, 0.02)] * 5 + [("expect", "diagnostics_pin")] + [
+            ("tap", f"pin_{d}") for d in pin] + [
+            ("tap", "pin_ok"), ("expect", "diagnostics"), ("wait_for_report",),
+            ("tap", "diag_exit"), ("expect", S.ATTRACT)]),
+    ]
+    return {j.name: j for j in all_journeys}
+
+
+def save_screenshot(path: Path) -> None:
+    """The window's real pixels (glReadPixels), as the resident would see them."""
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+    from PIL import Image
+    width, height = Window.size
+    data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
+    image = Image.frombytes("RGB", (width, height), data).transpose(Image.FLIP_TOP_BOTTOM)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+
+
+def screen_texts(root) -> str:
+    """Every label's text on screen, for checks."""
+    from kivy.uix.label import Label
+    out, stack = [], [root]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, Label) and w.opacity > 0 and w.text:
+            out.append(w.text)
+        stack.extend(w.children)
+    return "\n".join(out)
+
+
+class DemoRunner:
+    def __init__(self, app, selected: list[Journey], output: Path, printed_dirs: list[Path]):
+        from screens.autopilot import Autopilot
+        self.app, self.selected, self.output = app, selected, output
+        self.printed_dirs = printed_dirs
+        self.pilot = Autopilot(app)
+        self.pilot.on_shown = self._shown
+        self.pilot._do_photo_if_asked = self._photo_if_asked
+        self.pilot._do_expect_text = self._expect_text
+        self.pilot._do_wait_for_overlay = lambda: self.pilot._do_wait_for(
+            lambda: app.overlay.parent is not None, 30, "idle warning")
+        self.pilot._do_wait_for_report = lambda: self.pilot._do_wait_for(
+            lambda: bool(app.screens["diagnostics"].lines), 30, "diagnostics report")
+        app.journey.add_listener(self._observe)
+        self.index = -1
+        self.current: Journey | None = None
+        self.shot_names: set[str] = set()
+        self.tracking_url: str | None = None
+
+    # ---- observation ---------------------------------------------------------------
+    def _observe(self, what: str) -> None:
+        j, s = self.current, self.app.journey.session
+        if j is None:
+            return
+        if what == "step":
+            j.steps.append(self.app.journey.state.value)
+        if s.decision is not None:
+            j.decision = s.decision.decision.value
+        o = s.outcome
+        if o.application_number:
+            j.application_number = o.application_number
+        if o.receipt is not None:
+            j.tracking_url = o.receipt.tracking_url
+        j.card_printed |= o.card_printed
+        j.receipt_printed |= o.receipt_printed
+
+    def _shown(self, name: str) -> None:
+        from kivy.clock import Clock
+        Clock.schedule_once(lambda dt: self._capture(name), 0.2)
+
+    def _capture(self, name: str) -> None:
+        j = self.current
+        if j is None:
+            return
+        shown = "idle_warning" if name == "idle_warning" else self.app.manager.current
+        if name != "idle_warning" and shown != name:
+            return  # already moved on; the next screen takes its own picture
+        folder = self.output / f"{self.index + 1:02d}-{j.name}"
+        path = folder / f"{len(j.screenshots) + 1:02d}-{shown}.png"
+        save_screenshot(path)
+        j.screenshots.append(str(path.relative_to(self.output)))
+
+    # ---- extra autopilot steps -------------------------------------------------------
+    def _photo_if_asked(self) -> None:
+        p = self.pilot
+
+        def decided() -> bool:
+            return self.app.journey.state in (S.PHOTO, S.DECISION, S.PROBLEM, S.RECEIPT,
+                                              S.SUBMITTING, S.PRINTING_CARD)
+        p._script[0:0] = [("wait_for", decided, 30, "photo or decision"), ("photo_step",)]
+        p._do_photo_step = self._photo_step
+        p._schedule(0)
+
+    def _photo_step(self) -> None:
+        p = self.pilot
+        if self.app.journey.state is S.PHOTO:
+            p._script[0:0] = [("expect_text", "photo.take"), ("wait", 0.6),
+                              ("tap", "take_photo"), ("tap", "use_photo")]
+        p._schedule(0.3)
+
+    def _expect_text(self, msgid: str) -> None:
+        from screens.base import tr
+        from screens.autopilot import AutopilotFailed
+        lang = self.app.journey.session.language
+        wanted = tr(msgid, lang)
+        texts = screen_texts(self.app.root)
+        if wanted not in texts:
+            raise AutopilotFailed(f"'{wanted}' ({msgid}, {lang}) not on screen "
+                                  f"{self.app.manager.current}")
+        self.current.texts_checked.append(f"{msgid}={wanted}")
+        self.pilot._schedule(0)
+
+    # ---- running ---------------------------------------------------------------------
+    def start(self) -> None:
+        from kivy.clock import Clock
+        Clock.schedule_once(lambda dt: self._next_journey(), 1.0)
+
+    def _printed_now(self) -> set[Path]:
+        return {p for d in self.printed_dirs if d.is_dir() for p in d.glob("*.png")}
+
+    def _next_journey(self) -> None:
+        self.index += 1
+        if self.index >= len(self.selected):
+            return self.app.stop()
+        j = self.current = self.selected[self.index]
+        script = [("scan", self.tracking_url or "") if step == ("scan", "TRACKING_URL") else step
+                  for step in j.script]
+        self._before = self._printed_now()
+        self._t0 = time.monotonic()
+        self._capture_once = None
+        self.pilot.run(script, self._journey_done)
+        if j.name != "diagnostics":
+            self._shown(self.app.manager.current)
+
+    def _journey_done(self, error: BaseException | None) -> None:
+        j = self.current
+        j.seconds = time.monotonic() - self._t0
+        s = self.app.journey.session
+        j.wiped = s.document is None and s.photo_jpeg is None and s.decision is None \
+            and s.address is None and s.outcome.application_number is None
+        folder = self.output / f"{self.index + 1:02d}-{j.name}"
+        for path in sorted(self._printed_now() - self._before):
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, folder / path.name)
+            j.printed.append(path.name)
+        problems = []
+        if error is not None:
+            problems.append(str(error))
+        if j.expect_decision and j.decision != j.expect_decision:
+            problems.append(f"decision {j.decision}, expected {j.expect_decision}")
+        if j.expect_card and not j.card_printed:
+            problems.append("no card printed")
+        if not j.wiped:
+            problems.append("session not wiped")
+        if j.name == "eligible_zh" and j.tracking_url:
+            self.tracking_url = j.tracking_url
+        j.ok, j.error = not problems, "; ".join(problems)
+        print(summary_line(j), flush=True)
+        if error is not None:  # leave the kiosk at rest for the next journey
+            try:
+                self.app.journey.cancel()
+            except Exception:
+                log.exception("cancel after a failed journey")
+        from kivy.clock import Clock
+        Clock.schedule_once(lambda dt: self._next_journey(), 0.5)
+
+
+def summary_line(j: Journey) -> str:
+    printed = ("card+" if j.card_printed else "") + ("receipt" if j.receipt_printed else "-")
+    status = "OK" if j.ok else f"FAILED: {j.error}"
+    return (f"{j.name:<20} persona={j.persona:<16} lang={j.language:<5} "
+            f"decision={j.decision or '-':<13} application={j.application_number or '-':<18} "
+            f"printed={printed:<13} {j.seconds:5.1f}s  {status}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="OneTrip kiosk demo with an autopilot resident")
+    parser.add_argument("--config", type=Path, action="append", default=[], required=True)
+    parser.add_argument("--output", type=Path, default=Path("demo-output"))
+    parser.add_argument("--journey", action="append", default=[],
+                        help="run only these journeys (repeatable); default: all")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    base = load_config(*args.config)
+    reader = dict(base.devices.reader.options)
+    reader.pop("present_after_s", None)  # the autopilot puts each document down itself
+    config = load_config(*args.config, overrides={
+        "journey": DEMO_JOURNEY, "devices": {"reader": {"options": reader}}})
+    all_journeys = journeys(config.diagnostics.pin)
+    unknown = [n for n in args.journey if n not in all_journeys]
+    if unknown:
+        parser.error(f"unknown journey(s) {unknown}; known: {', '.join(all_journeys)}")
+    selected = [all_journeys[n] for n in (args.journey or all_journeys)]
+    output = args.output.resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    printed_dirs = []
+    for dev in (config.devices.receipt_printer, config.devices.card_printer):
+        if "output_dir" in dev.options:
+            p = Path(dev.options["output_dir"])
+            printed_dirs.append(p if p.is_absolute() else ROOT / p)
+
+    configure_window(config)
+    from screens.app import KioskApp
+
+    app = KioskApp(config)
+    runner: dict[str, DemoRunner] = {}
+    app.bind(on_start=lambda a: runner.setdefault(
+        "r", DemoRunner(app, selected, output, printed_dirs)).start())
+    app.run()
+    ok = all(j.ok for j in selected) and len(selected) > 0
+    (output / "summary.json").write_text(json.dumps(
+        {"ok": ok, "journeys": [asdict(j) | {"script": None} for j in selected]},
+        ensure_ascii=False, indent=1, default=str))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+"""Presenting the document, the access key, reading it, and confirming the details."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from kivy.core.image import Image as CoreImage
+from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+
+from drivers.reader.base import AccessKind, CanKey, MrzKey
+from kiosk.addresses import mask_document_number
+from kiosk.steps import Step
+from screens.base import StepScreen
+from screens.theme import T
+from screens.widgets import KioskButton
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class PresentDocumentScreen(StepScreen):
+    step = Step.PRESENT_DOCUMENT
+    body_class = "PresentDocumentBody"
+    back_allowed = True
+    hint_id = "present.hint"
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "present.title"
+
+
+class StatusLookupScreen(PresentDocumentScreen):
+    step = Step.STATUS_LOOKUP
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "status.lookup_title"
+        self.body.hint_id = "status.lookup_hint"
+
+
+class AccessKeyScreen(StepScreen):
+    """Document number and the two MRZ dates (YYMMDD), or the 6-digit CAN, on a big keypad."""
+
+    step = Step.ACCESS_KEY
+    body_class = "AccessKeyBody"
+    back_allowed = True
+    fields = ListProperty([])  # [(field name, message id)]
+    values = ObjectProperty({}, rebind=True)
+    active = StringProperty("")
+    letters = NumericProperty(0)
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "access.title"
+
+    def enter(self) -> None:
+        super().enter()
+        if self.session.access is AccessKind.CAN:
+            self.fields = [("can", "access.can")]
+        else:
+            self.fields = [("number", "access.number"), ("birth", "access.birth"),
+                           ("expiry", "access.expiry")]
+        self.values = {name: "" for name, _ in self.fields}
+        self.active = self.fields[0][0]
+        self.letters = 0
+        self._build_fields()
+        self._build_keys()
+
+    def _build_fields(self) -> None:
+        box = self.body.ids.fields
+        box.clear_widgets()
+        for name, msg in self.fields:
+            b = KioskButton(style="secondary", widget_id=f"field_{name}", payload=name,
+                            selected=name == self.active, height=T.px(130),
+                            text=self.values[name] or "—", subtext=self.t(msg))
+            b.bind(on_release=lambda btn: self._select(btn.payload))
+            box.add_widget(b)
+
+    def _build_keys(self) -> None:
+        grid = self.body.ids.keys
+        grid.clear_widgets()
+        keys = list(LETTERS) if self.letters else list("123456789") + ["ABC", "0", "←"]
+        if self.letters:
+            keys += ["123", "←"]
+        grid.cols = 7 if self.letters else 3
+        for key in keys:
+            kid = {"←": "key_del", "ABC": "key_letters", "123": "key_digits"}.get(key, f"key_{key}")
+            b = KioskButton(style="key", text=key, widget_id=kid, payload=key,
+                            height=T.key_h, font_size=T.title * (0.6 if self.letters else 0.8))
+            b.bind(on_release=lambda btn: self._key(btn.payload))
+            grid.add_widget(b)
+
+    def _select(self, name: str) -> None:
+        self.active = name
+        self._build_fields()
+
+    def _key(self, key: str) -> None:
+        if key in ("ABC", "123"):
+            self.letters = 1 if key == "ABC" else 0
+            return self._build_keys()
+        value = self.values.get(self.active, "")
+        limit = 6 if self.active != "number" else 20
+        value = value[:-1] if key == "←" else (value + key)[:limit]
+        self.values[self.active] = value
+        if key != "←" and len(value) == limit and self.active != "number":
+            names = [n for n, _ in self.fields]
+            i = names.index(self.active)
+            if i + 1 < len(names):
+                self.active = names[i + 1]
+        self._build_fields()
+
+    def submit(self) -> None:
+        key = self._key_from_values()
+        if key is None:
+            return self.show_local_error("access_key_format")
+        self.act(self.journey.submit_access_key, key)
+
+    def _key_from_values(self):
+        v = self.values
+        if "can" in v:
+            return CanKey(v["can"]) if len(v["can"]) == 6 and v["can"].isdigit() else None
+        birth, expiry = _yymmdd(v.get("birth", ""), past=True), _yymmdd(v.get("expiry", ""))
+        if not v.get("number") or birth is None or expiry is None:
+            return None
+        return MrzKey(v["number"], birth, expiry)
+
+
+def _yymmdd(text: str, past: bool = False) -> dt.date | None:
+    """MRZ dates have two-digit years: a birth date is in the past, an expiry in this century."""
+    if len(text) != 6 or not text.isdigit():
+        return None
+    yy, mm, dd = int(text[:2]), int(text[2:4]), int(text[4:])
+    year = 2000 + yy
+    if past and year > dt.date.today().year:
+        year -= 100
+    try:
+        return dt.date(year, mm, dd)
+    except ValueError:
+        return None
+
+
+class ReadingScreen(StepScreen):
+    step = Step.READING_DOCUMENT
+    body_class = "ReadingBody"
+    progress = NumericProperty(0.0)
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "reading.title"
+        self.show_cancel = False
+
+    def enter(self) -> None:
+        super().enter()
+        self.body.ids.busy.start()
+
+    def leave(self) -> None:
+        self.body.ids.busy.stop()
+
+    def update(self) -> None:
+        self.progress = float(self.session.read_progress or 0.0)
+
+
+class ConfirmDetailsScreen(StepScreen):
+    step = Step.CONFIRM_DETAILS
+    body_class = "ConfirmDetailsBody"
+    rows = ListProperty([])  # [(label, value)]
+    photo = ObjectProperty(None, allownone=True)
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.title_id = "confirm.title"
+
+    def enter(self) -> None:
+        super().enter()
+        self.kiosk.prefetch_directory()
+
+    def leave(self) -> None:
+        self.photo = None
+        self.rows = []
+        self.body.ids.rows.clear_widgets()
+
+    def update(self) -> None:
+        doc = self.session.document
+        if doc is None:
+            return
+        t = self.t
+        self.rows = [(t("confirm.name"), doc.name),
+                     (t("confirm.sex"), t(f"sex.{doc.sex}")),
+                     (t("confirm.birth"), t.date(doc.birth_date)),
+                     (t("confirm.number"), mask_document_number(doc.document_number)),
+                     (t("confirm.household"), doc.household_city or "—")]
+        self._build_rows()
+        if doc.photo_jpeg and self.photo is None:
+            self.photo = _texture_from_jpeg(doc.photo_jpeg)
+
+    def _build_rows(self) -> None:
+        from kivy.factory import Factory
+        box = self.body.ids.rows
+        box.clear_widgets()
+        for label, value in self.rows:
+            box.add_widget(Factory.DetailRow(label=label, value=value))
+
+    def yes(self) -> None:
+        self.act(self.journey.confirm_details)
+
+    def no(self) -> None:
+        self.act(self.journey.reject_details)
+
+
+def _texture_from_jpeg(jpeg: bytes):
+    try:
+        return CoreImage(io.BytesIO(bytes(jpeg)), ext="jpg").texture
+    except Exception:  # a broken chip photo must not stop the resident
+        return None

@@ -1,0 +1,105 @@
+"""Full journeys through the real Kivy UI, touched by the autopilot, in both languages.
+
+Kivy runs one App per process, so every scenario is its own ``python -m screens.demo``
+subprocess; the demo's summary.json says what happened, its PNGs are what was shown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.ui
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CONFIG = """\
+[central]
+url = "{url}"
+[storage]
+data_dir = "{tmp}/data"
+[display]
+orientation = "{orientation}"
+window_scale = 0.4
+[devices.receipt_printer.options]
+output_dir = "{tmp}/printed"
+[devices.card_printer.options]
+output_dir = "{tmp}/printed"
+"""
+
+
+def run_demo(tmp_path: Path, display: str, central, journeys: list[str],
+             orientation: str = "portrait") -> dict:
+    config = tmp_path / "kiosk.toml"
+    config.write_text(CONFIG.format(url=central.url, tmp=tmp_path.as_posix(),
+                                    orientation=orientation))
+    output = tmp_path / "out"
+    cmd = [sys.executable, "-m", "screens.demo", "--config", str(config), "--output", str(output)]
+    for name in journeys:
+        cmd += ["--journey", name]
+    env = dict(os.environ, DISPLAY=display, PYTHONPATH=str(ROOT))
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    summary = json.loads((output / "summary.json").read_text()) \
+        if (output / "summary.json").exists() else {}
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    summary["output"] = output
+    return summary
+
+
+def assert_real_picture(path: Path) -> None:
+    assert path.stat().st_size > 0
+    with Image.open(path) as image:
+        colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colours is None or len(colours) > 1, f"{path.name} is a single colour"
+
+
+def check_journey(summary: dict, name: str, must_visit: list[str]) -> dict:
+    journey = next(j for j in summary["journeys"] if j["name"] == name)
+    assert journey["ok"], journey["error"]
+    for step in must_visit:
+        assert step in journey["steps"], (step, journey["steps"])
+    assert journey["wiped"], "personal data left in the session"
+    assert journey["texts_checked"], "no on-screen text was checked"
+    assert journey["screenshots"]
+    for shot in journey["screenshots"]:
+        assert_real_picture(summary["output"] / shot)
+    return journey
+
+
+def test_eligible_resident_in_chinese_prints_card(tmp_path, display, central):
+    summary = run_demo(tmp_path, display, central, ["eligible_zh"])
+    journey = check_journey(summary, "eligible_zh", [
+        "language", "service_menu", "present_document", "confirm_details", "declare_residence",
+        "declare_condition", "checking_eligibility", "decision", "fulfilment", "receipt",
+        "attract"])
+    assert journey["decision"] == "eligible"
+    assert journey["card_printed"] and journey["receipt_printed"]
+    assert any("确认居住信息" in t for t in journey["texts_checked"])
+    assert any(p.startswith("card") for p in journey["printed"])
+
+
+def test_senior_and_not_yet_in_english(tmp_path, display, central):
+    summary = run_demo(tmp_path, display, central, ["senior_en", "not_yet_en"])
+    senior = check_journey(summary, "senior_en", ["decision", "attract"])
+    assert senior["decision"] == "not_required"
+    assert any("Confirm my address" in t for t in senior["texts_checked"])
+    not_yet = check_journey(summary, "not_yet_en", ["decision", "submitting", "receipt"])
+    assert not_yet["decision"] == "not_yet" and not_yet["application_number"]
+
+
+def test_idle_warning_and_diagnostics_landscape(tmp_path, display, central):
+    summary = run_demo(tmp_path, display, central, ["idle_zh", "diagnostics"],
+                       orientation="landscape")
+    idle = check_journey(summary, "idle_zh", ["service_menu", "attract"])
+    assert any(s.endswith("idle_warning.png") for s in idle["screenshots"])
+    diagnostics = next(j for j in summary["journeys"] if j["name"] == "diagnostics")
+    assert diagnostics["ok"], diagnostics["error"]
+    shot = summary["output"] / diagnostics["screenshots"][-2]
+    with Image.open(shot) as image:
+        assert image.size[0] > image.size[1]  # the landscape window the config asked for
