@@ -53,6 +53,15 @@ class Translator:
             log.warning("untranslated message id %s (%s)", msgid, self.language)
         return text.format(**values) if values else text
 
+    def error(self, code: str | None, message: wire.Text | None = None) -> str:
+        """The resident's sentence for an error: the server's own words when it sent some,
+        ours when we have one, else the calm general one (technician codes stay in the log)."""
+        if message is not None:
+            return self.text(message)
+        if code and self.has(f"error.{code}"):
+            return self(f"error.{code}")
+        return self("error.unexpected")
+
     def has(self, msgid: str) -> bool:
         return self._catalog.gettext(msgid) != msgid
 

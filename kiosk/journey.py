@@ -25,7 +25,7 @@ from kiosk.session import Problem, ResidentSession
 from kiosk.statistics import JourneyStatistics
 from kiosk.steps import (BUSY_STEPS, COMMITTED_STEPS, IDLE_STEPS, READER_ARMED_STEPS,
                          IllegalTransition, Step, allowed_next)
-from kiosk.validation import parse_tracking_code, validate_residence
+from kiosk.validation import parse_reference, parse_tracking_code, validate_residence
 from kiosk.worker import Worker
 
 log = logging.getLogger("kiosk.journey")
@@ -187,8 +187,9 @@ class Journey:
              on_error: Callable[[BaseException], None]) -> None:
         self.worker.run(fn, self._for_this_session(on_done), self._for_this_session(on_error))
 
-    def _problem(self, code: str, retry: Step | None = None, detail: str = "") -> None:
-        self.session.problem = Problem(code, retry, detail)
+    def _problem(self, code: str, retry: Step | None = None, detail: str = "",
+                 message: wire.Text | None = None) -> None:
+        self.session.problem = Problem(code, retry, detail, message)
         self.set_state(Step.PROBLEM)
 
     # ----- attract, language, menu --------------------------------------------------------
@@ -372,7 +373,8 @@ class Journey:
             self.session.central_unreachable = True
             self.set_state(Step.DECISION)
         elif isinstance(exc, CentralRejected):
-            self._problem(exc.code, Step.CHECKING_ELIGIBILITY, detail=exc.detail)
+            self._problem(exc.code, Step.CHECKING_ELIGIBILITY, detail=exc.detail,
+                          message=exc.message)
         else:
             self._problem("unexpected", None, detail=type(exc).__name__)
 
@@ -489,7 +491,8 @@ class Journey:
 
     def _on_submit_failed(self, exc: BaseException) -> None:
         code = getattr(exc, "code", "submit_failed")
-        self._problem(code, Step.SUBMITTING, detail=type(exc).__name__)
+        self._problem(code, Step.SUBMITTING, detail=type(exc).__name__,
+                      message=getattr(exc, "message", None))
 
     def _on_submitted(self, outcome: fulfil.Submitted) -> None:
         s = self.session
@@ -531,8 +534,11 @@ class Journey:
             return
         self.touch()
         number = parse_tracking_code(code)
+        reference = parse_reference(code)
+        if reference is not None:  # printed offline: sent since? the outbox knows the number
+            number = self.outbox.sent_receipt(reference)
         if number is None:
-            self.input_error = "unknown_code"
+            self.input_error = "reference_pending" if reference else "unknown_code"
             self._notify("update")
             return
         self._run(lambda: [self.client.application_status(number)],

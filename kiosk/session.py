@@ -23,6 +23,7 @@ class Problem:
     code: str
     retry_step: Any = None  # a journey Step, or None when only 'finish' makes sense
     detail: str = ""  # technician words, never personal data
+    message: wire.Text | None = None  # the central system's own sentence, when it sent one
 
 
 @dataclass

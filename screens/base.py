@@ -86,7 +86,7 @@ class StepScreen(Screen):
             if self.body is not None:
                 self.body.lang = self.lang
         code = (journey.input_error if journey is not None else None) or self.local_error
-        self.error_text = self.t(f"error.{code}") if code else ""
+        self.error_text = self.t.error(code) if code else ""
         self.update()
 
     def update(self) -> None:

@@ -104,8 +104,9 @@ class ProblemScreen(StepScreen):
     def update(self) -> None:
         problem = self.session.problem
         code = problem.code if problem else "unexpected"
-        self.message = self.t(f"error.{code}")
-        self.message_other = self.t.other(f"error.{code}")
+        message = problem.message if problem else None
+        self.message = self.t.error(code, message)
+        self.message_other = self.t.other.error(code, message)
         self.action_id = "problem.retry" if problem and problem.retry_step else "problem.finish"
 
     def on_action(self) -> None:

@@ -32,14 +32,33 @@ def test_compiled_catalogs_are_current():
             assert t(msgid) == text, f"{language}: {msgid} stale: run make"
 
 
-def test_every_error_code_raised_in_core_has_a_sentence():
+def resident_facing_codes() -> set[str]:
+    """Codes the journey puts on screen itself, and every code a device error can carry."""
     codes = set()
     for path in (ROOT / "kiosk").rglob("*.py"):
-        codes |= set(re.findall(r'code="([a-z_]+)"', path.read_text("utf-8")))
-        codes |= set(re.findall(r'_problem\("([a-z_]+)"', path.read_text("utf-8")))
+        text = path.read_text("utf-8")
+        codes |= set(re.findall(r'InvalidInput\(code="([a-z_]+)"', text))
+        codes |= set(re.findall(r'_problem\("([a-z_]+)"', text))
+        codes |= set(re.findall(r'input_error = "([a-z_]+)"', text))
+    for path in (ROOT / "drivers").rglob("*.py"):
+        codes |= set(re.findall(r'^    code = "([a-z_]+)"', path.read_text("utf-8"), re.M))
+    return codes
+
+
+def test_every_code_a_resident_can_see_has_its_own_sentence():
+    codes = resident_facing_codes()
+    assert {"document_removed", "paper_out", "since_in_future", "details_not_mine"} <= codes
     ids = set(catalog("zh_CN"))
-    missing = sorted(c for c in codes if f"error.{c}" not in ids)
-    assert missing == []
+    assert sorted(c for c in codes if f"error.{c}" not in ids) == []
+
+
+def test_other_codes_fall_back_to_a_calm_sentence_or_the_servers_words():
+    t = Translator("en")
+    assert t.error("journal_write_failed") == t("error.unexpected")
+    assert t.error("paper_out") == t("error.paper_out")
+    from central import wire
+    said = wire.Text(zh_CN="地址不在目录中。", en="That address is not in the directory.")
+    assert Translator("zh_CN").error("unknown_address", said) == "地址不在目录中。"
 
 
 def test_chinese_comes_first_in_the_other_language_pairing():

@@ -190,6 +190,8 @@ def test_central_lost_at_submission_keeps_the_application_and_posts_the_card(mak
         outcome = k.journey.session.outcome
         assert outcome.queued_offline and not outcome.card_printed
         assert outcome.card_fallback == "central_unreachable"
+        reference_url = k.runtime.config.central.url + "/track/ref/" + \
+            k.journey.session.idempotency_key
         printed = [p.name for p in (tmp_path / "printed").glob("*.png")]
         assert len(printed) == 1 and printed[0].startswith("receipt-"), printed
         assert k.runtime.outbox.depth() == 1
@@ -202,6 +204,13 @@ def test_central_lost_at_submission_keeps_the_application_and_posts_the_card(mak
         assert found[0].state is wire.ApplicationState.IN_DELIVERY
         assert k.runtime.sync.sync_once() == 0
         assert len(k.runtime.client.lookup_status("430502199003151236")) == 1
+        # The receipt's QR code, printed offline, now finds the application.
+        k.journey.begin()
+        k.journey.choose_language("en")
+        k.journey.choose_service(wire.Service.STATUS)
+        k.devices.scanner.scan(reference_url)
+        k.pump(S.STATUS_RESULT)
+        assert k.journey.session.status_results[0].application_number == found[0].application_number
     finally:
         own.stop()
 
@@ -214,3 +223,17 @@ def test_a_late_refusal_stops_the_declaration(make_kiosk):
     k.pump(S.DECISION)
     assert k.journey.session.decision.decision is D.INELIGIBLE
     assert k.journey.session.decision.reasons[0].code == "local_household"
+
+
+def test_a_reference_not_yet_sent_says_so(make_kiosk):
+    k = make_kiosk()
+    k.journey.begin()
+    k.journey.choose_language("zh_CN")
+    k.journey.choose_service(wire.Service.STATUS)
+    k.devices.scanner.scan("http://example.invalid/track/ref/" + "ab" * 16)
+    k.settle(0.3)
+    assert k.journey.state is S.STATUS_LOOKUP
+    assert k.journey.input_error == "reference_pending"
+    k.devices.scanner.scan("not a receipt")
+    k.settle(0.3)
+    assert k.journey.input_error == "unknown_code"
