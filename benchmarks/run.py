@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from central.process import central_on  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.headless import HeadlessKiosk  # noqa: E402
 from kiosk.steps import Step  # noqa: E402
+from tools.display import virtual_display  # noqa: E402
 
 S = Step
 M = wire.FulfilmentMethod
@@ -39,7 +39,7 @@ def kiosk_config(tmp: Path, url: str):
         "storage": {"data_dir": str(tmp / "data")},
         "devices": {"receipt_printer": {"options": {"output_dir": str(tmp / "printed")}},
                     "card_printer": {"options": {"output_dir": str(tmp / "printed")}},
-                    "reader": {"options": {}}}})
+                    "reader": {"options": {"present_after_s": None}}}})
 
 
 class StepTimer:
@@ -79,6 +79,7 @@ def one_journey(kiosk: HeadlessKiosk) -> dict[str, float]:
     t.act("fulfilment", j.continue_application, S.FULFILMENT)
     t.act("print_card_and_receipt", lambda: j.choose_fulfilment(M.PRINT_HERE), S.RECEIPT)
     t.act("finish", j.finish, S.ATTRACT)
+    kiosk.devices.reader.lift()  # the resident takes the ID card with them
     return t.waits
 
 
@@ -96,23 +97,25 @@ def bench_journeys(tmp: Path, url: str, rounds: int) -> dict:
 
 
 def bench_cold_start(tmp: Path, url: str, rounds: int) -> dict:
-    """Process start to the first frame of the attract screen, under Xvfb when needed."""
+    """Process start to the first frame of the attract screen on a display that is already up."""
     config = tmp / "cold.toml"
     config.write_text(f'[central]\nurl = "{url}"\n[storage]\ndata_dir = "{tmp / "cold"}"\n')
     cmd = [sys.executable, "-m", "kiosk", "--config", str(config), "run"]
-    if not os.environ.get("DISPLAY") and shutil.which("xvfb-run"):
-        cmd = ["xvfb-run", "-a", "-s", "-screen 0 1920x1920x24"] + cmd
     env = dict(os.environ, ONETRIP_EXIT_AFTER_FIRST_FRAME="1", KIVY_NO_ARGS="1")
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-        if done.returncode != 0:
-            return {"error": done.stderr[-800:]}
-        reported = [line for line in done.stdout.splitlines() if line.startswith("first-frame ")]
-        times.append(float(reported[-1].split()[1]) if reported else time.perf_counter() - start)
+    with virtual_display() as name:
+        env["DISPLAY"] = name
+        times = []
+        for _ in range(rounds):
+            start = time.time()
+            done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=120)
+            shown = [line for line in done.stdout.splitlines() if line.startswith("first-frame ")]
+            if done.returncode != 0 or not shown:
+                return {"error": done.stderr[-800:]}
+            times.append(float(shown[-1].split()[1]) - start)
     return {"rounds": rounds, "cold_start_s_median": statistics.median(times),
-            "cold_start_s_all": times, "target_under_3s": statistics.median(times) < 3.0}
+            "cold_start_s_all": [round(t, 3) for t in times],
+            "target_under_3s": statistics.median(times) < 3.0}
 
 
 def main() -> int:

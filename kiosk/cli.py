@@ -16,9 +16,12 @@ def _config(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from screens.app import run  # Kivy is imported only here, never by kiosk/
+    """A config error still opens the UI: an out-of-service screen, never a traceback."""
+    from screens.app import load_or_explain, run  # Kivy is imported only here, never by kiosk/
 
-    return run(_config(args)) or 0
+    config, error = load_or_explain(*[Path(p) for p in args.config])
+    run(config, error)
+    return 0
 
 
 def cmd_diag(args: argparse.Namespace) -> int:

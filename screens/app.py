@@ -7,6 +7,8 @@ window's size must be known before Kivy creates the window.
 from __future__ import annotations
 
 import logging
+import time
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -167,6 +169,17 @@ class KioskApp(App):
         self.screens[screen.name] = screen
         self._shown = screen.name
         return root
+
+    def on_start(self) -> None:
+        if os.environ.get("ONETRIP_EXIT_AFTER_FIRST_FRAME"):
+            from kivy.core.window import Window
+            Window.bind(on_flip=self._report_first_frame)
+
+    def _report_first_frame(self, window) -> None:
+        """For `make bench`: the wall-clock moment the attract screen's first frame is shown."""
+        window.unbind(on_flip=self._report_first_frame)
+        print(f"first-frame {time.time():.3f}", flush=True)
+        Clock.schedule_once(lambda dt: self.stop(), 0)
 
     def on_stop(self) -> None:
         if self.runtime is not None:

@@ -90,8 +90,8 @@ def test_senior_and_not_yet_in_english(tmp_path, display, central):
     assert senior["decision"] == "not_required"
     assert any("You do not need a residence permit" in t for t in senior["texts_checked"])
     assert "declare_residence" not in " ".join(senior["screenshots"])  # told before declaring
-    assert any("Confirm my address" in t for t in summary["not_yet_en"]["texts_checked"])
     not_yet = check_journey(summary, "not_yet_en", ["decision", "submitting", "receipt"])
+    assert any("Confirm my address" in t for t in not_yet["texts_checked"])
     assert not_yet["decision"] == "not_yet" and not_yet["application_number"]
 
 
