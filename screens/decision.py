@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from kivy.clock import Clock
@@ -172,7 +173,11 @@ class DecisionScreen(StepScreen):
                        Factory.WrapLabel(text=text, **kw))
 
     def _button(self, box, widget_id: str, msgid: str, action, style="primary", **values):
-        b = KioskButton(text=self.t(msgid, **values), subtext=self.t.other(msgid, **values),
+        def say(t):  # dates are written the way each language writes them
+            return t(msgid, **{k: t.date(v) if isinstance(v, dt.date) else v
+                               for k, v in values.items()})
+
+        b = KioskButton(text=say(self.t), subtext=say(self.t.other),
                         widget_id=widget_id, style=style, height=T.big_button_h)
         b.bind(on_release=lambda btn: self.act(action))
         box.add_widget(b)
@@ -204,7 +209,7 @@ class DecisionScreen(StepScreen):
             self._button(actions, "continue", "decision.continue", self.journey.continue_application)
         elif d.decision is D.NOT_YET:
             self._button(actions, "defer", "decision.defer", self.journey.defer_application,
-                         date=t.date(d.eligible_from))
+                         date=d.eligible_from)
         else:
             self._line(lines, t(f"decision.next.{d.decision.value}"))
         style = "primary" if d.decision in (D.NOT_REQUIRED, D.INELIGIBLE) else "secondary"

@@ -18,6 +18,9 @@ def _rgb(hex_colour: str, alpha: float = 1.0) -> Colour:
     return (int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255, alpha)
 
 
+LANDSCAPE_DESIGN_HEIGHT = 1700.0
+
+
 @dataclass
 class Theme:
     # --- colours: a calm government look, one primary action colour ---------------------
@@ -56,7 +59,10 @@ class Theme:
     def configure(self, width: int, height: int) -> None:
         """Scale everything to a window of this size."""
         self.width, self.height = int(width), int(height)
-        self.scale = min(self.width, self.height) / 1080.0
+        # Layouts are designed for a 1080 x 1920 portrait panel. A landscape panel has only
+        # 1080 rows for the same stack of widgets, so it scales by its height instead.
+        self.scale = min(self.width / 1080.0, self.height / LANDSCAPE_DESIGN_HEIGHT) \
+            if self.width > self.height else min(self.width, self.height) / 1080.0
 
     @property
     def landscape(self) -> bool:
