@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from PIL import Image
 
@@ -154,31 +155,48 @@ def report_card_outcome(client, journal, key: str, number: str, printed: bool) -
 
 def on_application_synced(client, journal, key: str, receipt: wire.ApplicationReceipt) -> None:
     """An application sent late from the outbox: its card was never printed at this kiosk."""
-    if receipt.state is wire.ApplicationState.APPROVED and journal.state("card", key) != "done":
+    card = journal.get("card", key)
+    if receipt.state is wire.ApplicationState.APPROVED and (card is None
+                                                          or card.outcome != "printed"):
         try:
             report_card_outcome(client, journal, key, receipt.application_number, printed=False)
         except Exception as exc:  # reported again by reconciliation at the next start
             log.warning("card outcome not reported code=%s", getattr(exc, "code", "error"))
 
 
+def at_most_once(journal, kind: str, key: str, action: Callable[[], object]) -> bool:
+    """Do a side effect at most once per key: journal the intent, act, journal the outcome.
+
+    True when it is done (now, or by an earlier attempt). Raises when it fails now. False
+    when an earlier attempt failed or was cut off by a power cut: its outcome is unknown,
+    so it is never tried blindly again (the resident gets the fallback instead).
+    """
+    entry = journal.get(kind, key)
+    if entry is not None:
+        return entry.outcome == "printed"
+    journal.begin(kind, key)
+    try:
+        action()
+    except Exception as exc:
+        journal.finish(kind, key, "failed:" + getattr(exc, "code", "error"))
+        raise
+    journal.finish(kind, key, "printed")
+    return True
+
+
 def print_card(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
-    """Print the card at most once per application, whatever happened before."""
+    """Print the card at most once per application, and tell central what happened."""
     from kiosk.cards import build_card
 
-    state = journal.state("card", job.key)
-    if state == "done":
-        return True
-    journal.begin("card", job.key)
     card = build_card(job, directory_or_none(client, job.city))
     try:
-        devices.card_printer.print_card(card, job_key=job.key)
-    except Exception as exc:
-        journal.finish("card", job.key, "failed:" + getattr(exc, "code", "error"))
+        printed = at_most_once(journal, "card", job.key,
+                               lambda: devices.card_printer.print_card(card, job_key=job.key))
+    except Exception:
         _report_quietly(client, journal, job, printed=False)
         raise
-    journal.finish("card", job.key, "printed")
-    _report_quietly(client, journal, job, printed=True)
-    return True
+    _report_quietly(client, journal, job, printed=printed)
+    return printed
 
 
 def _report_quietly(client, journal, job: FulfilmentJob, printed: bool) -> None:
@@ -189,17 +207,12 @@ def _report_quietly(client, journal, job: FulfilmentJob, printed: bool) -> None:
 
 
 def print_receipt(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
+    """Print the receipt once; a reprint of the same key is the printer's no-op."""
     from kiosk.receipts import build_receipt
 
-    journal.begin("receipt", job.key)
     receipt = build_receipt(job, directory_or_none(client, job.city))
-    try:
-        devices.receipt_printer.print_receipt(receipt, job_key=job.key)
-    except Exception as exc:
-        journal.finish("receipt", job.key, "failed:" + getattr(exc, "code", "error"))
-        raise
-    journal.finish("receipt", job.key, "printed")
-    return True
+    return at_most_once(journal, "receipt", job.key,
+                        lambda: devices.receipt_printer.print_receipt(receipt, job_key=job.key))
 
 
 def capture_jpeg(camera: Camera) -> bytes:

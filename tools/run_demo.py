@@ -25,15 +25,24 @@ kiosk_id = "demo-kiosk-01"
 [central]
 url = "{url}"
 [storage]
-data_dir = "{data}"
+data_dir = "{tmp}/data"
 [display]
 orientation = "{orientation}"
-window_scale = 0.5
+window_scale = {scale}
 [devices.receipt_printer.options]
-output_dir = "{printed}"
+output_dir = "{tmp}/printed"
 [devices.card_printer.options]
-output_dir = "{printed}"
+output_dir = "{tmp}/printed"
 """
+
+
+def write_kiosk_config(tmp: Path, url: str, orientation: str = "portrait",
+                       scale: float = 0.5) -> Path:
+    """A kiosk config for the demo and the UI tests: simulated devices, files under tmp."""
+    config = tmp / "kiosk.toml"
+    config.write_text(KIOSK_CONFIG.format(url=url, tmp=tmp.as_posix(), orientation=orientation,
+                                          scale=scale))
+    return config
 
 
 def main() -> int:
@@ -48,10 +57,7 @@ def main() -> int:
         tmp = Path(tmp_name)
         central = central_on(tmp).start()
         try:
-            config = tmp / "kiosk.toml"
-            config.write_text(KIOSK_CONFIG.format(url=central.url, data=tmp / "data",
-                                                  printed=tmp / "printed",
-                                                  orientation=args.orientation))
+            config = write_kiosk_config(tmp, central.url, args.orientation)
             cmd = [sys.executable, "-m", "screens.demo", "--config", str(config),
                    "--output", str(output)]
             if not os.environ.get("DISPLAY"):

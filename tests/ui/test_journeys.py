@@ -15,30 +15,16 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tools.run_demo import write_kiosk_config
+
 pytestmark = pytest.mark.ui
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CONFIG = """\
-[central]
-url = "{url}"
-[storage]
-data_dir = "{tmp}/data"
-[display]
-orientation = "{orientation}"
-window_scale = 0.4
-[devices.receipt_printer.options]
-output_dir = "{tmp}/printed"
-[devices.card_printer.options]
-output_dir = "{tmp}/printed"
-"""
-
 
 def run_demo(tmp_path: Path, display: str, central, journeys: list[str],
              orientation: str = "portrait") -> dict:
-    config = tmp_path / "kiosk.toml"
-    config.write_text(CONFIG.format(url=central.url, tmp=tmp_path.as_posix(),
-                                    orientation=orientation))
+    config = write_kiosk_config(tmp_path, central.url, orientation, scale=0.4)
     output = tmp_path / "out"
     cmd = [sys.executable, "-m", "screens.demo", "--config", str(config), "--output", str(output)]
     for name in journeys:
