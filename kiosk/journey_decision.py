@@ -1,0 +1,89 @@
+"""Journey steps of the photo and the decision: continue, register now for later, or staff review."""
+
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from central import wire
+from kiosk import fulfilment as fulfil
+from kiosk.errors import InvalidInput
+from kiosk.steps import Step
+
+log = logging.getLogger("kiosk.journey")
+
+
+class DecisionSteps:
+    """Mixed into Journey: the photo and what the resident does with the decision."""
+
+    # ----- photo ---------------------------------------------------------------------------
+    def take_photo(self) -> None:
+        self._expect(Step.PHOTO)
+        camera = self.devices.camera
+        self._run(lambda: fulfil.capture_jpeg(camera), self._on_photo, self._on_photo_failed)
+
+    def _on_photo(self, jpeg: bytes) -> None:
+        self.session.set_photo(jpeg)
+        self._notify("update")
+
+    def _on_photo_failed(self, exc: BaseException) -> None:
+        self._problem(getattr(exc, "code", "camera_error"), Step.PHOTO, type(exc).__name__)
+
+    def retake_photo(self) -> None:
+        self._expect(Step.PHOTO)
+        self.session.set_photo(None)
+        self._notify("update")
+
+    def accept_photo(self) -> None:
+        self._expect(Step.PHOTO)
+        if self.session.photo_jpeg is None:
+            raise InvalidInput(code="no_photo")
+        s = self.session
+        if s.defer or s.staff_review:
+            self._after_commitment_choice()
+        else:
+            self.set_state(Step.DECISION)
+
+    # ----- decision ------------------------------------------------------------------------
+    def continue_application(self) -> None:
+        """eligible or needs_review: on to fulfilment."""
+        self._expect(Step.DECISION)
+        d = self.session.decision
+        if d is None or d.decision not in (wire.Decision.ELIGIBLE, wire.Decision.NEEDS_REVIEW):
+            raise InvalidInput(code="cannot_continue")
+        self.set_state(Step.FULFILMENT)
+
+    def defer_application(self) -> None:
+        """not_yet: register now, start automatically on the date, courier the card home."""
+        self._expect(Step.DECISION)
+        d = self.session.decision
+        if d is None or d.decision is not wire.Decision.NOT_YET:
+            raise InvalidInput(code="cannot_defer")
+        self.session.defer = True
+        self.session.fulfilment = wire.Fulfilment(method=wire.FulfilmentMethod.COURIER,
+                                                  courier_address=self.session.address)
+        self._photo_then(self._after_commitment_choice)
+
+    def queue_for_review(self) -> None:
+        """Central unreachable: file the application for staff to decide, nothing lost."""
+        self._expect(Step.DECISION)
+        if not self.session.central_unreachable:
+            raise InvalidInput(code="cannot_queue")
+        self.session.staff_review = True
+        self._photo_then(lambda: self.set_state(Step.FULFILMENT))
+
+    def _photo_then(self, next_step: Callable[[], None]) -> None:
+        if self.session.photo_jpeg is None and self._photo_needed():
+            self.set_state(Step.PHOTO)
+        else:
+            next_step()
+
+    def _photo_needed(self) -> bool:
+        d = self.session.decision
+        return d is None or d.photo_required
+
+    def _after_commitment_choice(self) -> None:
+        if self.session.fulfilment is not None:
+            self._submit()
+        else:
+            self.set_state(Step.FULFILMENT)
