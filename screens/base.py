@@ -93,8 +93,14 @@ class StepScreen(Screen):
         """Screen-specific refresh; the default shows only the frame."""
 
     def enter(self) -> None:
-        """The journey just arrived at this step."""
+        """The journey just arrived at this step. The language is set first, so what a
+        subclass builds in its own enter() is already in the resident's language."""
         self.local_error = None
+        journey = self.kiosk.journey if self.kiosk else None
+        if journey is not None:
+            self.lang = journey.session.language
+            if self.body is not None:
+                self.body.lang = self.lang
 
     def leave(self) -> None:
         """The journey just left this step (stop previews, timers)."""

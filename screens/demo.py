@@ -19,7 +19,6 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from screens.window import configure_window
 
@@ -66,6 +65,21 @@ def document(persona: str) -> list[tuple]:
     return [("expect", S.PRESENT_DOCUMENT), ("expect_text", "present.title"),
             ("place", persona), ("expect", S.CONFIRM_DETAILS), ("expect_text", "confirm.yes"),
             ("tap", "confirm_yes")]
+
+
+def mrz_key(number: str, birth: str, expiry: str) -> list[tuple]:
+    """Type a passport's access key on the keypad: number (letters too), then the two dates."""
+    steps: list[tuple] = [("tap", "field_number")]
+    for ch in number:
+        if ch.isalpha():
+            steps += [("tap", "key_letters"), ("tap", f"key_{ch}"), ("tap", "key_digits")]
+        else:
+            steps.append(("tap", f"key_{ch}"))
+    steps.append(("tap", "field_birth"))
+    steps += [("tap", f"key_{ch}") for ch in birth]
+    steps.append(("tap", "field_expiry"))
+    steps += [("tap", f"key_{ch}") for ch in expiry]
+    return steps + [("tap", "submit_key")]
 
 
 def ending() -> list[tuple]:
@@ -121,6 +135,14 @@ def journeys(pin: str) -> dict[str, Journey]:
             "senior") + [
             ("expect", S.DECISION), ("expect_text", "decision.title.not_required"),
             ("tap", "finish"), ("expect", S.ATTRACT)]),
+        J("passport_en", "passport_mrz", "en", None, script=opening("en", "new") + [
+            ("expect", S.PRESENT_DOCUMENT), ("place", "passport_mrz"), ("expect", S.ACCESS_KEY),
+            ("expect_text", "access.title")] + mrz_key("E12345678", "930601", "310602") + [
+            ("wait", 1.5), ("expect", S.ACCESS_KEY), ("expect_text", "error.wrong_access_key"),
+            ("tap", "back"), ("expect", S.PRESENT_DOCUMENT), ("lift",), ("place", "passport_mrz"),
+            ("expect", S.ACCESS_KEY)] + mrz_key("E12345678", "930601", "310601") + [
+            ("expect", S.CONFIRM_DETAILS), ("expect_text", "confirm.yes"), ("tap", "cancel"),
+            ("expect", S.ATTRACT)]),
         J("renewal_zh", "renewal", "zh_CN", None, script=opening("zh_CN", "renewal") + document(
             "renewal") + [("expect", S.DECISION), ("tap", "continue"), ("expect", S.FULFILMENT),
                           ("tap", "fulfil_courier")] + ending()),

@@ -61,6 +61,9 @@ class AccessKeyScreen(StepScreen):
             self.fields = [("number", "access.number"), ("birth", "access.birth"),
                            ("expiry", "access.expiry")]
         self.values = {name: "" for name, _ in self.fields}
+        if self.journey.input_error == "wrong_access_key":
+            # Show what was typed, so the resident corrects one digit, not all of them.
+            self.values.update(_typed(self.session.access_key))
         self.active = self.fields[0][0]
         self.letters = 0
         self._build_fields()
@@ -77,7 +80,7 @@ class AccessKeyScreen(StepScreen):
             box.add_widget(b)
 
     def _build_keys(self) -> None:
-        grid = self.body.ids.keys
+        grid = self.body.ids.keypad
         grid.clear_widgets()
         keys = list(LETTERS) if self.letters else list("123456789") + ["ABC", "0", "←"]
         if self.letters:
@@ -109,6 +112,9 @@ class AccessKeyScreen(StepScreen):
                 self.active = names[i + 1]
         self._build_fields()
 
+    def leave(self) -> None:
+        self.values = {}  # the typed key lives in the session only, which is wiped
+
     def submit(self) -> None:
         key = self._key_from_values()
         if key is None:
@@ -123,6 +129,16 @@ class AccessKeyScreen(StepScreen):
         if not v.get("number") or birth is None or expiry is None:
             return None
         return MrzKey(v["number"], birth, expiry)
+
+
+def _typed(key) -> dict[str, str]:
+    """The keypad fields of a key the resident typed before."""
+    if isinstance(key, CanKey):
+        return {"can": key.can}
+    if isinstance(key, MrzKey):
+        return {"number": key.document_number, "birth": key.birth_date.strftime("%y%m%d"),
+                "expiry": key.expiry_date.strftime("%y%m%d")}
+    return {}
 
 
 def _yymmdd(text: str, past: bool = False) -> dt.date | None:

@@ -70,8 +70,11 @@ def test_eligible_resident_in_chinese_prints_card(tmp_path, display, central):
     assert any(p.startswith("card") for p in journey["printed"])
 
 
-def test_senior_and_not_yet_in_english(tmp_path, display, central):
-    summary = run_demo(tmp_path, display, central, ["senior_en", "not_yet_en"])
+def test_senior_not_yet_and_passport_in_english(tmp_path, display, central):
+    summary = run_demo(tmp_path, display, central, ["senior_en", "not_yet_en", "passport_en"])
+    passport = check_journey(summary, "passport_en", ["access_key", "reading_document",
+                                                      "confirm_details", "attract"])
+    assert any(t.startswith("error.wrong_access_key=") for t in passport["texts_checked"])
     senior = check_journey(summary, "senior_en", ["decision", "attract"])
     assert senior["decision"] == "not_required"
     assert any("You do not need a residence permit" in t for t in senior["texts_checked"])
