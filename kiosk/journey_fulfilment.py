@@ -52,6 +52,7 @@ class FulfilmentSteps:
         s.outcome.queued_offline = outcome.queued_offline
         s.outcome.card_fallback = outcome.card_fallback
         job = fulfil.FulfilmentJob.from_session(s, self.config, self.today())
+        s.outcome.tracking_url = job.tracking_url
         if outcome.print_card_here:
             self.set_state(Step.PRINTING_CARD)
             self._run(lambda: fulfil.print_card(job, self.devices, self.client, self.journal),

@@ -32,6 +32,7 @@ class Outcome:
 
     application_number: str | None = None
     receipt: wire.ApplicationReceipt | None = None
+    tracking_url: str = ""  # the receipt's QR code: central's link, or the kiosk's reference
     queued_offline: bool = False  # in the outbox: 'accepted, will be confirmed'
     card_printed: bool = False
     card_fallback: str | None = None  # reason code when a card could not be printed here

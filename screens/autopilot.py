@@ -185,6 +185,12 @@ class Autopilot:
         self.devices.scanner.scan(text() if callable(text) else text)
         self._schedule(0.1)
 
+    def _do_fault(self, device: str, name: str, value: Any = -1) -> None:
+        """A technician's switch on a simulator (paper out, jam): hardware, not the journey."""
+        faults = self.devices.all()[device].faults
+        faults.set(name, value) if value is not None else faults.clear(name)
+        self._schedule(0.1)
+
     def _do_wait(self, seconds: float) -> None:
         self._schedule(seconds)
 

@@ -131,6 +131,14 @@ def journeys(pin: str) -> dict[str, Journey]:
             ("expect", S.DECISION), ("expect_text", "decision.bring_once"), ("tap", "continue"),
             ("expect", S.FULFILMENT), ("tap", "fulfil_pickup"), ("tap", "station_zz-jianshe"),
             ] + ending()),
+        J("paper_out_en", "student", "en", "eligible", script=[
+            ("fault", "receipt_printer", "paper_out")] + opening("en", "new") + document(
+            "student") + declare(3, 0, "tianyuan", "liyu", "2-1-203", "study", "listed")
+            + photo + [("expect", S.DECISION), ("tap", "continue"), ("expect", S.FULFILMENT),
+                       ("tap", "fulfil_courier"), ("expect", S.RECEIPT, 120),
+                       ("expect_text", "done.photograph_qr"),
+                       ("fault", "receipt_printer", "paper_out", None), ("tap", "finish"),
+                       ("expect", S.ATTRACT)]),
         J("senior_en", "senior", "en", "not_required", script=opening("en", "new") + document(
             "senior") + [
             ("expect", S.DECISION), ("expect_text", "decision.title.not_required"),

@@ -42,8 +42,8 @@ class ReceiptScreen(StepScreen):
             return
         self._built = key
         self.number = o.application_number or ""
-        self.show_qr = bool(o.receipt_problem and o.receipt is not None)
-        self.qr = qr_texture(o.receipt.tracking_url) if self.show_qr else None
+        self.show_qr = bool(o.receipt_problem and o.tracking_url)
+        self.qr = qr_texture(o.tracking_url) if self.show_qr else None
         lines = self.body.ids.lines
         lines.clear_widgets()
         t = self.t

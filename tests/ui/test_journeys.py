@@ -84,8 +84,8 @@ def test_senior_not_yet_and_passport_in_english(tmp_path, display, central):
     assert not_yet["decision"] == "not_yet" and not_yet["application_number"]
 
 
-def test_idle_warning_and_diagnostics_landscape(tmp_path, display, central):
-    summary = run_demo(tmp_path, display, central, ["idle_zh", "diagnostics"],
+def test_idle_diagnostics_and_paper_out_landscape(tmp_path, display, central):
+    summary = run_demo(tmp_path, display, central, ["idle_zh", "diagnostics", "paper_out_en"],
                        orientation="landscape")
     idle = check_journey(summary, "idle_zh", ["service_menu", "attract"])
     assert any(s.endswith("idle_warning.png") for s in idle["screenshots"])
@@ -94,3 +94,6 @@ def test_idle_warning_and_diagnostics_landscape(tmp_path, display, central):
     shot = summary["output"] / diagnostics["screenshots"][-2]
     with Image.open(shot) as image:
         assert image.size[0] > image.size[1]  # the landscape window the config asked for
+    paper_out = check_journey(summary, "paper_out_en", ["receipt", "attract"])
+    assert any(t.startswith("done.photograph_qr=") for t in paper_out["texts_checked"])
+    assert not paper_out["receipt_printed"]  # nothing came out: the QR code was on screen
