@@ -197,6 +197,10 @@ class KioskApp(App):
             if journey.state is Step.ATTRACT:
                 return
             self._diagnostics = False
+        if name != self._shown and journey.state is Step.ATTRACT:
+            for screen in self.screens.values():
+                if hasattr(screen, "forget"):  # the technician's screens hold nothing personal
+                    screen.forget()
         if name != self._shown:
             previous = self.screens.get(self._shown) if self._shown else None
             if previous is not None and hasattr(previous, "leave"):

@@ -103,7 +103,11 @@ class StepScreen(Screen):
                 self.body.lang = self.lang
 
     def leave(self) -> None:
-        """The journey just left this step (stop previews, timers)."""
+        """The journey just left this step (stop previews, timers, drop personal data)."""
+
+    def forget(self) -> None:
+        """The session ended: nothing of this resident may stay in any widget."""
+        self.leave()
 
     def act(self, intent: Callable[..., Any], *args: Any) -> Any:
         """Send an intent; a refused input becomes the error line, never a traceback."""

@@ -152,6 +152,11 @@ class DecisionScreen(StepScreen):
         super().enter()
         self._built = None
 
+    def leave(self) -> None:
+        self._built = None
+        self.body.ids.lines.clear_widgets()
+        self.body.ids.actions.clear_widgets()
+
     def update(self) -> None:
         s = self.session
         key = (self.lang, id(s.decision), s.central_unreachable)

@@ -41,6 +41,9 @@ class DeclareResidenceScreen(StepScreen):
         self._built = None
         self.kiosk.prefetch_directory(self._on_directory)
 
+    def leave(self) -> None:
+        self.district = self.community = self.detail = ""  # enter() restores from the session
+
     def _on_directory(self, directory) -> None:
         self.directory = directory
         if directory is None:
@@ -140,6 +143,10 @@ class DeclareConditionScreen(StepScreen):
         super().enter()
         self.condition = ""
         self._built = None
+
+    def leave(self) -> None:
+        self._built = None
+        self.body.ids.choices.clear_widgets()  # employers and schools are the resident's
 
     def update(self) -> None:
         sponsors = tuple(self.journey.sponsor_choices(

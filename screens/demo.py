@@ -298,12 +298,22 @@ class DemoRunner:
         if j.name != "diagnostics":
             self._shown(self.app.manager.current)
 
+    def _personal_data_on_screens(self, persona: str) -> bool:
+        """Whether any screen, shown or not, still holds this resident's name or number."""
+        document = self.app.runtime.devices.reader.documents.get(persona)
+        if document is None:
+            return False
+        secrets = [document.fields["name"], document.fields["document_number"]]
+        texts = "\n".join(screen_texts(screen) for screen in self.app.screens.values())
+        return any(secret and secret in texts for secret in secrets)
+
     def _journey_done(self, error: BaseException | None) -> None:
         j = self.current
         j.seconds = time.monotonic() - self._t0
         s = self.app.journey.session
         j.wiped = s.document is None and s.photo_jpeg is None and s.decision is None \
-            and s.address is None and s.outcome.application_number is None
+            and s.address is None and s.outcome.application_number is None \
+            and not self._personal_data_on_screens(j.persona)
         folder = self.output / f"{self.index + 1:02d}-{j.name}"
         for path in sorted(self._printed_now() - self._before):
             folder.mkdir(parents=True, exist_ok=True)

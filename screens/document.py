@@ -114,6 +114,7 @@ class AccessKeyScreen(StepScreen):
 
     def leave(self) -> None:
         self.values = {}  # the typed key lives in the session only, which is wiped
+        self.body.ids.fields.clear_widgets()
 
     def submit(self) -> None:
         key = self._key_from_values()
