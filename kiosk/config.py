@@ -79,6 +79,8 @@ class DeviceConfig(Section):
 
 
 class DevicesConfig(Section):
+    health_interval_s: float = Field(10.0, gt=0, le=3600,
+                                     description="How often every device is asked how it is.")
     reader: DeviceConfig = DeviceConfig()
     camera: DeviceConfig = DeviceConfig()
     receipt_printer: DeviceConfig = DeviceConfig()

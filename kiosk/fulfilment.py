@@ -19,6 +19,7 @@ from PIL import Image
 from central import wire
 from drivers.camera.base import Camera
 from kiosk.config import KioskConfig
+from kiosk.device_monitor import DeviceSnapshot
 from kiosk.devices import Devices
 from kiosk.errors import CentralUnavailable
 from kiosk.session import ResidentSession
@@ -97,27 +98,19 @@ class Submitted:
     print_card_here: bool
 
 
-def options(session: ResidentSession, devices: Devices) -> list[wire.FulfilmentMethod]:
+def options(session: ResidentSession, devices: DeviceSnapshot) -> list[wire.FulfilmentMethod]:
     """What this resident can choose now: printing only when the printer can really do it."""
     d = session.decision
     if session.defer:
         return [M.COURIER]
     methods: list[wire.FulfilmentMethod] = []
     if (d is not None and d.decision is wire.Decision.ELIGIBLE and d.print_here_allowed
-            and not session.staff_review and card_printer_ready(devices)):
+            and not session.staff_review and devices.ready_to_print("card_printer")):
         methods.append(M.PRINT_HERE)
     methods.append(M.COURIER)
     if d is not None and d.pickup_stations:
         methods.append(M.PICKUP)
     return methods
-
-
-def card_printer_ready(devices: Devices) -> bool:
-    try:
-        return devices.card_printer.health().usable and devices.card_printer.supplies().ready
-    except Exception:  # a printer that cannot say is not ready
-        log.warning("card printer status unavailable", exc_info=True)
-        return False
 
 
 def submit(job: FulfilmentJob, client, outbox, journal) -> Submitted:

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from central import wire
 from kiosk.config import KioskConfig
+from kiosk.device_monitor import DeviceSnapshot
 from kiosk.devices import Devices
 from kiosk.errors import InvalidInput
 from kiosk.journey_decision import DecisionSteps
@@ -61,6 +62,8 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         self._last_touch = clock()
         self._entered_at = clock()
         self._started = False
+        self.device_snapshot = DeviceSnapshot()
+        self._device_fault: str | None = None
 
     # ----- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -162,6 +165,28 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         self.session.wipe()
         self.session = ResidentSession()
         self.set_state(Step.ATTRACT)
+        self._apply_device_state()
+
+    # ----- devices failing and coming back ----------------------------------------------
+    def on_devices(self, snapshot: DeviceSnapshot) -> None:
+        """The device monitor saw a change (on the journey's thread, through the worker)."""
+        self.device_snapshot = snapshot
+        self._apply_device_state()
+        self._notify("update")
+
+    def _apply_device_state(self) -> None:
+        """Without a reader nothing can be done: say so, and come back when it does."""
+        if not self.device_snapshot.health:
+            return  # not asked yet
+        reader_ok = self.device_snapshot.usable("reader")
+        if not reader_ok and self.state is Step.ATTRACT:
+            self._device_fault = "reader_offline"
+            self.go_out_of_service("reader_offline")
+        elif not reader_ok and self.state in READER_ARMED_STEPS:
+            self._problem("reader_error", self.state)
+        elif reader_ok and self.state is Step.OUT_OF_SERVICE and self._device_fault:
+            self._device_fault = None
+            self.recover()
 
     def go_out_of_service(self, code: str) -> None:
         """A fault the kiosk cannot work around (config, crash): calm screen, session wiped."""
@@ -175,6 +200,7 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         if self.state is Step.OUT_OF_SERVICE:
             self.session = ResidentSession()
             self.set_state(Step.ATTRACT)
+            self._apply_device_state()
 
     # ----- guards for callbacks from workers ---------------------------------------------
     def _for_this_session(self, fn: Callable[..., None]) -> Callable[..., None]:
@@ -196,6 +222,22 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
                  message: wire.Text | None = None) -> None:
         self.session.problem = Problem(code, retry, detail, message)
         self.set_state(Step.PROBLEM)
+
+    def retry(self) -> None:
+        """'Try again' on the problem screen."""
+        self._expect(Step.PROBLEM)
+        problem = self.session.problem
+        target = problem.retry_step if problem else None
+        if target is None:
+            return self.finish()
+        self.session.problem = None
+        if target is Step.CHECKING_ELIGIBILITY:
+            self._check_eligibility()
+        elif target is Step.SUBMITTING:
+            self._submit()
+        else:
+            self.set_state(target)
+            self._apply_device_state()
 
     # ----- attract, language, menu --------------------------------------------------------
     def begin(self) -> None:
@@ -221,6 +263,7 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         self.session.service = service
         self.set_state(Step.STATUS_LOOKUP if service is wire.Service.STATUS
                        else Step.PRESENT_DOCUMENT)
+        self._apply_device_state()
 
     def back(self) -> None:
         """One step back where that makes sense; elsewhere a no-op."""

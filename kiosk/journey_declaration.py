@@ -93,18 +93,3 @@ class DeclarationSteps:
                           message=exc.message)
         else:
             self._problem("unexpected", None, detail=type(exc).__name__)
-
-    def retry(self) -> None:
-        """'Try again' on the problem screen."""
-        self._expect(Step.PROBLEM)
-        problem = self.session.problem
-        target = problem.retry_step if problem else None
-        if target is None:
-            return self.finish()
-        self.session.problem = None
-        if target is Step.CHECKING_ELIGIBILITY:
-            self._check_eligibility()
-        elif target is Step.SUBMITTING:
-            self._submit()
-        else:
-            self.set_state(target)

@@ -18,7 +18,7 @@ class FulfilmentSteps:
 
     # ----- fulfilment, submission, printing -------------------------------------------------
     def fulfilment_options(self) -> list[wire.FulfilmentMethod]:
-        return fulfil.options(self.session, self.devices)
+        return fulfil.options(self.session, self.device_snapshot)
 
     def choose_fulfilment(self, method: wire.FulfilmentMethod, station: str | None = None) -> None:
         self._expect(Step.FULFILMENT)

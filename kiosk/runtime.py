@@ -12,6 +12,7 @@ from typing import Callable
 
 from kiosk.central_client import CentralClient
 from kiosk.config import KioskConfig
+from kiosk.device_monitor import DeviceMonitor
 from kiosk.devices import Devices, build_devices
 from kiosk.heartbeat import HeartbeatSender
 from kiosk.fulfilment import on_application_synced
@@ -51,8 +52,13 @@ class KioskRuntime:
                                outbox=self.outbox, journal=self.journal, worker=self.worker,
                                clock=clock, today=today)
         self.heartbeat = HeartbeatSender(self, config.central.heartbeat_s)
+        self.monitor = DeviceMonitor(
+            self.devices, lambda snapshot: self.worker.dispatch_event(self.journey.on_devices,
+                                                                     snapshot),
+            interval_s=config.devices.health_interval_s)
 
     def start(self) -> None:
+        self.monitor.start()  # its first look arrives before any resident can choose
         self.journey.start()
         self.sync.start()
         self.heartbeat.start()
@@ -64,6 +70,7 @@ class KioskRuntime:
         self.journey.session.wipe()
         self.sync.stop()
         self.heartbeat.stop()
+        self.monitor.stop()
         self.worker.shutdown()
         self.devices.close()
         self.outbox.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -59,3 +60,8 @@ def make_kiosk(tmp_path, central) -> Callable[..., HeadlessKiosk]:
     yield make
     for kiosk in made:
         kiosk.runtime.stop()
+    # The kiosk runs for months: stopping it leaves no thread of its own behind.
+    ours = ("kiosk-work", "outbox-sync", "heartbeat", "device-monitor", "reader-sim",
+            "scanner-sim", "camera-sim")
+    left = [t.name for t in threading.enumerate() if t.name.startswith(ours)]
+    assert left == [], f"threads left behind: {left}"
