@@ -67,6 +67,9 @@ class DiagnosticsConfig(Section):
 
 class StorageConfig(Section):
     data_dir: str = Field("var", description="Outbox, journal and key; relative to the project.")
+    keep_days: float = Field(30, gt=0, le=365, description=(
+        "Sent outbox entries and finished journal entries (no personal data) are kept this "
+        "long for support questions, then deleted."))
 
     def path(self) -> Path:
         p = Path(self.data_dir)

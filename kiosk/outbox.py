@@ -178,6 +178,16 @@ class Outbox:
         self._checkpoint()
         log.info("outbox sent", extra={"idempotency_key": key, "replayed": receipt.replayed})
 
+    def prune_sent(self, older_than: dt.timedelta) -> int:
+        """Forget sent entries (key and number only) after a while: the file must not grow."""
+        cutoff = _ts(None) - older_than.total_seconds()
+        with self._tx() as db:
+            gone = db.execute("DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?",
+                              (cutoff,)).rowcount
+        if gone:
+            self._checkpoint()
+        return gone
+
     def mark_failed(self, key: str, error_code: str, retry_at: dt.datetime) -> None:
         """Count a failed attempt and say when to try again."""
         with self._tx() as db:

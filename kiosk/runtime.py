@@ -15,6 +15,7 @@ from kiosk.config import KioskConfig
 from kiosk.device_monitor import DeviceMonitor
 from kiosk.devices import Devices, build_devices
 from kiosk.heartbeat import HeartbeatSender
+from kiosk.housekeeping import Housekeeping
 from kiosk.fulfilment import on_application_synced
 from kiosk.journal import Journal
 from kiosk.journey import Journey
@@ -34,16 +35,12 @@ class KioskRuntime:
         data = config.storage.path()
         data.mkdir(parents=True, exist_ok=True)
         self.devices = devices or build_devices(config)
-        self.client = CentralClient(base_url=config.central.url, kiosk_id=config.kiosk_id,
-                                    timeout_s=config.central.timeout_s,
-                                    retries=config.central.retries)
+        self.client = _client(config)
         self.outbox = Outbox(data / "outbox.sqlite3", load_or_create_kiosk_key(data / "kiosk.key"))
         self.journal = Journal(data / "journal.sqlite3")
         self.worker = Worker(dispatch)
         # The sync thread gets its own client: a requests.Session is not shared across threads.
-        self.sync_client = CentralClient(base_url=config.central.url, kiosk_id=config.kiosk_id,
-                                         timeout_s=config.central.timeout_s,
-                                         retries=config.central.retries)
+        self.sync_client = _client(config)
         self.sync = OutboxSync(self.outbox, self.sync_client,
                                interval_s=config.central.sync_interval_s,
                                on_synced=lambda key, receipt: on_application_synced(
@@ -52,25 +49,27 @@ class KioskRuntime:
                                outbox=self.outbox, journal=self.journal, worker=self.worker,
                                clock=clock, today=today)
         self.heartbeat = HeartbeatSender(self, config.central.heartbeat_s)
+        self.housekeeping = Housekeeping(self.outbox, self.journal, config.storage.keep_days)
         self.monitor = DeviceMonitor(
             self.devices, lambda snapshot: self.worker.dispatch_event(self.journey.on_devices,
                                                                      snapshot),
             interval_s=config.devices.health_interval_s)
 
+        # The monitor first: its first look arrives before any resident can choose.
+        self._background = (self.monitor, self.sync, self.heartbeat, self.housekeeping)
+
     def start(self) -> None:
-        self.monitor.start()  # its first look arrives before any resident can choose
+        for part in self._background:
+            part.start()
         self.journey.start()
-        self.sync.start()
-        self.heartbeat.start()
         log.info("kiosk %s started", self.config.kiosk_id)
 
     def stop(self) -> None:
         """Stop every thread we started and close every file; safe to call twice."""
         self.journey.stop()
         self.journey.session.wipe()
-        self.sync.stop()
-        self.heartbeat.stop()
-        self.monitor.stop()
+        for part in self._background:
+            part.stop()
         self.worker.shutdown()
         self.devices.close()
         self.outbox.close()
@@ -78,3 +77,8 @@ class KioskRuntime:
         self.client.close()
         self.sync_client.close()
         log.info("kiosk %s stopped", self.config.kiosk_id)
+
+
+def _client(config: KioskConfig) -> CentralClient:
+    return CentralClient(base_url=config.central.url, kiosk_id=config.kiosk_id,
+                         timeout_s=config.central.timeout_s, retries=config.central.retries)

@@ -62,6 +62,6 @@ def make_kiosk(tmp_path, central) -> Callable[..., HeadlessKiosk]:
         kiosk.runtime.stop()
     # The kiosk runs for months: stopping it leaves no thread of its own behind.
     ours = ("kiosk-work", "outbox-sync", "heartbeat", "device-monitor", "reader-sim",
-            "scanner-sim", "camera-sim")
+            "scanner-sim", "camera-sim", "housekeeping")
     left = [t.name for t in threading.enumerate() if t.name.startswith(ours)]
     assert left == [], f"threads left behind: {left}"

@@ -70,3 +70,30 @@ def test_journal_holds_no_personal_data(path):
         columns = [row[1] for row in db.execute("PRAGMA table_info(journal)")]
     assert columns == ["kind", "key", "state", "outcome", "begun_at", "finished_at"]
     assert "李明".encode() not in path.read_bytes()
+
+
+def test_housekeeping_forgets_only_what_is_finished(tmp_path):
+    import datetime as dt
+
+    from kiosk.housekeeping import prune
+    from kiosk.outbox import Outbox, load_or_create_kiosk_key
+    from tests.kiosk_io.residents import submission
+    from tests.kiosk_io.test_outbox import receipt
+
+    journal = Journal(tmp_path / "journal.sqlite3")
+    outbox = Outbox(tmp_path / "outbox.sqlite3", load_or_create_kiosk_key(tmp_path / "k.key"))
+    try:
+        sent, waiting = submission(), submission()
+        outbox.put(sent)
+        outbox.put(waiting)
+        outbox.mark_sent(sent.idempotency_key, receipt())
+        journal.begin("card", "done-key")
+        journal.finish("card", "done-key", "printed")
+        journal.begin("card", "cut-off-key")
+        assert prune(outbox, journal, dt.timedelta(days=30)) == (0, 0)  # all too recent
+        assert prune(outbox, journal, dt.timedelta(seconds=-1)) == (1, 1)
+        assert outbox.depth() == 1 and outbox.sent_receipt(sent.idempotency_key) is None
+        assert [e.key for e in journal.unfinished()] == ["cut-off-key"]
+    finally:
+        outbox.close()
+        journal.close()
