@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from drivers.base import DeviceHealth, HealthState
 from drivers.printer.base import Supplies
+from kiosk.periodic import PeriodicThread
 
 log = logging.getLogger("kiosk.devices")
 
@@ -47,7 +48,7 @@ def _ask(device: Any) -> tuple[DeviceHealth, Supplies | None]:
     return health, supplies
 
 
-class DeviceMonitor:
+class DeviceMonitor(PeriodicThread):
     """Polls every ``interval_s``; ``on_change`` gets each new snapshot whose states differ."""
 
     THREAD_NAME = "device-monitor"
@@ -59,8 +60,7 @@ class DeviceMonitor:
         self.interval_s = interval_s
         self._lock = threading.Lock()
         self._latest = DeviceSnapshot()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(self.THREAD_NAME, self.poll_once, interval=lambda: self.interval_s)
 
     @property
     def latest(self) -> DeviceSnapshot:
@@ -83,20 +83,3 @@ class DeviceMonitor:
                 log.info("device states changed: %s", changed)
             self._on_change(snapshot)
         return snapshot
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self.poll_once()
-            self._stop.wait(self.interval_s)
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name=self.THREAD_NAME)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-import threading
 from typing import Any
 
 from central import wire
 from kiosk import __version__
 from kiosk.errors import KioskError
+from kiosk.periodic import PeriodicThread
 
 log = logging.getLogger("kiosk.heartbeat")
 
@@ -29,19 +29,21 @@ def build_heartbeat(runtime: Any) -> wire.Heartbeat:
                           journeys_completed=runtime.journey.stats.completed)
 
 
-class HeartbeatSender:
-    """A background thread; ``stop`` wakes and joins it, so no thread is left behind."""
+class HeartbeatSender(PeriodicThread):
+    """Sends a heartbeat every ``interval_s`` (with a little jitter); ``stop`` joins the thread."""
 
     THREAD_NAME = "heartbeat"
 
     def __init__(self, runtime: Any, interval_s: float, rng: random.Random | None = None) -> None:
         self._runtime = runtime
         self.interval_s = interval_s
-        self._rng = rng or random.Random()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        rng = rng or random.Random()
         self.last_answer: wire.HeartbeatAnswer | None = None
         self.failures = 0
+        # A random first delay spreads a fleet that powered up together.
+        super().__init__(self.THREAD_NAME, self.send_once,
+                         interval=lambda: self.interval_s * rng.uniform(0.9, 1.1),
+                         first_delay=lambda: rng.uniform(0, min(5.0, self.interval_s)))
 
     def send_once(self) -> bool:
         try:
@@ -51,22 +53,3 @@ class HeartbeatSender:
             log.info("heartbeat not delivered code=%s", exc.code)
             return False
         return True
-
-    def _loop(self) -> None:
-        # A random first delay spreads a fleet that powered up together.
-        delay = self._rng.uniform(0, min(5.0, self.interval_s))
-        while not self._stop.wait(delay):
-            self.send_once()
-            delay = self.interval_s * self._rng.uniform(0.9, 1.1)
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name=self.THREAD_NAME)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None

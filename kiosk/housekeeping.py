@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from typing import Any
+
+from kiosk.periodic import PeriodicThread
 
 log = logging.getLogger("kiosk.housekeeping")
 
@@ -22,33 +23,13 @@ def prune(outbox: Any, journal: Any, keep: dt.timedelta) -> tuple[int, int]:
     return sent, done
 
 
-class Housekeeping:
+class Housekeeping(PeriodicThread):
+    """Prunes once at start and then every ``interval_s``."""
+
     THREAD_NAME = "housekeeping"
 
     def __init__(self, outbox: Any, journal: Any, keep_days: float,
                  interval_s: float = 3600.0) -> None:
-        self._outbox, self._journal = outbox, journal
-        self.keep = dt.timedelta(days=keep_days)
-        self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                prune(self._outbox, self._journal, self.keep)
-            except Exception as exc:  # a full disk must not end the thread
-                log.error("housekeeping failed: %s", type(exc).__name__)
-            self._stop.wait(self.interval_s)
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name=self.THREAD_NAME)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        keep = dt.timedelta(days=keep_days)
+        super().__init__(self.THREAD_NAME, lambda: prune(outbox, journal, keep),
+                         interval=lambda: interval_s)

@@ -55,3 +55,14 @@ def test_kiosk_diag_command(tmp_path, central):
     down = diag(f"http://127.0.0.1:{free_port()}")
     assert down.returncode == 3
     assert json.loads(down.stdout)["central"]["latency_ms"] is None
+
+
+def test_heartbeat_reports_device_states_without_personal_data(make_kiosk):
+    from kiosk.heartbeat import build_heartbeat
+
+    k = make_kiosk()
+    k.runtime.monitor.poll_once()
+    beat = build_heartbeat(k.runtime)
+    assert set(beat.health) == {"reader", "camera", "receipt_printer", "card_printer", "scanner"}
+    assert beat.outbox_depth == 0
+    assert k.runtime.heartbeat.send_once() and k.runtime.heartbeat.last_answer is not None
