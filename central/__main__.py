@@ -2,12 +2,14 @@
 
 Creates the tables at start, optionally loads the demo residents into an empty database, and
 serves the API with uvicorn. Logs go to stderr, one line per request, with no personal data.
-`--write-openapi` regenerates central/openapi.json and exits.
+`--write-openapi` regenerates central/openapi.json and exits; `--start-due [--today DAY]`
+starts the deferred applications due by that day and exits (the server also does it itself).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 from pathlib import Path
@@ -16,6 +18,8 @@ log = logging.getLogger("central")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from central.schedule import DEFERRED_INTERVAL_S
+
     p = argparse.ArgumentParser(prog="python -m central",
                                 description="OneTrip reference central API.")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -33,7 +37,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     p.add_argument("--write-openapi", nargs="?", const="", default=None, metavar="PATH",
                    help="write the OpenAPI document (default central/openapi.json) and exit")
-    return p.parse_args(argv)
+    p.add_argument("--deferred-interval-s", type=_positive, default=DEFERRED_INTERVAL_S,
+                   metavar="SECONDS", help="how often the server starts due deferred "
+                                           f"applications (default {DEFERRED_INTERVAL_S:g})")
+    p.add_argument("--start-due", action="store_true",
+                   help="start the deferred applications due by today, print how many, exit")
+    p.add_argument("--today", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                   help="with --start-due: the day to start applications due by")
+    args = p.parse_args(argv)
+    if args.today is not None and not args.start_due:
+        p.error("--today needs --start-due")
+    return args
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from central.requestlog import configure_logging
     configure_logging(args.log_level)
+    if args.start_due:
+        return start_due(args)
     try:
         app = build(args)
     except Exception as exc:  # a bad policy file or database URL: say which, no traceback
@@ -59,24 +82,44 @@ def main(argv: list[str] | None = None) -> int:
 def build(args: argparse.Namespace):
     """Policies, database, seed, application: everything that can fail before serving."""
     from central.app import create_app
+    from central.seed import seed_demo
+
+    office = open_office(args)
+    if args.seed == "demo":
+        count = seed_demo(office.store, office.clock.today())
+        log.info("demo seed: %s",
+                 f"{count} residents loaded" if count else "database not empty, kept")
+    log.info("serving cities %s on %s (database %s)", ", ".join(sorted(office.policies)),
+             office.public_url, office.store.engine.url.get_backend_name())
+    return create_app(office, deferred_interval_s=args.deferred_interval_s)
+
+
+def open_office(args: argparse.Namespace):
+    """Policies and the database (tables created): what both serving and --start-due need."""
     from central.db import make_engine
     from central.office import PermitOffice
     from central.policy import POLICY_DIR, load_policies
-    from central.seed import seed_demo
     from central.store import CentralStore
 
     policies = load_policies(args.policies or POLICY_DIR)
     store = CentralStore(make_engine(args.database))
     store.create_tables()
-    office = PermitOffice(store=store, policies=policies,
-                          public_url=args.public_url or f"http://{args.host}:{args.port}")
-    if args.seed == "demo":
-        count = seed_demo(store, office.clock.today())
-        log.info("demo seed: %s",
-                 f"{count} residents loaded" if count else "database not empty, kept")
-    log.info("serving cities %s on %s (database %s)", ", ".join(sorted(policies)),
-             office.public_url, store.engine.url.get_backend_name())
-    return create_app(office)
+    return PermitOffice(store=store, policies=policies,
+                        public_url=args.public_url or f"http://{args.host}:{args.port}")
+
+
+def start_due(args: argparse.Namespace) -> int:
+    """Once, on demand (cron, or after an outage): start what is due, say how many."""
+    from central.deferred import start_due_applications
+
+    try:
+        office = open_office(args)
+        started = start_due_applications(office, args.today or office.clock.today())
+    except Exception as exc:  # noqa: BLE001 - a bad policy file or database: say what kind
+        log.error("cannot start due applications: %s", type(exc).__name__)
+        return 2
+    print(f"{len(started)} deferred application(s) started")
+    return 0
 
 
 if __name__ == "__main__":

@@ -18,9 +18,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from central import wire
 from central.applications import file_application
 from central.cards import apply_card_outcome
+from central.deferred import start_due_for, start_if_due
 from central.errors import ApiProblem
 from central.office import PermitOffice
 from central.requestlog import RequestLog
+from central.schedule import DEFERRED_INTERVAL_S, lifespan
 from central.tracking import not_found_page, pending_page, tracking_page
 
 API_VERSION = "1.0.0"
@@ -39,10 +41,14 @@ def _errors(*statuses: int) -> dict:
     return {status: {"model": wire.ApiError} for status in statuses}
 
 
-def create_app(office: PermitOffice | None = None) -> FastAPI:
-    """The application; `office` may be None only to generate the OpenAPI document."""
+def create_app(office: PermitOffice | None = None,
+               deferred_interval_s: float = DEFERRED_INTERVAL_S) -> FastAPI:
+    """The application; `office` may be None only to generate the OpenAPI document.
+
+    While it serves, due deferred applications are started every `deferred_interval_s`."""
     app = FastAPI(title="OneTrip central API", version=API_VERSION, docs_url=None,
                   redoc_url=None, openapi_url=P + "/openapi.json",
+                  lifespan=lifespan(office, deferred_interval_s),
                   description="Reference central API for OneTrip residence-permit kiosks. "
                               "Models are those of central/wire.py.")
     app.state.office = office
@@ -99,11 +105,13 @@ def _add_application_routes(app: FastAPI) -> None:
     @app.post(P + "/applications/lookup", response_model=wire.StatusLookupResult,
               responses=_errors(422))
     def lookup(query: wire.StatusLookup, office: Office) -> wire.StatusLookupResult:
+        start_due_for(office, query.document_number)
         return office.lookup(query.document_number)
 
     @app.get(P + "/applications/{number}", response_model=wire.ApplicationStatus,
              responses=_errors(404, 422))
     def status(number: str, office: Office) -> wire.ApplicationStatus:
+        start_if_due(office, number)
         return office.status(number)
 
     @app.post(P + "/applications/{number}/card-printed", response_model=wire.ApplicationStatus,
@@ -129,6 +137,7 @@ def _add_tracking_route(app: FastAPI) -> None:
     def track(number: str, office: Office) -> HTMLResponse:
         """The human page behind the receipt's QR code (tracking_url)."""
         headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+        start_if_due(office, number)
         try:
             status = office.status(number)
         except ApiProblem:

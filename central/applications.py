@@ -94,21 +94,32 @@ def new_number(policy: CityPolicy, today: dt.date) -> str:
 def plan_application(office: PermitOffice, sub: wire.ApplicationSubmission,
                      policy: CityPolicy) -> Plan:
     """Decide again, then choose the state; refuse what cannot be filed, saying why."""
-    request = wire.EligibilityRequest(city=sub.city, service=sub.service,
-                                      applicant=sub.applicant, declaration=sub.declaration)
+    request = request_of(sub)
     today = office.clock.today()
     decision = office.eligibility(request, on_date=today)
     state = choose_state(sub, decision)
     _check_fulfilment(sub, policy, state)
     _check_photo(sub)
-    address = _home_address(sub, decision)
+    return plan_for(decision, state, policy, today, home_address(request, decision))
+
+
+def request_of(sub: wire.ApplicationSubmission) -> wire.EligibilityRequest:
+    """What the rules decide on: the submission without photo, fulfilment or kiosk choices."""
+    return wire.EligibilityRequest(city=sub.city, service=sub.service,
+                                   applicant=sub.applicant, declaration=sub.declaration)
+
+
+def plan_for(decision: wire.EligibilityDecision, state: wire.ApplicationState,
+             policy: CityPolicy, day: dt.date, address: wire.Address) -> Plan:
+    """Dates follow the state: a deferral starts when eligible, an approval runs from `day`
+    (a renewal from the old expiry if that is later)."""
     start, valid_until = None, None
     if state is S.DEFERRED:
         start = decision.eligible_from
     elif state in APPROVING_STATES:
-        start = today
-        renewal_base = decision.permit_on_file.valid_until if decision.permit_on_file else today
-        valid_until = add_years(max(today, renewal_base), policy.validity_years)
+        start = day
+        renewal_base = decision.permit_on_file.valid_until if decision.permit_on_file else day
+        valid_until = add_years(max(day, renewal_base), policy.validity_years)
     return Plan(decision, state, start, valid_until, address)
 
 
@@ -122,10 +133,23 @@ def choose_state(sub: wire.ApplicationSubmission,
             return S.DEFERRED
         if not sub.staff_review_requested:
             raise ApiProblem.from_reason(422, "not_yet_eligible", decision.reasons[0])
-    if decision.decision is not D.ELIGIBLE or sub.staff_review_requested:
-        return S.AWAITING_DOCUMENTS if decision.documents_to_bring else S.UNDER_REVIEW
+    if sub.staff_review_requested:
+        return review_state(decision)
+    return fulfilled_state(decision, sub.fulfilment.method)
+
+
+def review_state(decision: wire.EligibilityDecision) -> wire.ApplicationState:
+    """Staff look at it: with a one-time list of documents to bring, or without."""
+    return S.AWAITING_DOCUMENTS if decision.documents_to_bring else S.UNDER_REVIEW
+
+
+def fulfilled_state(decision: wire.EligibilityDecision,
+                    method: wire.FulfilmentMethod) -> wire.ApplicationState:
+    """eligible -> the fulfilment's approving state; needs_review -> review_state."""
+    if decision.decision is not D.ELIGIBLE:
+        return review_state(decision)
     return {M.PRINT_HERE: S.APPROVED, M.COURIER: S.IN_DELIVERY,
-            M.PICKUP: S.READY_FOR_PICKUP}[sub.fulfilment.method]
+            M.PICKUP: S.READY_FOR_PICKUP}[method]
 
 
 def _check_fulfilment(sub: wire.ApplicationSubmission, policy: CityPolicy,
@@ -156,10 +180,10 @@ def _check_photo(sub: wire.ApplicationSubmission) -> None:
                          "The photo could not be read; please take it again.")
 
 
-def _home_address(sub: wire.ApplicationSubmission,
-                  decision: wire.EligibilityDecision) -> wire.Address:
-    if sub.declaration is not None:
-        return sub.declaration.address
+def home_address(request: wire.EligibilityRequest,
+                 decision: wire.EligibilityDecision) -> wire.Address:
+    if request.declaration is not None:
+        return request.declaration.address
     assert decision.permit_on_file is not None  # a renewal without declaration has a permit
     return decision.permit_on_file.address
 
@@ -167,10 +191,21 @@ def _home_address(sub: wire.ApplicationSubmission,
 def _store(office: PermitOffice, sub: wire.ApplicationSubmission, plan: Plan,
            receipt: wire.ApplicationReceipt, digest: str) -> bool:
     now, today = office.clock.now(), office.clock.today()
+    number = receipt.application_number
+    event = {"application_number": number, "at": now, "state": plan.state.value,
+             **_filing_note(plan)}
+    return office.store.insert_application(
+        _application_row(sub, plan, receipt, digest, now), event,
+        _registration(sub, plan, today), _permit(sub, plan, number, today),
+        _deferred(sub, plan, number, today))
+
+
+def _application_row(sub: wire.ApplicationSubmission, plan: Plan,
+                     receipt: wire.ApplicationReceipt, digest: str, now: dt.datetime) -> dict:
     courier = sub.fulfilment.courier_address
     photo_sha = (hashlib.sha256(sub.photo_jpeg_b64.encode()).hexdigest()
                  if sub.photo_jpeg_b64 else None)
-    application = {
+    return {
         "number": receipt.application_number, "idempotency_key": sub.idempotency_key,
         "body_sha256": digest, "document_number": sub.applicant.document_number,
         "kiosk_id": sub.kiosk_id[:64], "city": sub.city, "service": sub.service.value,
@@ -180,15 +215,24 @@ def _store(office: PermitOffice, sub: wire.ApplicationSubmission, plan: Plan,
         "start_date": plan.start_date, "card_valid_until": plan.card_valid_until,
         "photo_sha256": photo_sha, "decision_json": plan.decision.model_dump_json(),
         "receipt_json": receipt.model_dump_json(), "created_at": now, "updated_at": now}
-    event = {"application_number": receipt.application_number, "at": now,
-             "state": plan.state.value, **_filing_note(plan)}
-    registration = None
-    if plan.state is S.DEFERRED and plan.decision.registration_needed:
-        registration = {"document_number": sub.applicant.document_number, "city": sub.city,
-                        "district": plan.address.district, "community": plan.address.community,
-                        "registered_on": today}
-    permit = _permit(sub, plan, receipt, today) if plan.state in APPROVING_STATES else None
-    return office.store.insert_application(application, event, registration, permit)
+
+
+def _registration(sub: wire.ApplicationSubmission, plan: Plan, today: dt.date) -> dict | None:
+    """A deferral with no residence registration on record registers residence today."""
+    if plan.state is not S.DEFERRED or not plan.decision.registration_needed:
+        return None
+    return {"document_number": sub.applicant.document_number, "city": sub.city,
+            "district": plan.address.district, "community": plan.address.community,
+            "registered_on": today}
+
+
+def _deferred(sub: wire.ApplicationSubmission, plan: Plan, number: str,
+              today: dt.date) -> dict | None:
+    """A deferral keeps its request, so the rules can decide again on the start date."""
+    if plan.state is not S.DEFERRED:
+        return None
+    return {"application_number": number, "request_json": request_of(sub).model_dump_json(),
+            "filed_on": today}
 
 
 def _filing_note(plan: Plan) -> dict:
@@ -198,17 +242,29 @@ def _filing_note(plan: Plan) -> dict:
     return {"note_zh": "已在自助机提交申请。", "note_en": "Filed at a self-service kiosk."}
 
 
-def _permit(sub: wire.ApplicationSubmission, plan: Plan, receipt: wire.ApplicationReceipt,
-            today: dt.date) -> dict:
-    """The permit on file after approval; a renewal keeps its number and, if reused, its photo."""
+def _permit(sub: wire.ApplicationSubmission, plan: Plan, number: str,
+            today: dt.date) -> dict | None:
+    if plan.state not in APPROVING_STATES:
+        return None
+    photo_taken_on = photo_date(plan.decision, bool(sub.photo_jpeg_b64), today)
+    return permit_row(request_of(sub), plan, number, photo_taken_on)
+
+
+def photo_date(decision: wire.EligibilityDecision, photo_sent: bool, taken_on: dt.date) -> dt.date:
+    """A renewal's photo not resent keeps its old date; a new photo dates from `taken_on`."""
+    on_file = decision.permit_on_file
+    return on_file.photo_taken_on if on_file and not photo_sent else taken_on
+
+
+def permit_row(request: wire.EligibilityRequest, plan: Plan, number: str,
+               photo_taken_on: dt.date) -> dict:
+    """The permit on file after approval; a renewal keeps its number."""
     on_file = plan.decision.permit_on_file
-    declaration = sub.declaration
+    declaration = request.declaration
     condition = declaration.condition if declaration else on_file.condition
     sponsor = declaration.sponsor if declaration else on_file.sponsor
-    photo_taken_on = on_file.photo_taken_on if on_file and not sub.photo_jpeg_b64 else today
-    return {"permit_number": on_file.permit_number if on_file else "P" + receipt.application_number,
-            "document_number": sub.applicant.document_number, "city": sub.city,
+    return {"permit_number": on_file.permit_number if on_file else "P" + number,
+            "document_number": request.applicant.document_number, "city": request.city,
             "valid_until": plan.card_valid_until, "district": plan.address.district,
             "community": plan.address.community, "detail": plan.address.detail,
             "condition": condition.value, "sponsor": sponsor, "photo_taken_on": photo_taken_on}
-

@@ -95,6 +95,16 @@ status_events = Table(
     Column("note_en", Text),
 )
 
+# What a deferred application was filed with (wire.EligibilityRequest JSON, no photo), so the
+# rules can decide again on its start date; other applications need no copy of the request.
+deferred_requests = Table(
+    "deferred_requests", metadata,
+    Column("application_number", String(24), ForeignKey("applications.number"),
+           primary_key=True),
+    Column("request_json", Text, nullable=False),
+    Column("filed_on", Date, nullable=False),
+)
+
 kiosks = Table(
     "kiosks", metadata,
     Column("kiosk_id", String(64), primary_key=True),

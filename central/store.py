@@ -91,8 +91,11 @@ class CentralStore:
                                   .order_by(db.status_events.c.id)))
 
     def insert_application(self, application: dict, event: dict,
-                           registration: dict | None, permit: dict | None) -> bool:
-        """File one application atomically; False when its key or number is already taken."""
+                           registration: dict | None, permit: dict | None,
+                           deferred: dict | None = None) -> bool:
+        """File one application atomically; False when its key or number is already taken.
+
+        `deferred` is the request a deferred application will be decided on again with."""
         try:
             with self.engine.begin() as c:
                 c.execute(insert(db.applications), [application])
@@ -101,13 +104,16 @@ class CentralStore:
                     c.execute(insert(db.registrations), [registration])
                 if permit is not None:
                     _upsert_permit(c, permit)
+                if deferred is not None:
+                    c.execute(insert(db.deferred_requests), [deferred])
         except IntegrityError:
             return False
         return True
 
     def transition(self, number: str, allowed_from: set[str], changes: dict,
-                   event: dict) -> None:
-        """Move an application on, atomically, only from one of `allowed_from`."""
+                   event: dict, permit: dict | None = None) -> None:
+        """Move an application on, atomically, only from one of `allowed_from`; an approval
+        writes its permit in the same transaction, so only the runner that moved it does."""
         with self.engine.begin() as c:
             done = c.execute(update(db.applications)
                              .where(db.applications.c.number == number,
@@ -116,6 +122,22 @@ class CentralStore:
             if done.rowcount != 1:
                 raise StateConflict(number)
             c.execute(insert(db.status_events), [event])
+            if permit is not None:
+                _upsert_permit(c, permit)
+
+    def due_applications(self, state: str, today: dt.date) -> list[Row]:
+        """Applications in `state` whose start date has come, oldest first."""
+        a = db.applications.c
+        with self.engine.connect() as c:
+            return list(c.execute(select(db.applications)
+                                  .where(a.state == state, a.start_date <= today)
+                                  .order_by(a.start_date, a.number)))
+
+    def deferred_request(self, number: str) -> Row | None:
+        """What a deferred application was filed with (request_json, filed_on), if kept."""
+        with self.engine.connect() as c:
+            return c.execute(select(db.deferred_requests)
+                             .where(db.deferred_requests.c.application_number == number)).first()
 
     # -- kiosks ---------------------------------------------------------------------------
 
