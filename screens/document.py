@@ -205,7 +205,8 @@ class ConfirmDetailsScreen(StepScreen):
                      (t("confirm.sex"), t(f"sex.{doc.sex}")),
                      (t("confirm.birth"), t.date(doc.birth_date)),
                      (t("confirm.number"), mask_document_number(doc.document_number)),
-                     (t("confirm.household"), doc.household_city or "—")]
+                     (t("confirm.household"),
+                      doc.household_address or doc.household_city or "—")]
         self._build_rows()
         if doc.photo_jpeg and self.photo is None:
             self.photo = _texture_from_jpeg(doc.photo_jpeg)
