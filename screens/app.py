@@ -23,6 +23,7 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
 from kiosk.config import ConfigError, KioskConfig, load_config  # noqa: E402
+from kiosk.crash import describe  # noqa: E402
 from kiosk.steps import Step  # noqa: E402
 from screens.theme import T  # noqa: E402
 
@@ -95,7 +96,7 @@ class _KeepRunning(ExceptionHandler):
     def handle_exception(self, inst: BaseException) -> int:
         if isinstance(inst, (KeyboardInterrupt, SystemExit)):
             return ExceptionManager.RAISE
-        log.error("unexpected exception in the UI", exc_info=inst)
+        log.error("unexpected exception in the UI: %s", describe(inst))
         journey = self.app.journey
         if journey is None:
             return ExceptionManager.PASS
