@@ -1,8 +1,34 @@
-"""Identity-document readers. Registers "simulated"; a "pcsc" driver comes later."""
+"""Identity-document readers: "simulated" (personas, no chip), "virtual_chip" (the personas
+as ICAO chips, read in-process) and "pcsc" (real chips on any PC/SC reader)."""
 
-from drivers.base import register
+from __future__ import annotations
+
+from typing import Any
+
+from drivers.base import Device, register
 from drivers.reader.simulated import SimulatedReader
 
+
+def _virtual_chip_reader(**options: Any) -> Device:
+    from drivers.reader.vchip.reader import VirtualChipReader
+    return VirtualChipReader(**options)
+
+
+def _pcsc_reader(name: str, reader: str = "", trust_store: str | None = None,
+                 **options: Any) -> Device:
+    """A ChipReader on the PC/SC reader whose name contains ``reader``."""
+    from drivers.reader.chip import ChipReader
+    from drivers.reader.pcsc import PcscSlot
+    return ChipReader(name, PcscSlot(reader), trust_store=trust_store, **options)
+
+
+def _pcsc_usable() -> tuple[bool, str]:
+    from drivers.reader.pcsc import is_usable
+    return is_usable()
+
+
 register("reader", "simulated", SimulatedReader)
+register("reader", "virtual_chip", _virtual_chip_reader)
+register("reader", "pcsc", _pcsc_reader, _pcsc_usable)
 
 __all__ = ["SimulatedReader"]

@@ -69,6 +69,7 @@ class DocumentEvent:
     kind: DocumentEventKind
     reader: str
     access: AccessKind = AccessKind.NONE
+    can_allowed: bool = False  # a PACE chip: the 6-digit CAN opens it as well as the MRZ
 
 
 class ReaderError(DeviceError):
@@ -119,6 +120,13 @@ class DocumentReader(Device):
 
     def disarm(self) -> None:
         """The kiosk has stopped waiting for a document; undo what ``arm`` started."""
+
+    def forget(self) -> None:
+        """The resident's session ended: drop anything kept about their document.
+
+        Readers that resume an interrupted read keep the part already read; it is
+        personal data and must not outlive the session. Must not block.
+        """
 
     @abstractmethod
     def read(self, key: AccessKey | None = None,

@@ -20,6 +20,8 @@ DEFAULT_DOCUMENTS_FILE = Path(__file__).with_name("sim_documents.toml")
 _REQUIRED = ("document_type", "issuing_state", "document_number", "name", "sex",
              "birth_date", "nationality", "expiry_date")
 _OPTIONAL = ("household_city", "household_address", "genuine", "review_reasons", "access", "can")
+# How the virtual chip issues the persona's document; the simulated reader ignores them.
+_CHIP = ("latin_name", "signer", "tamper_dg", "chip_access", "active_auth", "chip_auth")
 _DATES = ("birth_date", "expiry_date")
 
 
@@ -31,6 +33,7 @@ class SimDocument:
     access: AccessKind
     fields: Mapping[str, Any] = field(repr=False)
     can: str | None = field(default=None, repr=False)
+    chip: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     def accepts(self, key: AccessKey | None) -> bool:
         """Whether ``key`` opens this chip (documents without access control take any)."""
@@ -66,11 +69,11 @@ def _as_date(key: str, name: str, value: Any) -> dt.date:
 
 def parse_document(key: str, raw: Mapping[str, Any]) -> SimDocument:
     """Check one persona's fields; errors name the persona and the field."""
-    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL))
+    unknown = sorted(set(raw) - set(_REQUIRED) - set(_OPTIONAL) - set(_CHIP))
     missing = [name for name in _REQUIRED if name not in raw]
     if unknown or missing:
         raise ValueError(f"sim document {key!r}: unknown fields {unknown}, missing {missing}")
-    fields = {name: raw[name] for name in raw if name not in ("access", "can")}
+    fields = {name: raw[name] for name in raw if name not in ("access", "can", *_CHIP)}
     for name in _DATES:
         fields[name] = _as_date(key, name, raw[name])
     try:
@@ -79,7 +82,8 @@ def parse_document(key: str, raw: Mapping[str, Any]) -> SimDocument:
         raise ValueError(f"sim document {key!r}: access must be none, mrz or can") from None
     if access is AccessKind.CAN and not raw.get("can"):
         raise ValueError(f"sim document {key!r}: access 'can' needs a 'can' field")
-    return SimDocument(key, access, fields, raw.get("can"))
+    chip = {name: raw[name] for name in _CHIP if name in raw}
+    return SimDocument(key, access, fields, raw.get("can"), chip)
 
 
 def load_documents(documents: Mapping[str, Mapping[str, Any]] | None = None,
