@@ -133,8 +133,8 @@ def choose_state(sub: wire.ApplicationSubmission,
             return S.DEFERRED
         if not sub.staff_review_requested:
             raise ApiProblem.from_reason(422, "not_yet_eligible", decision.reasons[0])
-    if sub.staff_review_requested:
-        return review_state(decision)
+    if sub.staff_review_requested or sub.applicant.document_review_reasons:
+        return review_state(decision)  # staff check the document before any card
     return fulfilled_state(decision, sub.fulfilment.method)
 
 

@@ -143,6 +143,11 @@ class Applicant(WireModel):
     document_expiry: dt.date | None = None
     household_city: str | None = Field(
         default=None, description="City of household registration (户籍), when the document says.")
+    document_review_reasons: list[str] = Field(
+        default_factory=list, max_length=8,
+        description="Why staff must check the identity document before a card is issued, "
+                    "e.g. no_csca_for_country (its issuing state is not in the kiosk's trust "
+                    "store). Empty when the chip was proven genuine.")
 
 
 class EligibilityRequest(WireModel):

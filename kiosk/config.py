@@ -40,6 +40,9 @@ class JourneyConfig(Section):
     idle_warning_s: float = Field(60, gt=0, description="Idle time before the countdown shows.")
     idle_reset_s: float = Field(90, gt=0, description="Idle time before the session is wiped.")
     receipt_return_s: float = Field(30, gt=0, description="Receipt screen returns to attract after.")
+    read_resumes: int = Field(
+        3, ge=0, le=10, description="Times a document lifted mid-read may be put back to "
+        "continue the read; after that the resident is sent to staff.")
     languages: list[Literal["zh_CN", "en"]] = Field(["zh_CN", "en"], min_length=1)
 
     @field_validator("idle_reset_s")

@@ -84,6 +84,7 @@ class DiagnosticsReport:
     journal_unfinished: int = 0
     journeys: dict[str, Any] = field(default_factory=dict)
     last_errors: list[str] = field(default_factory=list)
+    reader: dict[str, Any] = field(default_factory=dict)  # chip readers: ATR, last read's steps
 
     @property
     def healthy(self) -> bool:
@@ -102,6 +103,7 @@ class DiagnosticsReport:
         out.append(f"outbox           {self.outbox_depth} waiting, "
                    f"{self.outbox_quarantined} quarantined")
         out.append(f"journal          {self.journal_unfinished} unfinished side effects")
+        out.extend(reader_lines(self.reader))
         out.append("journeys         " + ", ".join(f"{k}={v}" for k, v in self.journeys.items()))
         out.append("last errors:" if self.last_errors else "last errors: none")
         out.extend("  " + e for e in self.last_errors[-10:])
@@ -115,7 +117,25 @@ class DiagnosticsReport:
                             "error": self.central_error},
                 "outbox": {"depth": self.outbox_depth, "quarantined": self.outbox_quarantined},
                 "journal_unfinished": self.journal_unfinished, "journeys": self.journeys,
-                "last_errors": self.last_errors, "healthy": self.healthy}
+                "last_errors": self.last_errors, "reader": self.reader, "healthy": self.healthy}
+
+
+def reader_lines(status: dict[str, Any]) -> list[str]:
+    """A chip reader's slot, ATR and its last read, step by step, for the technician."""
+    if not status:
+        return []
+    slot, last = status.get("slot", {}), status.get("last_read", {})
+    out = [f"chip reader      {status.get('reader', '')}  present={slot.get('present')} "
+           f"ATR={slot.get('atr') or '-'}"]
+    if last.get("outcome"):
+        out.append(f"  last read      {last['outcome']} access={last.get('access') or '-'} "
+                   f"{last.get('apdus', 0)} APDUs {last.get('seconds', 0)} s "
+                   f"read size={last.get('read_size')}")
+        for step in last.get("steps", []):
+            sw = step.get("sw") or "----"
+            mark = "ok" if step.get("ok") else f"FAILED {step.get('detail', '')}"
+            out.append(f"    {step['step']:<24} SW {sw}  {step['seconds'] * 1000:7.1f} ms  {mark}")
+    return out
 
 
 def _health(device: Any) -> DeviceHealth:
@@ -141,4 +161,31 @@ def collect(runtime: Any) -> DiagnosticsReport:
         journal_unfinished=len(runtime.journal.unfinished()),
         journeys={"started": stats.started, "completed": stats.completed,
                   "cancelled": stats.cancelled, "timed_out": stats.timed_out},
-        last_errors=list(RECENT_ERRORS.records))
+        last_errors=list(RECENT_ERRORS.records),
+        reader=_reader_status(runtime.devices.reader))
+
+
+def _reader_status(reader: Any) -> dict[str, Any]:
+    status = getattr(reader, "status", None)
+    if status is None:
+        return {}
+    try:
+        return status()
+    except Exception as exc:  # diagnostics must show what it can, whatever one part does
+        return {"reader": getattr(reader, "name", ""), "error": type(exc).__name__}
+
+
+def save_failed_trace(runtime: Any) -> str | None:
+    """Write the reader's last failed read under ``data_dir/support``; None when there is none.
+
+    The trace holds command headers, lengths, status words and times, never data bytes,
+    so it can be sent to support as it is.
+    """
+    reader = runtime.devices.reader
+    saver = getattr(reader, "save_failed_trace", None)
+    if saver is None or not getattr(reader, "last_failed", None) or not reader.last_failed.outcome:
+        return None
+    folder = runtime.config.storage.path() / "support"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return str(saver(folder / f"chip-trace-{stamp}.json"))

@@ -105,7 +105,8 @@ def options(session: ResidentSession, devices: DeviceSnapshot) -> list[wire.Fulf
         return [M.COURIER]
     methods: list[wire.FulfilmentMethod] = []
     if (d is not None and d.decision is wire.Decision.ELIGIBLE and d.print_here_allowed
-            and not session.staff_review and devices.ready_to_print("card_printer")):
+            and not session.staff_review and not session.document_review
+            and devices.ready_to_print("card_printer")):
         methods.append(M.PRINT_HERE)
     methods.append(M.COURIER)
     if d is not None and d.pickup_stations:

@@ -133,7 +133,7 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
     def tick(self) -> None:
         """Called about twice a second by the host: idle warning, reset, receipt return."""
         now = self.clock()
-        if self.state in IDLE_STEPS or self.state in BUSY_STEPS:
+        if self.state in IDLE_STEPS or (self.state in BUSY_STEPS and not self.session.read_paused):
             return
         jc = self.config.journey
         if self.state in (Step.RECEIPT, Step.STATUS_RESULT):
@@ -164,6 +164,7 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         log.info("session end reason=%s at=%s session=%s", reason, self.state.value, self.session.id)
         self.session.wipe()
         self.session = ResidentSession()
+        self.devices.reader.forget()
         self.set_state(Step.ATTRACT)
         self._apply_device_state()
 
@@ -193,6 +194,7 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         log.error("out of service code=%s", code)
         self.session.wipe()
         self.session = ResidentSession()
+        self.devices.reader.forget()
         self.session.problem = Problem(code)
         self.set_state(Step.OUT_OF_SERVICE)
 

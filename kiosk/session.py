@@ -46,8 +46,11 @@ class ResidentSession:
     language: str = "zh_CN"
     service: wire.Service | None = None
     access: AccessKind = AccessKind.NONE
+    can_allowed: bool = False  # the chip takes its 6-digit CAN as well as the MRZ
     access_key: AccessKey | None = None
     read_progress: float = 0.0
+    read_interruptions: int = 0  # times the document was lifted mid-read this session
+    read_paused: bool = False  # lifted mid-read: waiting for it to come back
     document: IdentityDocument | None = None
     records: wire.RecordsSummary | None = None  # what central knows before the declaration
     since: dt.date | None = None
@@ -83,7 +86,13 @@ class ResidentSession:
             document_type=doc.document_type, document_number=doc.document_number,
             name=doc.name, sex=doc.sex, birth_date=doc.birth_date,
             nationality=doc.nationality, document_expiry=doc.expiry_date,
-            household_city=doc.household_city)
+            household_city=doc.household_city,
+            document_review_reasons=list(doc.review_reasons))
+
+    @property
+    def document_review(self) -> bool:
+        """The document could not be fully proven (e.g. no CSCA for its state): staff check it."""
+        return bool(self.document is not None and self.document.review_reasons)
 
     def set_photo(self, jpeg: bytes | None) -> None:
         self._erase_photo()

@@ -151,6 +151,13 @@ def journeys(pin: str) -> dict[str, Journey]:
             ("expect", S.ACCESS_KEY)] + mrz_key("E12345678", "930601", "310601") + [
             ("expect", S.CONFIRM_DETAILS), ("expect_text", "confirm.yes"), ("tap", "cancel"),
             ("expect", S.ATTRACT)]),
+        J("permit_can_zh", "permit_pace", "zh_CN", None, script=opening("zh_CN", "new") + [
+            ("expect", S.PRESENT_DOCUMENT), ("place", "permit_pace"), ("expect", S.ACCESS_KEY),
+            ("expect_text", "access.use_can"), ("tap", "switch_key_kind"),
+            ("expect_text", "access.explain_can")] + [
+            ("tap", f"key_{d}") for d in "318425"] + [("tap", "submit_key"),
+            ("expect", S.CONFIRM_DETAILS), ("expect_text", "confirm.yes"), ("tap", "cancel"),
+            ("expect", S.ATTRACT)]),
         J("renewal_zh", "renewal", "zh_CN", None, script=opening("zh_CN", "renewal") + document(
             "renewal") + [("expect", S.DECISION), ("tap", "continue"), ("expect", S.FULFILMENT),
                           ("tap", "fulfil_courier")] + ending()),

@@ -12,7 +12,7 @@ from typing import Any
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.diagnostics import PinGate, collect
+from kiosk.diagnostics import PinGate, collect, save_failed_trace
 from screens.base import tr
 
 log = logging.getLogger("screens.diagnostics")
@@ -89,3 +89,12 @@ class DiagnosticsScreen(Screen):
 
     def close(self) -> None:
         self.kiosk.close_diagnostics()
+
+    def save_trace(self) -> None:
+        """The last failed chip read's APDU trace, for support: headers and status words only."""
+        runtime = self.kiosk.runtime
+        self.status = self.tr("diag.collecting")
+        runtime.worker.run(lambda: save_failed_trace(runtime), self._trace_saved, self._failed)
+
+    def _trace_saved(self, path) -> None:
+        self.status = self.tr("diag.trace_saved", path=path) if path else self.tr("diag.no_trace")

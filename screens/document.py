@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 from kivy.core.image import Image as CoreImage
 from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
 
 from drivers.reader.base import AccessKind, CanKey, MrzKey
+from kiosk.access_key import NUMBER_MAX, access_key_from, check_field
 from kiosk.addresses import mask_document_number
 from kiosk.steps import Step
 from screens.base import StepScreen
@@ -48,6 +48,9 @@ class AccessKeyScreen(StepScreen):
     values = ObjectProperty({}, rebind=True)
     active = StringProperty("")
     letters = NumericProperty(0)
+    explain_id = StringProperty("access.explain")
+    switch_id = StringProperty("")  # offers the CAN instead of the MRZ (or back) on PACE chips
+    kind = ObjectProperty(None, allownone=True)
 
     def __init__(self, kiosk, **kwargs):
         super().__init__(kiosk, **kwargs)
@@ -55,27 +58,46 @@ class AccessKeyScreen(StepScreen):
 
     def enter(self) -> None:
         super().enter()
-        if self.session.access is AccessKind.CAN:
+        self._show_fields_for(self.session.access)
+        if self.journey.input_error == "wrong_access_key":
+            # Show what was typed, so the resident corrects one digit, not all of them.
+            self.values.update(_typed(self.session.access_key))
+            self._build_fields()
+
+    def update(self) -> None:
+        if self.session.access is not self.kind:  # the resident switched MRZ <-> CAN
+            self._show_fields_for(self.session.access)
+
+    def _show_fields_for(self, access: AccessKind) -> None:
+        self.kind = access
+        if access is AccessKind.CAN:
             self.fields = [("can", "access.can")]
         else:
             self.fields = [("number", "access.number"), ("birth", "access.birth"),
                            ("expiry", "access.expiry")]
         self.values = {name: "" for name, _ in self.fields}
-        if self.journey.input_error == "wrong_access_key":
-            # Show what was typed, so the resident corrects one digit, not all of them.
-            self.values.update(_typed(self.session.access_key))
         self.active = self.fields[0][0]
         self.letters = 0
+        self.explain_id = "access.explain_can" if access is AccessKind.CAN else "access.explain"
+        self.switch_id = ("access.use_mrz" if access is AccessKind.CAN else "access.use_can") \
+            if self.session.can_allowed else ""
         self._build_fields()
         self._build_keys()
+
+    def switch_kind(self) -> None:
+        self.act(self.journey.switch_access_key_kind)
 
     def _build_fields(self) -> None:
         box = self.body.ids.fields
         box.clear_widgets()
+        today = self.journey.today()
         for name, msg in self.fields:
+            check = check_field(name, self.values[name], today)
+            mark = " ✓" if check.ok else ""
             b = KioskButton(style="secondary", widget_id=f"field_{name}", payload=name,
                             selected=name == self.active, height=T.px(130),
-                            text=self.values[name] or "—", subtext=self.t(msg))
+                            text=(self.values[name] or "—") + mark,
+                            subtext=self.t(check.problem or msg), alert=bool(check.problem))
             b.bind(on_release=lambda btn: self._select(btn.payload))
             box.add_widget(b)
 
@@ -102,7 +124,7 @@ class AccessKeyScreen(StepScreen):
             self.letters = 1 if key == "ABC" else 0
             return self._build_keys()
         value = self.values.get(self.active, "")
-        limit = 6 if self.active != "number" else 20
+        limit = 6 if self.active != "number" else NUMBER_MAX
         value = value[:-1] if key == "←" else (value + key)[:limit]
         self.values[self.active] = value
         if key != "←" and len(value) == limit and self.active != "number":
@@ -123,13 +145,7 @@ class AccessKeyScreen(StepScreen):
         self.act(self.journey.submit_access_key, key)
 
     def _key_from_values(self):
-        v = self.values
-        if "can" in v:
-            return CanKey(v["can"]) if len(v["can"]) == 6 and v["can"].isdigit() else None
-        birth, expiry = _yymmdd(v.get("birth", ""), past=True), _yymmdd(v.get("expiry", ""))
-        if not v.get("number") or birth is None or expiry is None:
-            return None
-        return MrzKey(v["number"], birth, expiry)
+        return access_key_from(dict(self.values), self.journey.today())
 
 
 def _typed(key) -> dict[str, str]:
@@ -142,24 +158,11 @@ def _typed(key) -> dict[str, str]:
     return {}
 
 
-def _yymmdd(text: str, past: bool = False) -> dt.date | None:
-    """MRZ dates have two-digit years: a birth date is in the past, an expiry in this century."""
-    if len(text) != 6 or not text.isdigit():
-        return None
-    yy, mm, dd = int(text[:2]), int(text[2:4]), int(text[4:])
-    year = 2000 + yy
-    if past and year > dt.date.today().year:
-        year -= 100
-    try:
-        return dt.date(year, mm, dd)
-    except ValueError:
-        return None
-
-
 class ReadingScreen(StepScreen):
     step = Step.READING_DOCUMENT
     body_class = "ReadingBody"
     progress = NumericProperty(0.0)
+    hint_id = StringProperty("reading.hint")  # "reading.paused" while the document is lifted
 
     def __init__(self, kiosk, **kwargs):
         super().__init__(kiosk, **kwargs)
@@ -175,6 +178,7 @@ class ReadingScreen(StepScreen):
 
     def update(self) -> None:
         self.progress = float(self.session.read_progress or 0.0)
+        self.hint_id = "reading.paused" if self.session.read_paused else "reading.hint"
 
 
 class ConfirmDetailsScreen(StepScreen):

@@ -24,6 +24,7 @@ class KioskButton(ButtonBehavior, BoxLayout):
     widget_id = StringProperty("")  # the autopilot taps by this id (or by the kv id)
     style = OptionProperty("primary", options=["primary", "secondary", "quiet", "key"])
     selected = BooleanProperty(False)
+    alert = BooleanProperty(False)  # the subtext says what is wrong with this field
     font_size = NumericProperty(0)
     face = ListProperty([1, 1, 1, 1])
     ink = ListProperty([0, 0, 0, 1])
@@ -36,7 +37,7 @@ class KioskButton(ButtonBehavior, BoxLayout):
         if not self.font_size:
             self.font_size = T.button_font
         self.bind(state=self._paint, style=self._paint, selected=self._paint,
-                  disabled=self._paint)
+                  disabled=self._paint, alert=self._paint)
         self._paint()
 
     def _paint(self, *_):
@@ -53,6 +54,8 @@ class KioskButton(ButtonBehavior, BoxLayout):
             line = T.primary if self.selected else T.panel_line
         if self.disabled:
             face, ink, sub, line = T.quiet_bg, T.muted, T.muted, T.quiet_bg
+        if self.alert:
+            sub = T.error
         self.face, self.ink, self.sub_ink, self.line = list(face), list(ink), list(sub), list(line)
 
 

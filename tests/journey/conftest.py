@@ -27,7 +27,7 @@ def kiosk_config(tmp: Path, central_url: str, **overrides: Any):
                     "sync_interval_s": 3600},
         "storage": {"data_dir": str(tmp / "data")},
         "devices": {
-            "reader": {"driver": "simulated", "options": {"read_time_s": 0.05}},
+            "reader": {"driver": "virtual_chip", "options": {}},
             "camera": {"driver": "simulated", "options": {"fps": 30}},
             "receipt_printer": {"driver": "simulated",
                                 "options": {"output_dir": str(tmp / "printed")}},
@@ -61,7 +61,7 @@ def make_kiosk(tmp_path, central) -> Callable[..., HeadlessKiosk]:
     for kiosk in made:
         kiosk.runtime.stop()
     # The kiosk runs for months: stopping it leaves no thread of its own behind.
-    ours = ("kiosk-work", "outbox-sync", "heartbeat", "device-monitor", "reader-sim",
+    ours = ("kiosk-work", "outbox-sync", "heartbeat", "device-monitor", "reader-",
             "scanner-sim", "camera-sim", "housekeeping")
     left = [t.name for t in threading.enumerate() if t.name.startswith(ours)]
     assert left == [], f"threads left behind: {left}"

@@ -134,18 +134,60 @@ def test_status_lookup_by_receipt_qr_and_by_document(make_kiosk):
 
 def test_document_lifted_during_read_says_put_it_back(make_kiosk):
     k = make_kiosk()
-    k.devices.reader.faults.set("remove_during_read", 1)
-    present_step = S.PRESENT_DOCUMENT
+    k.devices.reader.faults.set("remove_at_apdu", 30)  # half-way through the photo
     k.journey.begin()
     k.journey.choose_language("zh_CN")
     k.journey.choose_service(wire.Service.NEW)
     k.devices.reader.place("eligible")
+    k.pump(S.READING_DOCUMENT)
+    _wait(k, lambda: k.journey.session.read_paused)
+    assert k.journey.state is S.READING_DOCUMENT, "the resident is asked to put it back"
+    k.devices.reader.place("eligible")
+    k.pump(S.CONFIRM_DETAILS)
+    assert k.journey.session.read_interruptions == 1
+    last = k.devices.reader.last_read
+    assert last.resumed and last.outcome == "ok"
+    assert last.apdus < 50, "the resumed read continued, it did not start over"
+    assert k.journey.session.document.photo_jpeg[:2] == b"\xff\xd8"
+
+
+def test_document_lifted_again_and_again_goes_to_staff(make_kiosk):
+    k = make_kiosk(journey__read_resumes=1)
+    k.devices.reader.faults.set("remove_at_apdu", 30)
+    k.journey.begin()
+    k.journey.choose_language("en")
+    k.journey.choose_service(wire.Service.NEW)
+    k.devices.reader.place("eligible")
+    _wait(k, lambda: k.journey.session.read_paused)
+    k.devices.reader.faults.set("remove_at_apdu", 10)
+    k.devices.reader.place("eligible")
     k.pump(S.PROBLEM)
     assert k.journey.session.problem.code == "document_removed"
     k.journey.retry()
-    assert k.journey.state is present_step
+    assert k.journey.state is S.PRESENT_DOCUMENT
     k.devices.reader.place("eligible")
     k.pump(S.CONFIRM_DETAILS)
+
+
+def test_idle_timer_runs_while_waiting_for_a_lifted_document(make_kiosk):
+    now = [1000.0]
+    k = make_kiosk(clock=lambda: now[0])
+    k.devices.reader.faults.set("remove_at_apdu", 30)
+    k.journey.begin()
+    k.journey.choose_language("en")
+    k.journey.choose_service(wire.Service.NEW)
+    k.devices.reader.place("eligible")
+    _wait(k, lambda: k.journey.session.read_paused)
+    now[0] += k.journey.config.journey.idle_reset_s + 1
+    k.pump(S.ATTRACT)
+
+
+def _wait(k, condition, timeout_s: float = 10.0) -> None:
+    import time
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        k.pump(None)
 
 
 def test_no_personal_data_in_logs(make_kiosk, caplog):

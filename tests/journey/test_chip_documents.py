@@ -1,0 +1,137 @@
+"""The resident's journey on real ICAO chips (the in-process virtual chip reader).
+
+Every scripted chip fault ends with the right words on the resident's screen and
+nothing accepted that should not be: a forged or wrongly signed document never
+reaches the confirm screen, and a state the kiosk cannot check is sent to staff.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from central import wire
+from drivers.reader.base import MrzKey
+from drivers.reader.personas import DEFAULT_DOCUMENTS_FILE
+from kiosk.steps import Step
+from tests.journey.walk import declare, menu, photo
+
+S = Step
+M = wire.FulfilmentMethod
+
+with open(DEFAULT_DOCUMENTS_FILE, "rb") as _f:
+    SHIPPED = tomllib.load(_f)
+
+
+def chip_kiosk(make_kiosk, allow_unknown_csca: bool = False, **variants):
+    """A kiosk whose reader holds the shipped personas plus ``variants`` of them."""
+    documents = dict(SHIPPED)
+    for name, (base, changes) in variants.items():
+        documents[name] = {**SHIPPED[base], **changes}
+    return make_kiosk(devices__reader={"driver": "virtual_chip", "options": {
+        "documents": documents, "allow_unknown_csca": allow_unknown_csca}})
+
+
+def place_and_wait(k, persona: str, until) -> None:
+    menu(k, "en")
+    k.journey.choose_service(wire.Service.NEW)
+    k.devices.reader.place(persona)
+    k.pump(until)
+
+
+@pytest.mark.parametrize("changes", [{"tamper_dg": 2}, {"tamper_dg": 1},
+                                     {"signer": "expired"}, {"signer": "unknown"}],
+                         ids=["photo_swapped", "birth_date_changed", "expired_signer",
+                              "unknown_signer"])
+def test_a_document_that_cannot_be_trusted_is_refused(make_kiosk, changes):
+    k = chip_kiosk(make_kiosk, suspect=("eligible", changes))
+    place_and_wait(k, "suspect", S.PROBLEM)
+    assert k.journey.session.problem.code == "document_not_genuine"
+    assert k.journey.session.document is None, "nothing from a refused document is kept"
+    assert k.devices.reader.last_read.outcome == "PassiveAuthenticationFailed"
+
+
+def test_a_state_missing_from_the_trust_store_goes_to_staff_when_allowed(make_kiosk):
+    k = chip_kiosk(make_kiosk, allow_unknown_csca=True,
+                   foreign=("eligible", {"signer": "unknown"}))
+    place_and_wait(k, "foreign", S.CONFIRM_DETAILS)
+    assert k.journey.session.document.review_reasons == ["no_csca_for_country"]
+    declare(k)
+    photo(k)
+    k.pump(S.DECISION)
+    k.journey.continue_application()
+    assert M.PRINT_HERE not in k.journey.fulfilment_options(), "no card before staff check"
+    k.journey.choose_fulfilment(M.COURIER)
+    k.pump(S.RECEIPT)
+    assert k.journey.session.outcome.receipt.state is wire.ApplicationState.UNDER_REVIEW
+
+
+def _passport_key() -> MrzKey:
+    p = SHIPPED["passport_mrz"]
+    return MrzKey(p["document_number"], p["birth_date"], p["expiry_date"])
+
+
+def test_wrong_key_on_a_bac_chip_asks_again_then_reads(make_kiosk):
+    k = chip_kiosk(make_kiosk)
+    k.devices.reader.faults.set("wrong_key", 1)
+    place_and_wait(k, "passport_mrz", S.ACCESS_KEY)
+    k.journey.submit_access_key(_passport_key())
+    k.pump(S.ACCESS_KEY)
+    k.settle(0.3)
+    assert k.journey.state is S.ACCESS_KEY and k.journey.input_error == "wrong_access_key"
+    k.journey.submit_access_key(_passport_key())
+    k.pump(S.CONFIRM_DETAILS)
+    assert k.devices.reader.last_read.access == "bac"
+    assert k.journey.session.document.name == "LIN XIAO"
+
+
+def test_one_corrupted_mac_is_survived_by_reading_again(make_kiosk):
+    k = chip_kiosk(make_kiosk)
+    k.devices.reader.faults.set("corrupt_mac", 1)
+    place_and_wait(k, "passport_mrz", S.ACCESS_KEY)
+    k.journey.submit_access_key(_passport_key())
+    k.pump(S.CONFIRM_DETAILS)
+
+
+def test_a_chip_that_keeps_failing_its_mac_is_unreadable(make_kiosk):
+    k = chip_kiosk(make_kiosk)
+    k.devices.reader.faults.set("corrupt_mac", -1)
+    place_and_wait(k, "passport_mrz", S.ACCESS_KEY)
+    k.journey.submit_access_key(_passport_key())
+    k.pump(S.PROBLEM)
+    assert k.journey.session.problem.code == "unreadable_document"
+    assert k.journey.session.document is None
+
+
+def test_half_read_files_are_dropped_when_the_session_ends(make_kiosk):
+    k = chip_kiosk(make_kiosk)
+    k.devices.reader.faults.set("remove_at_apdu", 30)
+    place_and_wait(k, "eligible", S.READING_DOCUMENT)
+    while not k.journey.session.read_paused:
+        k.pump(None)
+    assert k.devices.reader._state.bytes_held() > 0
+    k.journey.cancel()
+    assert k.journey.state is S.ATTRACT
+    assert k.devices.reader._state.bytes_held() == 0, "personal data outlived the session"
+
+
+def test_pace_card_opens_with_its_can_and_proves_it_is_no_clone(make_kiosk):
+    from drivers.reader.base import AccessKind, CanKey
+    k = chip_kiosk(make_kiosk)
+    place_and_wait(k, "permit_pace", S.ACCESS_KEY)
+    assert k.journey.session.access is AccessKind.MRZ and k.journey.session.can_allowed
+    k.journey.switch_access_key_kind()
+    assert k.journey.session.access is AccessKind.CAN
+    k.journey.submit_access_key(CanKey("000000"))
+    k.pump(S.ACCESS_KEY)
+    k.settle(0.3)
+    assert k.journey.input_error == "wrong_access_key"
+    k.journey.submit_access_key(CanKey(SHIPPED["permit_pace"]["can"]))
+    k.pump(S.CONFIRM_DETAILS)
+    report = k.devices.reader.last_read
+    assert report.access == "pace-can"
+    passed = {s.step for s in report.steps if s.ok}
+    assert {"chip_authentication", "active_authentication", "passive_authentication"} <= passed
+    assert k.journey.session.document.name == "陈嘉欣"
+    assert k.journey.session.document.document_type == "exit_entry_permit"
