@@ -8,6 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
+from kiosk import document_cli
 from kiosk.config import ConfigError, check_file, load_config
 
 
@@ -69,6 +70,7 @@ def parser() -> argparse.ArgumentParser:
     check = config_sub.add_parser("check", help="validate config files")
     check.add_argument("files", nargs="+")
     check.set_defaults(func=cmd_config_check)
+    document_cli.add_parser(sub)
     return p
 
 
