@@ -80,6 +80,8 @@ class DeviceMonitor(PeriodicThread):
             changed = {k: v for k, v in snapshot.states().items()
                        if previous.states().get(k) != v}
             if changed:
-                log.info("device states changed: %s", changed)
+                # One mapping argument would be taken by logging as named arguments.
+                log.info("device states changed: %s",
+                         ", ".join(f"{name}={state}" for name, state in changed.items()))
             self._on_change(snapshot)
         return snapshot
