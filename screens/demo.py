@@ -67,6 +67,15 @@ def document(persona: str) -> list[tuple]:
             ("tap", "confirm_yes")]
 
 
+def lifted_too_early(persona: str) -> list[tuple]:
+    """The resident lifts the card half-way through the read, is asked to put it back, does,
+    and the read goes on from where it stopped."""
+    return [("expect", S.PRESENT_DOCUMENT), ("fault", "reader", "remove_at_apdu", 30),
+            ("place", persona), ("wait_for_paused",), ("expect_text", "reading.paused"),
+            ("place", persona), ("expect", S.CONFIRM_DETAILS), ("expect_text", "confirm.yes"),
+            ("tap", "confirm_yes")]
+
+
 def mrz_key(number: str, birth: str, expiry: str) -> list[tuple]:
     """Type a passport's access key on the keypad: number (letters too), then the two dates."""
     steps: list[tuple] = [("tap", "field_number")]
@@ -126,7 +135,7 @@ def journeys(pin: str) -> dict[str, Journey]:
             ("expect", S.DECISION), ("expect_text", "decision.title.not_yet"), ("tap", "defer"),
             ] + photo + ending()),
         J("needs_documents_zh", "needs_documents", "zh_CN", "needs_review", script=opening(
-            "zh_CN", "new") + document("needs_documents") + declare(
+            "zh_CN", "new") + lifted_too_early("needs_documents") + declare(
             2, 6, "lusong", "jianshe", "3-1-101", "employment", "sponsor_none") + photo + [
             ("expect", S.DECISION), ("expect_text", "decision.bring_once"), ("tap", "continue"),
             ("expect", S.FULFILMENT), ("tap", "fulfil_pickup"), ("tap", "station_zz-jianshe"),
@@ -154,7 +163,7 @@ def journeys(pin: str) -> dict[str, Journey]:
         J("permit_can_zh", "permit_pace", "zh_CN", None, script=opening("zh_CN", "new") + [
             ("expect", S.PRESENT_DOCUMENT), ("place", "permit_pace"), ("expect", S.ACCESS_KEY),
             ("expect_text", "access.use_can"), ("tap", "switch_key_kind"),
-            ("expect_text", "access.explain_can")] + [
+            ("expect_text", "access.explain_can"), ("shot",)] + [
             ("tap", f"key_{d}") for d in "318425"] + [("tap", "submit_key"),
             ("expect", S.CONFIRM_DETAILS), ("expect_text", "confirm.yes"), ("tap", "cancel"),
             ("expect", S.ATTRACT)]),
@@ -212,6 +221,8 @@ class DemoRunner:
         self.pilot._do_expect_text = self._expect_text
         self.pilot._do_wait_for_overlay = lambda: self.pilot._do_wait_for(
             lambda: app.overlay.parent is not None, 30, "idle warning")
+        self.pilot._do_wait_for_paused = self._wait_for_paused
+        self.pilot._do_shot = self._shot
         self.pilot._do_wait_for_report = lambda: self.pilot._do_wait_for(
             lambda: bool(app.screens["diagnostics"].lines), 30, "diagnostics report")
         app.journey.add_listener(self._observe)
@@ -254,6 +265,20 @@ class DemoRunner:
         j.screenshots.append(str(path.relative_to(self.output)))
 
     # ---- extra autopilot steps -------------------------------------------------------
+    def _shot(self) -> None:
+        """A picture of the screen as it is now (a screen that changed without a new step)."""
+        self._shown(self.app.manager.current)
+        self.pilot._schedule(0.4)
+
+    def _wait_for_paused(self) -> None:
+        """Until the reading screen says 'put it back'; then a picture of it."""
+        def paused() -> bool:
+            if not self.app.journey.session.read_paused:
+                return False
+            self._shown(S.READING_DOCUMENT.value)
+            return True
+        self.pilot._do_wait_for(paused, 30, "reading paused")
+
     def _photo_if_asked(self) -> None:
         p = self.pilot
 

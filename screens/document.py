@@ -5,7 +5,13 @@ from __future__ import annotations
 import io
 
 from kivy.core.image import Image as CoreImage
-from kivy.properties import ListProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
+from kivy.uix.widget import Widget
 
 from drivers.reader.base import AccessKind, CanKey, MrzKey
 from kiosk.access_key import NUMBER_MAX, access_key_from, check_field
@@ -104,11 +110,15 @@ class AccessKeyScreen(StepScreen):
     def _build_keys(self) -> None:
         grid = self.body.ids.keypad
         grid.clear_widgets()
-        keys = list(LETTERS) if self.letters else list("123456789") + ["ABC", "0", "←"]
+        letters_key = "" if self.kind is AccessKind.CAN else "ABC"  # a CAN is digits only
+        keys = list(LETTERS) if self.letters else list("123456789") + [letters_key, "0", "←"]
         if self.letters:
             keys += ["123", "←"]
         grid.cols = 7 if self.letters else 3
         for key in keys:
+            if not key:
+                grid.add_widget(Widget())
+                continue
             kid = {"←": "key_del", "ABC": "key_letters", "123": "key_digits"}.get(key, f"key_{key}")
             b = KioskButton(style="key", text=key, widget_id=kid, payload=key,
                             height=T.key_h, font_size=T.title * (0.6 if self.letters else 0.8))
@@ -208,9 +218,15 @@ class ConfirmDetailsScreen(StepScreen):
         self.rows = [(t("confirm.name"), doc.name),
                      (t("confirm.sex"), t(f"sex.{doc.sex}")),
                      (t("confirm.birth"), t.date(doc.birth_date)),
-                     (t("confirm.number"), mask_document_number(doc.document_number)),
-                     (t("confirm.household"),
-                      doc.household_address or doc.household_city or "—")]
+                     (t("confirm.number"), mask_document_number(doc.document_number))]
+        if doc.document_type != "id_card":  # travel documents: the state matters
+            country = f"country.{doc.nationality}"
+            self.rows.append((t("confirm.nationality"),
+                              t(country) if t.has(country) else doc.nationality))
+        if doc.expiry_date is not None:
+            self.rows.append((t("confirm.expiry"), t.date(doc.expiry_date)))
+        self.rows.append((t("confirm.household"),
+                          doc.household_address or doc.household_city or "—"))
         self._build_rows()
         if doc.photo_jpeg and self.photo is None:
             self.photo = _texture_from_jpeg(doc.photo_jpeg)

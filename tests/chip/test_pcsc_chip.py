@@ -147,3 +147,35 @@ def test_kiosk_document_read_cli_through_pcscd(bridge, pcscd, passport_chip, tru
     assert trace["trace"] and all(set(e) <= {"ins", "p1", "p2", "sent", "received", "sw",
                                              "seconds", "command_length", "response_length"}
                                   for e in trace["trace"])
+
+
+@pytest.mark.slow
+def test_the_kiosk_journey_reads_a_passport_through_pcscd(bridge, pcscd, passport_chip,
+                                                         trust_dir, tmp_path):
+    """The "pcsc" driver from config, its monitor thread's events marshalled to the journey."""
+    from central import wire
+    from kiosk.headless import HeadlessKiosk
+    from kiosk.steps import Step
+    from tests.central_server import central_on
+    from tests.journey.conftest import kiosk_config
+
+    chip, _ = passport_chip
+    (tmp_path / "central").mkdir()
+    central = central_on(tmp_path / "central").start()
+    try:
+        config = kiosk_config(tmp_path, central.url, devices__reader={
+            "driver": "pcsc", "options": {"reader": READER_0, "trust_store": str(trust_dir)}})
+        with HeadlessKiosk(config) as k:
+            k.journey.begin()
+            k.journey.choose_language("en")
+            k.journey.choose_service(wire.Service.NEW)
+            k.pump(Step.PRESENT_DOCUMENT)
+            bridge(chip).insert()
+            k.pump(Step.ACCESS_KEY)
+            k.journey.submit_access_key(KEY)
+            k.pump(Step.CONFIRM_DETAILS, timeout_s=30)
+            assert k.journey.session.document.name == "LIN XIAO"
+            assert k.devices.reader.last_read.access == "bac"
+            k.journey.cancel()
+    finally:
+        central.stop()

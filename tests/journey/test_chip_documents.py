@@ -135,3 +135,36 @@ def test_pace_card_opens_with_its_can_and_proves_it_is_no_clone(make_kiosk):
     assert {"chip_authentication", "active_authentication", "passive_authentication"} <= passed
     assert k.journey.session.document.name == "陈嘉欣"
     assert k.journey.session.document.document_type == "exit_entry_permit"
+
+
+def test_failed_read_trace_and_logs_hold_no_personal_data(make_kiosk, caplog):
+    import json
+    import logging
+
+    from kiosk.diagnostics import collect, reader_lines, save_failed_trace
+    caplog.set_level(logging.DEBUG)
+    k = chip_kiosk(make_kiosk)
+    assert save_failed_trace(k.runtime) is None, "nothing failed yet"
+    k.devices.reader.faults.set("corrupt_mac", -1)
+    place_and_wait(k, "passport_mrz", S.ACCESS_KEY)
+    k.journey.submit_access_key(_passport_key())
+    k.pump(S.PROBLEM)
+    k.devices.reader.faults.clear("corrupt_mac")
+    k.journey.retry()
+    k.devices.reader.lift()
+    k.devices.reader.place("passport_mrz")
+    k.pump(S.ACCESS_KEY)
+    k.journey.submit_access_key(_passport_key())
+    k.pump(S.CONFIRM_DETAILS)
+    saved = save_failed_trace(k.runtime)
+    trace = json.loads(open(saved, encoding="utf-8").read())
+    assert trace["outcome"] == "SecureMessagingError" and trace["trace"]
+    report = collect(k.runtime)
+    lines = "\n".join(reader_lines(report.reader))
+    assert "ATR=" in lines and "read_DG2" in lines and "SW 9000" in lines
+    p = SHIPPED["passport_mrz"]
+    secrets = [p["document_number"], p["name"], "LIN", f"{p['birth_date']:%y%m%d}",
+               f"{p['expiry_date']:%y%m%d}", p["birth_date"].isoformat()]
+    for text in (caplog.text, json.dumps(trace), json.dumps(report.as_dict(), default=str)):
+        assert not [s for s in secrets if s in text], "personal data leaked"
+    assert caplog.text, "nothing was logged: the check would prove nothing"
