@@ -146,7 +146,8 @@ def _success(result: ChipReadResult, show: bool) -> dict[str, Any]:
         if passive is not None else {"verdict": "not_checked", "reason": "no trust store given"}
     return {"access": result.access, "data_groups": result.sizes(),
             "read_size": result.read_size, "passive_authentication": verdict,
-            "active_authentication": result.active, "holder": holder_fields(result, show)}
+            "active_authentication": result.active, "chip_authentication": result.chip_auth,
+            "holder": holder_fields(result, show)}
 
 
 def print_report(code: int, report: dict[str, Any], as_json: bool) -> None:
@@ -161,8 +162,9 @@ def print_report(code: int, report: dict[str, Any], as_json: bool) -> None:
     pa = report.get("passive_authentication")
     if pa:
         print(f"passive authentication: {pa['verdict']}" + (f" ({pa['reason']})" if pa.get("reason") else ""))
-    if "active_authentication" in report:
-        print(f"active authentication: {report['active_authentication']}")
+    for check in ("active_authentication", "chip_authentication"):
+        if check in report:
+            print(f"{check.replace('_', ' ')}: {report[check]}")
     print(f"{report.get('apdus', 0)} APDUs, {report.get('seconds', 0)} s")
     for key, value in report.get("holder", {}).items():
         print(f"  {key}: {value}")
