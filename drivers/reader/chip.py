@@ -22,7 +22,7 @@ from drivers.reader.base import (AccessKey, AccessKind, DocumentEvent, DocumentE
                                  IdentityDocument, ProgressCallback, ReaderError)
 from drivers.reader.icao import files
 from drivers.reader.icao.apdu import ApduTrace, PlainSender
-from drivers.reader.icao.errors import ChipError, StatusWordError
+from drivers.reader.icao.errors import AccessControlUnsupported, ChipError, StatusWordError
 from drivers.reader.icao.identity import identity_from_chip
 from drivers.reader.icao.pace import choose_pace
 from drivers.reader.icao.reading import ChipReadState, ChipSession, ReadOptions, StepRecord
@@ -31,8 +31,10 @@ from drivers.reader.icao.trust import TrustStore
 log = logging.getLogger("drivers.reader.chip")
 
 SW_SECURITY_STATUS = 0x6982
-# A read that fails on the chip's side (not a lifted document) is tried again this often.
+# A read that fails on the chip's side (not a lifted document) is tried again this often,
+# unless the answer will not change: a refusal by status word, a protocol we lack.
 CHIP_RETRIES = 2
+NOT_RETRIED = (StatusWordError, AccessControlUnsupported)
 
 
 class Channel(Protocol):
@@ -192,7 +194,7 @@ class ChipReader(DocumentReader):
             try:
                 return self._read_once(key, progress)
             except ChipError as exc:
-                if isinstance(exc, StatusWordError) or attempt == CHIP_RETRIES:
+                if isinstance(exc, NOT_RETRIED) or attempt == CHIP_RETRIES:
                     raise
                 log.info("chip read failed (%s); trying again", type(exc).__name__)
         raise AssertionError("unreachable")
@@ -221,7 +223,7 @@ class ChipReader(DocumentReader):
 
     def _report(self, session, trace, started, outcome, *, failed, result=None) -> None:
         report = ReadReport(
-            atr=(self._atr or b"").hex().upper(), access=getattr(session, "_access", ""),
+            atr=(self._atr or b"").hex().upper(), access=session.access if session else "",
             outcome=outcome, seconds=time.perf_counter() - started, apdus=trace.count,
             bytes_sent=trace.bytes_sent, bytes_received=trace.bytes_received,
             read_size=result.read_size if result else self._state.read_size,

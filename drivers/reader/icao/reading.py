@@ -119,7 +119,7 @@ class ChipSession:
         self.trace = trace if trace is not None else ApduTrace()
         self.steps: list[StepRecord] = []
         self._progress = progress or (lambda _f: None)
-        self._access = "none"
+        self.access = "none"  # how the chip was opened: none, bac, pace-mrz, pace-can
 
     # -- the read as a whole ----------------------------------------------------------------
     def read(self, key: AccessKey | None) -> ChipReadResult:
@@ -156,7 +156,7 @@ class ChipSession:
         params = self._pace_parameters(plain) if key is not None else None
         if params is not None:
             sm = perform_pace(self.channel, key, params, trace=self.trace)
-            self._access = "pace-can" if isinstance(key, CanKey) else "pace-mrz"
+            self.access = "pace-can" if isinstance(key, CanKey) else "pace-mrz"
             sender: ApduSender = SecureSender(self.channel, sm, trace=self.trace)
             files.select_applet(sender)
             return sender
@@ -166,7 +166,7 @@ class ChipSession:
         if key is None:
             return plain
         sm = perform_bac(self.channel, key, trace=self.trace)
-        self._access = "bac"
+        self.access = "bac"
         return SecureSender(self.channel, sm, trace=self.trace)
 
     def _pace_parameters(self, plain: PlainSender):
@@ -273,7 +273,7 @@ class ChipSession:
         details = lds.parse_dg12(groups[12]) if 12 in groups else None
         contents = {files.FID[f"DG{dg}"]: raw for dg, raw in groups.items()}
         contents[files.FID["SOD"]] = sod_raw
-        return ChipReadResult(self._access, com, mrz, face, personal, details, passive, active,
+        return ChipReadResult(self.access, com, mrz, face, personal, details, passive, active,
                               contents, read_size, resumed, chip_auth)
 
 
