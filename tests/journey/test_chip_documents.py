@@ -168,3 +168,17 @@ def test_failed_read_trace_and_logs_hold_no_personal_data(make_kiosk, caplog):
     for text in (caplog.text, json.dumps(trace), json.dumps(report.as_dict(), default=str)):
         assert not [s for s in secrets if s in text], "personal data leaked"
     assert caplog.text, "nothing was logged: the check would prove nothing"
+
+
+def test_each_document_starts_at_the_largest_read_size(make_kiosk):
+    """An AES chip steps down to 223 bytes; the next resident's chip must not inherit that."""
+    from drivers.reader.base import CanKey
+    k = chip_kiosk(make_kiosk)
+    place_and_wait(k, "permit_pace", S.ACCESS_KEY)
+    k.journey.submit_access_key(CanKey(SHIPPED["permit_pace"]["can"]))
+    k.pump(S.CONFIRM_DETAILS)
+    assert k.devices.reader.last_read.read_size == 223
+    k.journey.cancel()
+    k.devices.reader.lift()
+    place_and_wait(k, "eligible", S.CONFIRM_DETAILS)
+    assert k.devices.reader.last_read.read_size == 231

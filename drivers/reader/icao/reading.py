@@ -85,6 +85,8 @@ class ChipReadState:
         self.complete.clear()
         self.absent.clear()
         self.key = None
+        self.read_size = None  # the next document may take a larger size than this one did
+        self.attempts = 0
 
 
 @dataclass
