@@ -108,6 +108,12 @@ class Journal:
         """Begun and never finished, oldest first: what a restart must reconcile."""
         return self._read("SELECT * FROM journal WHERE state = 'begun' ORDER BY begun_at, rowid")
 
+    def done(self, kind: str) -> list[JournalEntry]:
+        """Finished entries of one kind, oldest first."""
+        _check("kind", kind)
+        return self._read("SELECT * FROM journal WHERE kind = ? AND state = 'done'"
+                          " ORDER BY begun_at, rowid", (kind,))
+
     def prune(self, older_than: dt.datetime | dt.timedelta) -> int:
         """Forget finished entries older than a time (or an age); unfinished ones are kept."""
         if isinstance(older_than, dt.timedelta):

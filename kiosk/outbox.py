@@ -239,6 +239,10 @@ class Outbox:
         return self._scalar("SELECT application_number FROM outbox WHERE idempotency_key = ?"
                             " AND state = 'sent'", key)
 
+    def holds(self, key: str) -> bool:
+        """Whether this application was kept (waiting, sent, held or quarantined)."""
+        return self._scalar("SELECT COUNT(*) FROM outbox WHERE idempotency_key = ?", key) > 0
+
     def quarantined(self) -> list[OutboxProblem]:
         return self._problems("quarantined")
 

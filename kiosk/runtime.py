@@ -15,11 +15,12 @@ from kiosk.config import KioskConfig
 from kiosk.device_monitor import DeviceMonitor
 from kiosk.devices import Devices, build_devices
 from kiosk.heartbeat import HeartbeatSender
-from kiosk.housekeeping import Housekeeping
 from kiosk.fulfilment import on_application_synced
+from kiosk.housekeeping import Housekeeping
 from kiosk.journal import Journal
 from kiosk.journey import Journey
 from kiosk.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
+from kiosk.reconcile import Reconciliation, reconcile
 from kiosk.worker import Dispatch, Worker
 
 log = logging.getLogger("kiosk.runtime")
@@ -32,6 +33,7 @@ class KioskRuntime:
                  devices: Devices | None = None, clock: Callable[[], float] = time.monotonic,
                  today: Callable[[], dt.date] = dt.date.today) -> None:
         self.config = config
+        self.last_reconciliation: Reconciliation | None = None
         data = config.storage.path()
         data.mkdir(parents=True, exist_ok=True)
         self.devices = devices or build_devices(config)
@@ -62,7 +64,22 @@ class KioskRuntime:
         for part in self._background:
             part.start()
         self.journey.start()
+        self.worker.run(self.reconcile_journal, self._reconciled, self._reconcile_failed)
         log.info("kiosk %s started", self.config.kiosk_id)
+
+    def reconcile_journal(self) -> Reconciliation:
+        """Settle what a power cut left half-done (off the UI thread: printer and network)."""
+        client = _client(self.config)  # its own: a requests.Session is not shared by threads
+        try:
+            return reconcile(self.journal, self.outbox, self.devices.card_printer, client)
+        finally:
+            client.close()
+
+    def _reconciled(self, result: Reconciliation) -> None:
+        self.last_reconciliation = result
+
+    def _reconcile_failed(self, exc: BaseException) -> None:
+        log.error("journal reconciliation failed: %s", type(exc).__name__)
 
     def stop(self) -> None:
         """Stop every thread we started and close every file; safe to call twice."""

@@ -122,6 +122,15 @@ class ReceiptPrinter(Device):
         """Print once; the same job_key again must not print a second copy."""
 
 
+class JobState(str, Enum):
+    """What became of a print job, as the printer (or its spooler) remembers it."""
+
+    COMPLETED = "completed"  # the card came out
+    PENDING = "pending"  # queued or printing now
+    FAILED = "failed"  # aborted or cancelled: nothing came out
+    UNKNOWN = "unknown"  # the printer keeps no history it can be asked
+
+
 class CardPrinter(Device):
     kind = "card_printer"
 
@@ -131,3 +140,18 @@ class CardPrinter(Device):
     @abstractmethod
     def print_card(self, card: CardDocument, job_key: str) -> PrintResult:
         """Print once; the same job_key again must not print a second card."""
+
+    def job_state(self, job_key: str) -> JobState | None:
+        """What happened to the job for ``job_key``; None when it never reached the printer.
+
+        A kiosk restarted after a power cut asks this to settle a card whose print intent
+        was journaled but whose outcome was not. Printers that cannot tell say UNKNOWN.
+        """
+        return JobState.UNKNOWN
+
+    def cancel_job(self, job_key: str) -> bool:
+        """Cancel a job still waiting or printing; True when it was cancelled.
+
+        A job that outlived its kiosk must not print later by surprise.
+        """
+        return False

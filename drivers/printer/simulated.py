@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceHealth, DeviceOffline, FaultScript, HealthState
-from drivers.printer.base import (CardDocument, CardPrinter, Level, OutOfCards, OutOfPaper,
+from drivers.printer.base import (CardDocument, CardPrinter, JobState, Level, OutOfCards, OutOfPaper,
                                   OutOfRibbon, PrinterJam, PrintResult, ReceiptDocument,
                                   ReceiptPrinter, Supplies, Supply)
 from drivers.printer.job_index import JobIndex, save_png_atomically
@@ -168,6 +168,10 @@ class SimulatedCardPrinter(CardPrinter):
             self.ribbon_left -= 1
             self._spool.index.put(job_key, result)
             return result
+
+    def job_state(self, job_key: str) -> JobState | None:
+        """The simulator prints synchronously: a job is completed or never arrived."""
+        return JobState.COMPLETED if self._spool.index.get(job_key) is not None else None
 
     def _check_ready(self) -> None:
         if self.faults.value("offline"):

@@ -44,3 +44,17 @@ def test_cut_off_by_a_power_cut_is_never_printed_again(tmp_path):
     assert at_most_once(after_restart, "card", "b" * 32, lambda: calls.append(1)) is False
     assert calls == [] and [e.key for e in after_restart.unfinished()] == ["b" * 32]
     after_restart.close()
+
+
+def test_a_restarted_kiosk_settles_its_journal_by_itself(make_kiosk, tmp_path):
+    """The journal a power cut left behind is reconciled at start-up, off the UI thread."""
+    first = Journal(tmp_path / "data" / "journal.sqlite3")
+    first.begin("receipt", "r" * 32)  # a receipt cut off by the power cut
+    first.close()
+    k = make_kiosk()
+    deadline = 50
+    while k.runtime.last_reconciliation is None and deadline:
+        k.settle(0.1)
+        deadline -= 1
+    assert k.runtime.last_reconciliation.closed == {"receipt": 1}
+    assert k.runtime.journal.unfinished() == []
