@@ -276,12 +276,25 @@ class DeviceHealthReport(WireModel):
     detail: str = ""
 
 
+class SupplyReport(WireModel):
+    """One printer supply: its level, what is left, and when it runs out at the recent pace."""
+
+    device: str
+    supply: str = Field(description="paper, cards or ribbon")
+    level: str = Field(description="ok, low, empty or unknown")
+    remaining: int | None = None
+    per_hour: float | None = Field(default=None, description="Use per hour over the recent window.")
+    hours_to_empty: float | None = Field(
+        default=None, description="At the recent pace; None when not counted or not used lately.")
+
+
 class Heartbeat(WireModel):
     software_version: str
     sent_at: dt.datetime
     health: dict[str, DeviceHealthReport] = {}
     outbox_depth: int = 0
     journeys_completed: int = 0
+    supplies: list[SupplyReport] = []
 
 
 class HeartbeatAnswer(WireModel):

@@ -87,6 +87,9 @@ class DeviceConfig(Section):
 class DevicesConfig(Section):
     health_interval_s: float = Field(10.0, gt=0, le=3600,
                                      description="How often every device is asked how it is.")
+    supply_window_h: float = Field(
+        6.0, gt=0, le=168, description="Paper, card and ribbon use over this many recent hours "
+        "sets the pace behind 'time to empty'.")
     reader: DeviceConfig = DeviceConfig()
     camera: DeviceConfig = DeviceConfig()
     receipt_printer: DeviceConfig = DeviceConfig()

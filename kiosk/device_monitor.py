@@ -16,6 +16,7 @@ from typing import Any, Callable
 from drivers.base import DeviceHealth, HealthState
 from drivers.printer.base import Supplies
 from kiosk.periodic import PeriodicThread
+from kiosk.supplies import SupplyTracker
 
 log = logging.getLogger("kiosk.devices")
 
@@ -54,8 +55,9 @@ class DeviceMonitor(PeriodicThread):
     THREAD_NAME = "device-monitor"
 
     def __init__(self, devices: Any, on_change: Callable[[DeviceSnapshot], None],
-                 interval_s: float = 10.0) -> None:
+                 interval_s: float = 10.0, supplies: SupplyTracker | None = None) -> None:
         self._devices = devices
+        self.supplies = supplies or SupplyTracker()
         self._on_change = on_change
         self.interval_s = interval_s
         self._lock = threading.Lock()
@@ -74,6 +76,7 @@ class DeviceMonitor(PeriodicThread):
             if found is not None:
                 supplies[name] = found
         snapshot = DeviceSnapshot(health, supplies)
+        self.supplies.observe(supplies)
         with self._lock:
             previous, self._latest = self._latest, snapshot
         if snapshot.states() != previous.states() or snapshot.supplies != previous.supplies:

@@ -85,6 +85,7 @@ class DiagnosticsReport:
     journeys: dict[str, Any] = field(default_factory=dict)
     last_errors: list[str] = field(default_factory=list)
     reader: dict[str, Any] = field(default_factory=dict)  # chip readers: ATR, last read's steps
+    supplies: list[dict[str, Any]] = field(default_factory=list)  # levels and time to empty
 
     @property
     def healthy(self) -> bool:
@@ -103,6 +104,7 @@ class DiagnosticsReport:
         out.append(f"outbox           {self.outbox_depth} waiting, "
                    f"{self.outbox_quarantined} quarantined")
         out.append(f"journal          {self.journal_unfinished} unfinished side effects")
+        out.extend(supply_lines(self.supplies))
         out.extend(reader_lines(self.reader))
         out.append("journeys         " + ", ".join(f"{k}={v}" for k, v in self.journeys.items()))
         out.append("last errors:" if self.last_errors else "last errors: none")
@@ -117,7 +119,20 @@ class DiagnosticsReport:
                             "error": self.central_error},
                 "outbox": {"depth": self.outbox_depth, "quarantined": self.outbox_quarantined},
                 "journal_unfinished": self.journal_unfinished, "journeys": self.journeys,
-                "last_errors": self.last_errors, "reader": self.reader, "healthy": self.healthy}
+                "last_errors": self.last_errors, "reader": self.reader,
+                "supplies": self.supplies, "healthy": self.healthy}
+
+
+def supply_lines(supplies: list[dict[str, Any]]) -> list[str]:
+    """'card_printer/cards  low  8 left  2.0/h  empty in 4.0 h' for each counted supply."""
+    out = []
+    for s in supplies:
+        left = f"{s['remaining']} left" if s.get("remaining") is not None else "count unknown"
+        pace = f"{s['per_hour']}/h" if s.get("per_hour") is not None else "no recent use"
+        empty = f"empty in {s['hours_to_empty']} h" if s.get("hours_to_empty") is not None else ""
+        out.append(f"{s['device'] + '/' + s['supply']:<26} {s['level']:<8} {left}  {pace}  "
+                   f"{empty}".rstrip())
+    return out
 
 
 def reader_lines(status: dict[str, Any]) -> list[str]:
@@ -162,7 +177,8 @@ def collect(runtime: Any) -> DiagnosticsReport:
         journeys={"started": stats.started, "completed": stats.completed,
                   "cancelled": stats.cancelled, "timed_out": stats.timed_out},
         last_errors=list(RECENT_ERRORS.records),
-        reader=_reader_status(runtime.devices.reader))
+        reader=_reader_status(runtime.devices.reader),
+        supplies=[f.as_dict() for f in runtime.monitor.supplies.forecast()])
 
 
 def _reader_status(reader: Any) -> dict[str, Any]:

@@ -26,7 +26,9 @@ def build_heartbeat(runtime: Any) -> wire.Heartbeat:
     return wire.Heartbeat(software_version=__version__,
                           sent_at=dt.datetime.now(dt.timezone.utc), health=health,
                           outbox_depth=runtime.outbox.depth(),
-                          journeys_completed=runtime.journey.stats.completed)
+                          journeys_completed=runtime.journey.stats.completed,
+                          supplies=[wire.SupplyReport(**f.as_dict())
+                                    for f in runtime.monitor.supplies.forecast()])
 
 
 class HeartbeatSender(PeriodicThread):

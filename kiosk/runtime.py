@@ -21,6 +21,7 @@ from kiosk.journal import Journal
 from kiosk.journey import Journey
 from kiosk.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
 from kiosk.reconcile import Reconciliation, reconcile
+from kiosk.supplies import SupplyTracker
 from kiosk.worker import Dispatch, Worker
 
 log = logging.getLogger("kiosk.runtime")
@@ -55,7 +56,8 @@ class KioskRuntime:
         self.monitor = DeviceMonitor(
             self.devices, lambda snapshot: self.worker.dispatch_event(self.journey.on_devices,
                                                                      snapshot),
-            interval_s=config.devices.health_interval_s)
+            interval_s=config.devices.health_interval_s,
+            supplies=SupplyTracker(window_s=config.devices.supply_window_h * 3600))
 
         # The monitor first: its first look arrives before any resident can choose.
         self._background = (self.monitor, self.sync, self.heartbeat, self.housekeeping)

@@ -66,3 +66,22 @@ def test_heartbeat_reports_device_states_without_personal_data(make_kiosk):
     assert set(beat.health) == {"reader", "camera", "receipt_printer", "card_printer", "scanner"}
     assert beat.outbox_depth == 0
     assert k.runtime.heartbeat.send_once() and k.runtime.heartbeat.last_answer is not None
+
+
+def test_supplies_with_time_to_empty_reach_the_heartbeat_and_diagnostics(make_kiosk):
+    from kiosk.diagnostics import collect
+    from kiosk.heartbeat import build_heartbeat
+
+    k = make_kiosk()
+    printer = k.devices.card_printer
+    k.runtime.monitor.poll_once()
+    printer.load(cards_left=printer.cards_left - 3)  # three cards went out
+    k.runtime.monitor.poll_once()
+    beat = build_heartbeat(k.runtime)
+    cards = next(s for s in beat.supplies if (s.device, s.supply) == ("card_printer", "cards"))
+    assert cards.remaining == 97 and cards.per_hour > 0 and cards.hours_to_empty > 0
+    paper = next(s for s in beat.supplies if s.supply == "paper")
+    assert paper.per_hour is None and paper.hours_to_empty is None, "no use, no guess"
+    lines = "\n".join(collect(k.runtime).lines())
+    assert "card_printer/cards" in lines and "97 left" in lines and "empty in" in lines
+    assert k.runtime.heartbeat.send_once(), "central accepts the heartbeat with supplies"
