@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from kiosk import document_cli
+from kiosk import document_cli, printer_cli
 from kiosk.config import ConfigError, check_file, load_config
 
 
@@ -71,6 +71,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+")
     check.set_defaults(func=cmd_config_check)
     document_cli.add_parser(sub)
+    printer_cli.add_parser(sub)
     return p
 
 

@@ -49,13 +49,16 @@ def _options(cfg: DeviceConfig) -> dict[str, Any]:
     return options
 
 
+def build_device(kind: str, cfg: DeviceConfig) -> Any:
+    """One device from its config section, opened."""
+    device = registry.create(kind, cfg.driver, **_options(cfg))
+    device.open()
+    return device
+
+
 def build_devices(config: KioskConfig) -> Devices:
     d = config.devices
-
-    def make(kind: str, cfg: DeviceConfig) -> Any:
-        device = registry.create(kind, cfg.driver, **_options(cfg))
-        device.open()
-        return device
+    make = build_device
 
     return Devices(reader=make("reader", d.reader), camera=make("camera", d.camera),
                    receipt_printer=make("receipt_printer", d.receipt_printer),
