@@ -114,6 +114,23 @@ def options(session: ResidentSession, devices: DeviceSnapshot) -> list[wire.Fulf
     return methods
 
 
+def print_here_blocked(session: ResidentSession, devices: DeviceSnapshot) -> str | None:
+    """Why printing here is not offered although the decision allows it: the card printer's
+    fault code (cards_out, ribbon_out, printer_jam, device_offline), told before the
+    resident chooses. None when it is offered, or was never possible."""
+    d = session.decision
+    if (session.defer or d is None or d.decision is not wire.Decision.ELIGIBLE
+            or not d.print_here_allowed or session.staff_review or session.document_review
+            or devices.ready_to_print("card_printer")):
+        return None
+    health = devices.health.get("card_printer")
+    supplies = devices.supplies.get("card_printer")
+    empty = [s.name for s in supplies.items if s.level.value == "empty"] if supplies else []
+    if empty:
+        return f"{empty[0]}_out"
+    return (health.code if health is not None and health.code else None) or "printer_error"
+
+
 def submit(job: FulfilmentJob, client, outbox, journal) -> Submitted:
     """Keep the application durably first, then send it: a power cut at any moment loses nothing.
 

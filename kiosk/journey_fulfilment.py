@@ -20,6 +20,10 @@ class FulfilmentSteps:
     def fulfilment_options(self) -> list[wire.FulfilmentMethod]:
         return fulfil.options(self.session, self.device_snapshot)
 
+    def print_here_blocked(self) -> str | None:
+        """The card printer's fault, when it alone keeps the card from being printed here."""
+        return fulfil.print_here_blocked(self.session, self.device_snapshot)
+
     def choose_fulfilment(self, method: wire.FulfilmentMethod, station: str | None = None) -> None:
         self._expect(Step.FULFILMENT)
         if method not in self.fulfilment_options():

@@ -232,6 +232,7 @@ class FulfilmentScreen(StepScreen):
     back_allowed = True
     choosing_station = BooleanProperty(False)
     prompt_id = StringProperty("fulfilment.prompt")
+    blocked_id = StringProperty("")  # why the card cannot be printed here right now
 
     def __init__(self, kiosk, **kwargs):
         super().__init__(kiosk, **kwargs)
@@ -244,7 +245,9 @@ class FulfilmentScreen(StepScreen):
         self._built = None
 
     def update(self) -> None:
-        key = (self.lang, self.choosing_station)
+        # A printer that runs out (or comes back) while the resident looks changes the choices.
+        options, blocked = self.journey.fulfilment_options(), self.journey.print_here_blocked()
+        key = (self.lang, self.choosing_station, tuple(options), blocked)
         if key == self._built:
             return
         self._built = key
@@ -252,6 +255,7 @@ class FulfilmentScreen(StepScreen):
         box.clear_widgets()
         if self.choosing_station:
             self.prompt_id = "fulfilment.station_prompt"
+            self.blocked_id = ""
             d = self.session.decision
             for station in d.pickup_stations if d else []:
                 b = KioskButton(style="secondary", text=self.t.text(station.name),
@@ -262,7 +266,10 @@ class FulfilmentScreen(StepScreen):
                 box.add_widget(b)
             return
         self.prompt_id = "fulfilment.prompt"
-        for method in self.journey.fulfilment_options():
+        self.blocked_id = f"fulfilment.no_print.{blocked}" if blocked else ""
+        if blocked and not self.t.has(self.blocked_id):
+            self.blocked_id = "fulfilment.no_print.printer_error"
+        for method in options:
             msg = FULFILMENT_IDS[method]
             b = KioskButton(text=self.t(msg), subtext=self.t.other(msg), height=T.big_button_h,
                             widget_id=f"fulfil_{method.value}", payload=method)

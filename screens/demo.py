@@ -167,9 +167,11 @@ def journeys(pin: str) -> dict[str, Journey]:
             ("tap", f"key_{d}") for d in "318425"] + [("tap", "submit_key"),
             ("expect", S.CONFIRM_DETAILS), ("expect_text", "confirm.yes"), ("tap", "cancel"),
             ("expect", S.ATTRACT)]),
-        J("renewal_zh", "renewal", "zh_CN", None, script=opening("zh_CN", "renewal") + document(
+        J("renewal_zh", "renewal", "zh_CN", None, script=[
+            ("fault", "card_printer", "cards_out")] + opening("zh_CN", "renewal") + document(
             "renewal") + [("expect", S.DECISION), ("tap", "continue"), ("expect", S.FULFILMENT),
-                          ("tap", "fulfil_courier")] + ending()),
+                          ("tap", "fulfil_courier")] + ending() + [
+            ("fault", "card_printer", "cards_out", None)]),
         J("status_en", "receipt QR", "en", None, script=opening("en", "status") + [
             ("expect", S.STATUS_LOOKUP), ("expect_text", "status.lookup_title"),
             ("scan", "TRACKING_URL"), ("expect", S.STATUS_RESULT),

@@ -29,6 +29,8 @@ data_dir = "{tmp}/data"
 [display]
 orientation = "{orientation}"
 window_scale = {scale}
+[devices]
+health_interval_s = 1  # the demo's scripted faults show within a second
 [devices.receipt_printer.options]
 output_dir = "{tmp}/printed"
 [devices.card_printer.options]

@@ -56,8 +56,15 @@ def test_no_card_printing_offered_without_cards(make_kiosk):
     to_decision(k, "eligible")
     k.journey.continue_application()
     assert M.PRINT_HERE in k.journey.fulfilment_options()
+    assert k.journey.print_here_blocked() is None
     k.devices.card_printer.faults.set("cards_out", -1)
     k.runtime.monitor.poll_once()
     k.pump()
     assert M.PRINT_HERE not in k.journey.fulfilment_options()
     assert M.COURIER in k.journey.fulfilment_options()
+    assert k.journey.print_here_blocked() == "cards_out", "the resident is told why"
+    k.devices.card_printer.faults.clear("cards_out")
+    k.devices.card_printer.faults.set("jam", -1)
+    k.runtime.monitor.poll_once()
+    k.pump()
+    assert k.journey.print_here_blocked() == "printer_jam"
