@@ -41,7 +41,7 @@ system-packages:
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
-	$(PY) -m pip install -q -e '.[ui,central,postgres,pcsc,test]'
+	$(PY) -m pip install -q -e '.[ui,central,postgres,pcsc,opencv,test]'
 	touch $(STAMP)
 
 %.mo: %.po $(STAMP)

@@ -2,24 +2,52 @@
 
 Frames come from the simulator's own thread and only the newest is kept, as with
 picamera2 or an OpenCV capture loop, so the kiosk's threading is exercised for real.
+
+``frames`` is one image (a still picture), a folder of images (a recorded sequence,
+played in name order) or a list of files; they are fitted to the frame size (cropped to
+its proportion, then scaled) and cycled at ``fps``. Without it, a drawn resident sways.
 """
 
 from __future__ import annotations
 
-import collections
 import math
+import os
 import threading
 import time
-from typing import Any
+from pathlib import Path
+from typing import Any, Sequence
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 from drivers.base import DeviceHealth, FaultScript, HealthState
 from drivers.camera.base import Camera, Frame
+from drivers.camera.stream import FrameStream
 from drivers.camera.synthetic import portrait_layer, style_for
 
 DEFAULT_PERSONA = "eligible"
-_FPS_WINDOW_S = 2.0
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".ppm", ".tif", ".tiff")
+PRELOAD_LIMIT_BYTES = 64 * 1024 * 1024  # longer sequences are decoded frame by frame
+
+FrameSource = str | os.PathLike | Sequence[str | os.PathLike]
+
+
+def image_paths(source: FrameSource) -> list[str]:
+    """The images a ``frames`` option names: a file, a folder (name order) or a list."""
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source).expanduser()
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            if not found:
+                raise ValueError(f"no images in {path}")
+            return [str(p) for p in found]
+        if not path.is_file():
+            raise FileNotFoundError(f"no image or folder at {path}")
+        return [str(path)]
+    paths = [str(Path(p).expanduser()) for p in source]
+    if not paths:
+        raise ValueError("frames is an empty list")
+    return paths
 
 
 class SyntheticScene:
@@ -41,25 +69,35 @@ class SyntheticScene:
 
 
 class FileScene:
-    """Image files, fitted to the frame size once and cycled."""
+    """Image files fitted to the frame size and cycled; decoded once when they fit in
+    ``PRELOAD_LIMIT_BYTES``, else one by one as they are shown."""
 
     def __init__(self, paths: list[str], width: int, height: int) -> None:
-        self.frames = [self._load(path, width, height) for path in paths]
+        self.paths = paths
+        self.size = (width, height)
+        self.frames: list[bytes] | None = None
+        if len(paths) * width * height * 3 <= PRELOAD_LIMIT_BYTES:
+            self.frames = [self._load(path) for path in paths]
+        else:
+            self._load(paths[0])  # a broken first file is a config error, said at once
 
-    @staticmethod
-    def _load(path: str, width: int, height: int) -> bytes:
+    def _load(self, path: str) -> bytes:
         with Image.open(path) as image:
-            return image.convert("RGB").resize((width, height)).tobytes()
+            return ImageOps.fit(image.convert("RGB"), self.size).tobytes()
 
     def frame(self, seq: int) -> bytes:
-        return self.frames[seq % len(self.frames)]
+        index = seq % len(self.paths)
+        if self.frames is not None:
+            return self.frames[index]
+        return self._load(self.paths[index])
 
 
 class SimulatedCamera(Camera):
-    """Streams at ``fps`` on its own thread. Faults (while set): ``no_frames``,
-    ``frozen`` (the picture stops changing), ``unplugged`` (OFFLINE, no frames)."""
+    """Streams at ``fps`` on its own thread. Faults (while set): ``no_frames`` (nothing is
+    produced), ``frozen`` (the same frame is delivered again and again, its seq unchanged),
+    ``unplugged`` (OFFLINE, no frames)."""
 
-    def __init__(self, name: str, frames: list[str] | None = None, fps: float = 15,
+    def __init__(self, name: str, frames: FrameSource | None = None, fps: float = 15,
                  width: int = 640, height: int = 480, persona: str | None = None,
                  faults: dict[str, Any] | FaultScript | None = None) -> None:
         super().__init__(name)
@@ -68,21 +106,18 @@ class SimulatedCamera(Camera):
         self.fps, self.width, self.height = fps, width, height
         self.faults = faults if isinstance(faults, FaultScript) else FaultScript(faults)
         self._scene: FileScene | SyntheticScene = (
-            FileScene(frames, width, height) if frames
+            FileScene(image_paths(frames), width, height) if frames
             else SyntheticScene(persona or DEFAULT_PERSONA, width, height))
-        self._latest: Frame | None = None
-        self._published: collections.deque[float] = collections.deque()
-        self._lock = threading.Lock()
+        self._stream = FrameStream()
         self._stop = threading.Event()
-        self._started_at = 0.0
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
         if self._thread is not None:
             return
         self._stop.clear()
-        self._started_at = time.monotonic()
-        self._thread = threading.Thread(target=self._stream, name=f"camera-sim-{self.name}",
+        self._stream.reset()
+        self._thread = threading.Thread(target=self._run, name=f"camera-sim-{self.name}",
                                         daemon=True)
         self._thread.start()
 
@@ -92,9 +127,7 @@ class SimulatedCamera(Camera):
             return
         self._stop.set()
         thread.join(timeout=5)
-        with self._lock:
-            self._latest = None
-            self._published.clear()
+        self._stream.reset()
 
     def close(self) -> None:
         self.stop()
@@ -102,36 +135,35 @@ class SimulatedCamera(Camera):
     def latest_frame(self) -> Frame | None:
         if self.faults.value("unplugged") or self.faults.value("no_frames"):
             return None
-        with self._lock:
-            return self._latest
+        return self._stream.latest()
 
-    def _stream(self) -> None:
+    def _run(self) -> None:
         period, seq = 1.0 / self.fps, 0
         next_at = time.monotonic()
         while not self._stop.wait(max(0.0, next_at - time.monotonic())):
             next_at = max(next_at + period, time.monotonic() - period)  # no catch-up burst
-            if self._blocked():
+            if self.faults.value("unplugged") or self.faults.value("no_frames"):
+                continue
+            if self.faults.value("frozen"):
+                self._stream.republish()
                 continue
             seq += 1
-            self._publish(Frame(self.width, self.height, self._scene.frame(seq), seq))
+            self._stream.publish(self.width, self.height, self._scene.frame(seq))
 
     def _blocked(self) -> bool:
         return any(self.faults.value(name) for name in ("unplugged", "no_frames", "frozen"))
 
-    def _publish(self, frame: Frame) -> None:
-        with self._lock:
-            self._latest = frame
-            self._published.append(frame.timestamp)
-            _trim(self._published, frame.timestamp - _FPS_WINDOW_S)
-
     def measured_fps(self) -> float:
-        """Frames actually published per second over the last two seconds."""
-        now = time.monotonic()
-        with self._lock:
-            _trim(self._published, now - _FPS_WINDOW_S)
-            count = len(self._published)
-        span = min(_FPS_WINDOW_S, now - self._started_at)
-        return count / span if span > 0 else 0.0
+        """Frames actually delivered per second over the last two seconds."""
+        return self._stream.fps()
+
+    def stats(self) -> dict[str, Any]:
+        """The same figures as the real drivers give the diagnostics screen."""
+        out = self._stream.stats()
+        health = self.health()
+        out.update(state=health.state.value, code=health.code, device="simulated",
+                   requested=f"{self.width}x{self.height}@{self.fps:g}")
+        return out
 
     def health(self) -> DeviceHealth:
         if self.faults.value("unplugged"):
@@ -139,11 +171,9 @@ class SimulatedCamera(Camera):
         if self._thread is None:
             return DeviceHealth(HealthState.OK, "", "idle")
         fps = self.measured_fps()
-        if self._blocked() or (fps == 0 and time.monotonic() - self._started_at > 1.0):
+        if self.faults.value("frozen"):
+            return DeviceHealth(HealthState.ERROR, "camera_frozen",
+                                f"fps={fps:.1f}; simulated: frozen")
+        if self._blocked() or (fps == 0 and self._stream.since_start() > 1.0):
             return DeviceHealth(HealthState.ERROR, "camera_no_frames", f"fps={fps:.1f}")
         return DeviceHealth(HealthState.OK, "", f"fps={fps:.1f}")
-
-
-def _trim(stamps: collections.deque[float], oldest: float) -> None:
-    while stamps and stamps[0] < oldest:
-        stamps.popleft()

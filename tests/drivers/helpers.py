@@ -27,7 +27,7 @@ class Recorder:
             return list(self.items)
 
 
-SIM_THREAD_PREFIXES = ("reader-sim-", "camera-sim-", "scanner-sim-")
+SIM_THREAD_PREFIXES = ("reader-", "camera-", "scanner-sim-")
 
 
 def sim_threads() -> list[str]:
