@@ -10,7 +10,8 @@ APT_PACKAGES := python3-venv xvfb xauth fonts-wqy-microhei libgl1 libegl1 libgle
                 libmtdev1 libxrender1 libxi6 libxcursor1 libxrandr2 libxss1 libxkbcommon0 \
                 postgresql \
                 pcscd libpcsclite-dev swig vsmartcard-vpcd vsmartcard-vpicc \
-                python3-virtualsmartcard python3-pycryptodome
+                python3-virtualsmartcard python3-pycryptodome \
+                socat libzbar0
 PO := $(wildcard kiosk/locale/*/LC_MESSAGES/kiosk.po)
 MO := $(PO:.po=.mo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -41,7 +42,7 @@ system-packages:
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
-	$(PY) -m pip install -q -e '.[ui,central,postgres,pcsc,opencv,test]'
+	$(PY) -m pip install -q -e '.[ui,central,postgres,pcsc,opencv,serial,test]'
 	touch $(STAMP)
 
 %.mo: %.po $(STAMP)

@@ -43,7 +43,7 @@ class Devices:
 def _options(cfg: DeviceConfig) -> dict[str, Any]:
     """Relative output paths are relative to the project, like the rest of the config."""
     options = dict(cfg.options)
-    for key in ("output_dir", "documents_file"):
+    for key in ("output_dir", "documents_file", "job_index_dir", "trust_store"):
         if key in options and not Path(options[key]).is_absolute():
             options[key] = str(ROOT / options[key])
     return options

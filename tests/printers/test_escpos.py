@@ -1,0 +1,352 @@
+"""EscposReceiptPrinter against a fake thermal printer on a socat pty pair.
+
+Everything the driver sends is decoded back (tests/printers/escpos_reader.py): text
+lines in GB18030, raster pictures compared with render_receipt and their QR codes
+read by zbar, the native QR symbol's payload, the cut.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+
+import pytest
+from PIL import Image, ImageChops
+
+from drivers.base import DeviceOffline, HealthState
+from drivers.printer import escpos as escpos_driver
+from drivers.printer.base import (Level, LineStyle, OutOfPaper, PrinterError, PrinterJam,
+                                  ReceiptDocument, ReceiptLine)
+from drivers.printer.escpos import EscposReceiptPrinter, clean_text, defuse, is_usable
+from drivers.printer.render import printable_width, render_receipt
+from tests.printers.escpos_reader import decode, decode_qr, tokenize
+from tests.printers.fake_printer import FakeEscposPrinter, SocatPair
+from tests.printers.samples import TRACKING_URL, chinese_receipt, english_receipt
+
+RECEIPTS = {"zh": chinese_receipt, "en": english_receipt}
+REALTIME = re.compile(rb"\x10[\x04\x05\x14]")
+H = HealthState
+
+
+def over_pty(test):
+    """Starts socat: slow. The Makefile installs socat; without it these tests fail, they
+    do not skip, so a machine missing it cannot pass for one that printed."""
+    return pytest.mark.slow(test)
+
+
+@pytest.fixture
+def pair(tmp_path):
+    with SocatPair(tmp_path / "socat.log") as started:
+        yield started
+
+
+@pytest.fixture
+def fake(pair):
+    printer = FakeEscposPrinter(pair.printer).start()
+    yield printer
+    printer.stop()
+
+
+@pytest.fixture
+def make_printer(pair, tmp_path):
+    made: list[EscposReceiptPrinter] = []
+
+    def make(**options) -> EscposReceiptPrinter:
+        options.setdefault("status_timeout_s", 0.3)
+        options.setdefault("port", pair.host)
+        printer = EscposReceiptPrinter("receipt", job_index_dir=str(tmp_path / "jobs"),
+                                       **options)
+        made.append(printer)
+        return printer
+
+    yield make
+    for printer in made:
+        printer.close()
+
+
+def on_paper(fake: FakeEscposPrinter):
+    fake.wait_idle()
+    with fake.lock:
+        return decode(bytes(fake.received))
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def cells(text: str) -> int:
+    """Dots of the printer's font A: 12 a single-byte character, 24 a double-byte one."""
+    return sum(12 * len(ch.encode("gb18030")) for ch in text)
+
+
+def check_text_receipt(out, receipt: ReceiptDocument, paper_mm: int) -> None:
+    printed = squeeze("".join(line.text for line in out.lines))
+    pos = 0
+    for line in receipt.lines + (ReceiptLine(receipt.qr_caption),):
+        found = printed.find(squeeze(line.text), pos)
+        assert found >= 0, f"{line.text!r} missing or out of order"
+        pos = found + len(squeeze(line.text))
+    width = printable_width(paper_mm)
+    assert all(cells(line.text) * line.width <= width for line in out.lines)
+    title = out.lines[0]
+    assert (title.bold, title.height, title.align) == (True, 2, "center")
+    assert out.qr_payloads == [TRACKING_URL]
+    assert 3 <= out.qr_module_dots[0] <= 16
+    assert out.images == []
+    assert out.order.index("qr") < out.order.index("cut") == len(out.order) - 1
+
+
+def check_raster_receipt(out, receipt: ReceiptDocument, paper_mm: int) -> None:
+    assert out.order == ["image", "cut"] and out.lines == []
+    image = out.images[0]
+    expected = render_receipt(receipt, paper_mm)
+    assert image.size == expected.size == (printable_width(paper_mm), expected.height)
+    # Identical to the rendering but for the lone dots defused out of real-time commands.
+    diff = ImageChops.difference(image.convert("L"), expected.convert("L"))
+    changed = sum(diff.histogram()[1:])
+    assert changed <= 20
+    assert decode_qr(image) == [TRACKING_URL]
+
+
+# -- receipts on paper --------------------------------------------------------------------
+
+@over_pty
+@pytest.mark.parametrize("mode", ["text", "raster"])
+@pytest.mark.parametrize("paper_mm", [80, 58])
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_receipt_prints_and_reads_back(fake, make_printer, mode, paper_mm, language):
+    receipt = RECEIPTS[language]()
+    printer = make_printer(paper_mm=paper_mm, mode=mode)
+    result = printer.print_receipt(receipt, job_key=f"job-{language}-{paper_mm}-{mode}")
+    assert result.job_id.startswith("receipt-") and result.image_path is None
+    out = on_paper(fake)
+    assert out.cuts == 1 and out.completion_queries == 1 and out.status_queries >= 4
+    assert [c.name for c in out.job_commands[:1]] == ["ESC @"]
+    if mode == "text":
+        assert out.job_commands[1].name == "FS &"  # Chinese mode right after the reset
+        check_text_receipt(out, receipt, paper_mm)
+    else:
+        check_raster_receipt(out, receipt, paper_mm)
+
+
+def test_default_mode_is_text_and_much_smaller_than_raster(tmp_path):
+    receipt = chinese_receipt()
+    text = EscposReceiptPrinter("r", job_index_dir=str(tmp_path))
+    raster = EscposReceiptPrinter("r", job_index_dir=str(tmp_path), mode="raster")
+    assert text.mode == "text"
+    assert len(text.encode_receipt(receipt)) * 20 < len(raster.encode_receipt(receipt))
+
+
+def test_a_line_the_printer_font_cannot_show_goes_as_a_picture(tmp_path):
+    rare = ReceiptLine("居住地址：株洲市𠀀𠀁村")  # CJK extension B: four bytes in GB18030
+    receipt = ReceiptDocument((ReceiptLine("回执", LineStyle.TITLE, "center"), rare,
+                               ReceiptLine("请妥善保管")), TRACKING_URL)
+    printer = EscposReceiptPrinter("r", job_index_dir=str(tmp_path), paper_mm=58)
+    out = decode(printer.encode_receipt(receipt))
+    assert [line.text for line in out.lines if line.text] == ["回执", "请妥善保管"]
+    assert out.order[:3] == ["text", "image", "text"]
+    assert out.images[0].width == printable_width(58)
+    assert out.qr_payloads == [TRACKING_URL]
+
+
+def test_receipt_text_cannot_smuggle_commands(tmp_path):
+    sneaky = ReceiptLine("A\x1b@B\x10\x04\x01C\x1dV\x00D\tE\u200bF")
+    printer = EscposReceiptPrinter("r", job_index_dir=str(tmp_path))
+    out = decode(printer.encode_receipt(ReceiptDocument((sneaky,), TRACKING_URL)))
+    names = [c.name for c in out.commands]
+    assert names.count("ESC @") == 1 and names.count("GS V") == 1
+    assert "DLE EOT" not in names
+    assert out.lines[0].text == "A@BCVD EF" == clean_text(sneaky.text)
+
+
+@pytest.mark.parametrize("mode", ["text", "raster"])
+@pytest.mark.parametrize("paper_mm", [80, 58])
+def test_no_real_time_command_hides_in_a_job(tmp_path, mode, paper_mm):
+    printer = EscposReceiptPrinter("r", job_index_dir=str(tmp_path), mode=mode,
+                                   paper_mm=paper_mm)
+    for receipt in (chinese_receipt(), english_receipt()):
+        job = printer.encode_receipt(receipt)
+        assert REALTIME.search(job) is None
+        assert not any(c.name.startswith("DLE") for c in tokenize(job))
+
+
+def test_defuse_clears_only_the_dle_of_real_time_sequences():
+    assert defuse(b"\x10\x04\x01\x10\x05\x02\x10\x14\x08\x10\x10\x04\x10\x20") == \
+        b"\x00\x04\x01\x00\x05\x02\x00\x14\x08\x10\x00\x04\x10\x20"
+
+
+def test_raster_bands_defuse_a_picture_that_spells_dle_eot():
+    picture = Image.new("1", (24, 300), 1)
+    for x in (3, 13, 23):  # row 0 packs to the bytes 10 04 01: DLE EOT 1
+        picture.putpixel((x, 0), 0)
+    bands = escpos_driver._raster_bands(picture)
+    assert len(bands) == 2  # 256 rows, then 44
+    job = b"".join(bands)
+    assert REALTIME.search(job) is None
+    back = decode(job).images[0]
+    assert back.size == picture.size
+    assert [x for x in range(24) if back.getpixel((x, 0)) == 0] == [13, 23]  # lost one dot
+
+
+def test_is_usable_names_the_transports():
+    usable, why = is_usable()
+    assert usable and "python-escpos" in why and "serial (pyserial" in why
+
+
+# -- status -------------------------------------------------------------------------------
+
+STATES = [
+    ({}, H.OK, "", Level.OK, None),
+    ({"paper": "near_end"}, H.WARNING, "paper_low", Level.LOW, None),
+    ({"paper": "out"}, H.ERROR, "paper_out", Level.EMPTY, OutOfPaper),
+    ({"cover_open": True}, H.ERROR, "cover_open", Level.OK, PrinterError),
+    ({"offline": True}, H.OFFLINE, "printer_offline", Level.OK, DeviceOffline),
+    ({"cutter_error": True}, H.ERROR, "printer_jam", Level.OK, PrinterJam),
+    ({"silent": True}, H.UNKNOWN, "printer_silent", Level.UNKNOWN, DeviceOffline),
+    ({"garbled": True}, H.UNKNOWN, "printer_garbled", Level.UNKNOWN, DeviceOffline),
+]
+
+
+@over_pty
+@pytest.mark.parametrize("state, health, code, paper, refusal", STATES,
+                         ids=[code or "ok" for _, _, code, _, _ in STATES])
+def test_status_maps_to_health_supplies_and_refusals(fake, make_printer, state, health, code,
+                                                     paper, refusal):
+    for name, value in state.items():
+        setattr(fake, name, value)
+    printer = make_printer()
+    seen = printer.health()
+    assert (seen.state, seen.code) == (health, code)
+    assert printer.supplies().get("paper").level is paper
+    if refusal is None:
+        printer.print_receipt(chinese_receipt(), job_key="k")
+        assert on_paper(fake).cuts == 1
+        return
+    with pytest.raises(refusal) as raised:
+        printer.print_receipt(chinese_receipt(), job_key="k")
+    assert raised.value.code == code
+    assert fake.job_commands() == []  # not one byte of the receipt was sent
+
+
+@over_pty
+def test_paper_out_before_the_receipt_sends_nothing_and_records_nothing(fake, make_printer):
+    fake.paper = "out"
+    printer = make_printer()
+    with pytest.raises(OutOfPaper):
+        printer.print_receipt(chinese_receipt(), job_key="k")
+    out = on_paper(fake)
+    assert out.job_commands == [] and out.status_queries >= 4
+    fake.load_paper()
+    printer.print_receipt(chinese_receipt(), job_key="k")  # not taken as printed before
+    assert on_paper(fake).cuts == 1
+
+
+@over_pty
+@pytest.mark.parametrize("mode", ["text", "raster"])
+def test_paper_out_during_the_receipt_fails_it_and_a_retry_prints_it(fake, make_printer, mode):
+    printer = make_printer(mode=mode)
+    receipt = chinese_receipt()
+    fake.paper_out_after = len(printer.encode_receipt(receipt)) // 2
+    started = time.monotonic()
+    with pytest.raises(OutOfPaper):
+        printer.print_receipt(receipt, job_key="k")
+    assert time.monotonic() - started < 2.0
+    assert not any(c.name == "GS V" for c in fake.printed)  # the cut never happened
+    assert any(c.name == "GS V" for c in fake.held)
+    assert printer.health().code == "paper_out"
+    assert printer.supplies().get("paper").level is Level.EMPTY
+
+    fake.load_paper()
+    first = printer.print_receipt(receipt, job_key="k")  # the failed job was not recorded
+    assert sum(c.name == "GS V" for c in fake.printed) == 1
+    with fake.lock:
+        fake.received.clear()
+    assert printer.print_receipt(receipt, job_key="k") == first
+    assert on_paper(fake).commands == []
+
+
+@over_pty
+def test_same_job_key_prints_once_even_after_a_restart(fake, make_printer):
+    printer = make_printer()
+    first = printer.print_receipt(chinese_receipt(), job_key="app-1")
+    assert on_paper(fake).cuts == 1
+    with fake.lock:
+        fake.received.clear()
+    assert printer.print_receipt(chinese_receipt(), job_key="app-1") == first
+    printer.close()
+    restarted = make_printer()
+    assert restarted.print_receipt(chinese_receipt(), job_key="app-1") == first
+    assert on_paper(fake).commands == []  # not even a status query
+    restarted.print_receipt(chinese_receipt(), job_key="app-2")
+    assert on_paper(fake).cuts == 1
+
+
+@over_pty
+def test_a_printer_without_gs_r_is_believed_once_its_status_stays_fine(fake, make_printer,
+                                                                      monkeypatch):
+    monkeypatch.setattr(escpos_driver, "_PRINT_MM_PER_S", 2000.0)
+    monkeypatch.setattr(escpos_driver, "_CONFIRM_SLACK_S", 0.3)
+    fake.answers_gs_r = False
+    printer = make_printer()
+    printer.print_receipt(english_receipt(), job_key="k")
+    assert on_paper(fake).cuts == 1
+    fake.paper_out_after = 100
+    with pytest.raises(OutOfPaper):
+        printer.print_receipt(english_receipt(), job_key="k2")
+
+
+@over_pty
+def test_health_never_raises_when_the_printer_goes_away(pair, fake, make_printer):
+    printer = make_printer()
+    assert printer.health().state is H.OK
+    fake.stop()
+    pair.close()  # socat gone: both ptys vanish under the open port
+    for _ in range(2):  # the open port fails, then reopening it fails
+        seen = printer.health()
+        assert (seen.state, seen.code) == (H.OFFLINE, "device_offline")
+    assert printer.supplies().get("paper").level is Level.UNKNOWN
+    with pytest.raises(DeviceOffline):
+        printer.print_receipt(chinese_receipt(), job_key="k")
+    printer.close()
+    printer.close()
+
+
+def test_a_missing_port_is_offline_and_never_raises_from_health(tmp_path):
+    printer = EscposReceiptPrinter("r", job_index_dir=str(tmp_path), port="/dev/no-such-tty",
+                                   status_timeout_s=0.1)
+    printer.open()  # the kiosk still starts
+    seen = printer.health()
+    assert (seen.state, seen.code) == (H.OFFLINE, "device_offline")
+    assert "/dev/no-such-tty" in seen.detail
+    assert printer.supplies().get("paper").level is Level.UNKNOWN
+    with pytest.raises(DeviceOffline):
+        printer.print_receipt(chinese_receipt(), job_key="k")
+    printer.close()
+
+
+@over_pty
+def test_faults_override_what_the_printer_says(fake, make_printer):
+    printer = make_printer(faults={"paper_out": True})
+    assert printer.health().code == "paper_out"
+    printer.faults.clear()
+    printer.faults.set("offline")
+    assert printer.health().state is H.OFFLINE
+
+
+def test_network_transport_prints_to_port_9100_style_socket(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        printer = EscposReceiptPrinter("r", job_index_dir=str(tmp_path), transport="network",
+                                       host="127.0.0.1", tcp_port=server.getsockname()[1],
+                                       status_timeout_s=0.5)
+        printer.open()
+        conn, _ = server.accept()
+        fake = FakeEscposPrinter("tcp").start(fd=conn.detach())
+        try:
+            assert printer.health().state is H.OK
+            printer.print_receipt(english_receipt(), job_key="k")
+            out = on_paper(fake)
+            assert out.cuts == 1 and out.qr_payloads == [TRACKING_URL]
+        finally:
+            printer.close()
+            fake.stop()
