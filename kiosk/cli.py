@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from kiosk import document_cli, printer_cli
+from kiosk import document_cli, photo_cli, printer_cli
 from kiosk.config import ConfigError, check_file, load_config
 
 
@@ -72,6 +72,7 @@ def parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_config_check)
     document_cli.add_parser(sub)
     printer_cli.add_parser(sub)
+    photo_cli.add_parser(sub)
     return p
 
 

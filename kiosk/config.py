@@ -97,6 +97,137 @@ class DevicesConfig(Section):
     scanner: DeviceConfig = DeviceConfig()
 
 
+class PhotoConfig(Section):
+    """The ID photo: the live checks and their guidance, the crop, the face comparison.
+
+    Shares (0..1) are of the frame's or crop's height unless said otherwise; brightness
+    is luma 0 (black) .. 1 (white). Checks run on unmirrored camera frames.
+    """
+
+    min_face_confidence: float = Field(
+        0.5, ge=0.1, le=0.99, description="Face detector score below which nothing is a face.")
+    bystander_ratio: float = Field(
+        0.35, gt=0, le=1, description="Faces smaller than this share of the largest face's "
+        "height are people far behind and are not counted as a second person.")
+    min_head_height: float = Field(
+        0.30, gt=0, lt=1, description="Chin-to-crown as a share of the frame height, at "
+        "least; smaller asks the resident to come closer.")
+    max_head_height: float = Field(
+        0.80, gt=0, le=1, description="Chin-to-crown as a share of the frame height, at "
+        "most; larger asks the resident to step back.")
+    min_crop_inside: float = Field(
+        0.97, ge=0.5, le=1, description="Share of the permit crop (at the largest allowed "
+        "head) that must lie inside the frame; a face cut by the edge fails.")
+    max_offset: float = Field(
+        0.15, gt=0, le=0.5, description="How far the head's centre may stray from where "
+        "the crop puts it, as a share of the frame's width (across) or height (up-down).")
+    max_yaw_deg: float = Field(8.0, gt=0, le=45, description="Head turned left or right, degrees.")
+    max_pitch_deg: float = Field(10.0, gt=0, le=45, description="Chin up or down, degrees.")
+    max_roll_deg: float = Field(8.0, gt=0, le=45, description="Head tilted sideways, degrees.")
+    min_eye_openness: float = Field(
+        0.12, ge=0, le=1, description="Eyelid gap over eye width, the less open eye; below "
+        "this the eyes count as closed (open eyes measure 0.2-0.35).")
+    max_mouth_openness: float = Field(
+        0.10, ge=0, le=1, description="Inner-lip gap over mouth width; above this the mouth "
+        "counts as open (a closed mouth measures under 0.05, a smile showing teeth 0.15-0.25).")
+    min_sharpness: float = Field(
+        0.25, ge=0, description="Variance of the Laplacian over the variance of the face, "
+        "at the face's size in the permit photo; blur and movement lower it (sharp "
+        "portraits measure 1-3, a 1.5-pixel blur about 0.1).")
+    min_brightness: float = Field(
+        0.40, ge=0, le=1, description="Brightness of the face's highlights (90th percentile), "
+        "at least: measured on highlights so that dark skin in good light passes.")
+    max_brightness: float = Field(
+        0.97, ge=0, le=1, description="Brightness of the face's middle (median), at most.")
+    min_contrast: float = Field(
+        0.12, ge=0, le=1, description="Spread of the face's brightness (5th to 95th percentile), "
+        "at least; a washed-out or murky face is below it.")
+    min_light_balance: float = Field(
+        0.60, ge=0, le=1, description="Median brightness of the darker half of the face over "
+        "the brighter half (left against right); side light lowers it.")
+    min_background_brightness: float = Field(
+        0.55, ge=0, le=1, description="Median brightness around the head, at least.")
+    max_background_texture: float = Field(
+        0.08, ge=0, le=1, description="Brightness spread (standard deviation) around the "
+        "head, at most: a plain backdrop measures under 0.03.")
+    guidance_frames: int = Field(
+        4, ge=1, le=60, description="Frames in a row a new instruction must win before it "
+        "replaces the one on screen (or guidance_s, whichever comes first).")
+    guidance_s: float = Field(
+        0.6, gt=0, le=10, description="Seconds a new instruction must keep winning before it "
+        "replaces the one on screen.")
+    capture_hold_s: float = Field(
+        0.8, ge=0, le=10, description="Every check must pass this long, without a break, "
+        "before the photo is taken.")
+    crop_width: int = Field(358, ge=100, le=4000, description="Permit photo width, pixels.")
+    crop_height: int = Field(441, ge=100, le=4000, description="Permit photo height, pixels.")
+    head_height: float = Field(
+        0.75, gt=0.3, lt=1, description="Chin-to-crown as a share of the photo's height.")
+    head_height_min: float = Field(
+        0.70, gt=0.3, lt=1, description="Smallest chin-to-crown share the permit accepts.")
+    head_height_max: float = Field(
+        0.80, gt=0.3, lt=1, description="Largest chin-to-crown share the permit accepts.")
+    eye_line: float = Field(
+        0.45, ge=0.25, le=0.7, description="Eye line's distance from the photo's top edge, as "
+        "a share of its height (the crown lands at eye_line - head_height / 2).")
+    background_colour: str = Field(
+        "#FFFFFF", pattern=r"^#[0-9A-Fa-f]{6}$", description="Permit photo background; also "
+        "fills any sliver of the crop outside the camera's frame.")
+    background: Literal["check", "replace"] = Field(
+        "check", description="check: the booth's own plain backdrop is kept and checked; "
+        "replace: the person is cut out and put on background_colour.")
+    jpeg_quality: int = Field(92, ge=30, le=100, description="JPEG quality tried first.")
+    min_jpeg_quality: int = Field(
+        50, ge=10, le=100, description="Lowest JPEG quality allowed while shrinking to max_bytes.")
+    max_bytes: int = Field(
+        60000, ge=5000, le=10_000_000, description="Largest permit photo file, bytes; the "
+        "quality is lowered step by step until it fits.")
+    match_threshold: float = Field(
+        0.6, gt=0, le=2, description="Face descriptor distance separating the same person "
+        "from another (dlib ResNet: 0.6).")
+    unsure_band: float = Field(
+        0.06, ge=0, le=0.5, description="Distances within this of match_threshold are "
+        "'unsure' and go to staff review; the kiosk never accuses anyone.")
+
+    @field_validator("max_head_height")
+    @classmethod
+    def _head_range(cls, value: float, info: Any) -> float:
+        low = info.data.get("min_head_height")
+        if low is not None and value <= low:
+            raise ValueError("must be larger than min_head_height")
+        return value
+
+    @field_validator("max_brightness")
+    @classmethod
+    def _brightness_range(cls, value: float, info: Any) -> float:
+        low = info.data.get("min_brightness")
+        if low is not None and value <= low:
+            raise ValueError("must be larger than min_brightness")
+        return value
+
+    @field_validator("head_height_min", "head_height_max")
+    @classmethod
+    def _around_head_height(cls, value: float, info: Any) -> float:
+        target = info.data.get("head_height")
+        if target is not None and info.field_name == "head_height_min" and value > target:
+            raise ValueError("must not be larger than head_height")
+        if target is not None and info.field_name == "head_height_max" and value < target:
+            raise ValueError("must not be smaller than head_height")
+        return value
+
+    @field_validator("min_jpeg_quality")
+    @classmethod
+    def _quality_range(cls, value: int, info: Any) -> int:
+        top = info.data.get("jpeg_quality")
+        if top is not None and value > top:
+            raise ValueError("must not be larger than jpeg_quality")
+        return value
+
+    def background_rgb(self) -> tuple[int, int, int]:
+        h = self.background_colour.lstrip("#")
+        return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
 class KioskConfig(Section):
     kiosk_id: str = Field("kiosk", min_length=1, description="Unique per kiosk in the fleet.")
     city: str = Field("zhuzhou", description="City policy the central system applies.")
@@ -110,6 +241,7 @@ class KioskConfig(Section):
     diagnostics: DiagnosticsConfig = DiagnosticsConfig()
     storage: StorageConfig = StorageConfig()
     devices: DevicesConfig = DevicesConfig()
+    photo: PhotoConfig = PhotoConfig()
 
 
 class ConfigError(KioskError):
