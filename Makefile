@@ -11,7 +11,8 @@ APT_PACKAGES := python3-venv xvfb xauth fonts-wqy-microhei libgl1 libegl1 libgle
                 postgresql \
                 pcscd libpcsclite-dev swig vsmartcard-vpcd vsmartcard-vpicc \
                 python3-virtualsmartcard python3-pycryptodome \
-                socat libzbar0
+                socat libzbar0 \
+                cups-ipp-utils cups-daemon cups-client dbus-daemon
 PO := $(wildcard kiosk/locale/*/LC_MESSAGES/kiosk.po)
 MO := $(PO:.po=.mo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
