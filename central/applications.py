@@ -133,9 +133,17 @@ def choose_state(sub: wire.ApplicationSubmission,
             return S.DEFERRED
         if not sub.staff_review_requested:
             raise ApiProblem.from_reason(422, "not_yet_eligible", decision.reasons[0])
-    if sub.staff_review_requested or sub.applicant.document_review_reasons:
-        return review_state(decision)  # staff check the document before any card
+    if sub.staff_review_requested or identity_review_reasons(sub):
+        return review_state(decision)  # staff check the person and document before any card
     return fulfilled_state(decision, sub.fulfilment.method)
+
+
+def identity_review_reasons(sub: wire.ApplicationSubmission) -> list[str]:
+    """What the kiosk could not prove about who applies: the document, or the face on it."""
+    reasons = list(sub.applicant.document_review_reasons)
+    if sub.face_check is not None and sub.face_check.verdict != "match":
+        reasons.append(f"face_{sub.face_check.verdict}")
+    return reasons
 
 
 def review_state(decision: wire.EligibilityDecision) -> wire.ApplicationState:
@@ -213,7 +221,10 @@ def _application_row(sub: wire.ApplicationSubmission, plan: Plan,
         "pickup_station": sub.fulfilment.pickup_station,
         "delivery_address": (courier or plan.address).model_dump_json(),
         "start_date": plan.start_date, "card_valid_until": plan.card_valid_until,
-        "photo_sha256": photo_sha, "decision_json": plan.decision.model_dump_json(),
+        "photo_sha256": photo_sha,
+        "review_reasons": ",".join(identity_review_reasons(sub)) or None,
+        "face_check_json": sub.face_check.model_dump_json() if sub.face_check else None,
+        "decision_json": plan.decision.model_dump_json(),
         "receipt_json": receipt.model_dump_json(), "created_at": now, "updated_at": now}
 
 

@@ -78,6 +78,10 @@ applications = Table(
     Column("start_date", Date),
     Column("card_valid_until", Date),
     Column("photo_sha256", String(64)),
+    # Why staff must check the person or the document first (face_unsure, no_csca_for_country)
+    # and the face comparison's distance and verdict: never the face templates.
+    Column("review_reasons", Text),
+    Column("face_check_json", Text),
     Column("decision_json", Text, nullable=False),
     Column("receipt_json", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -155,6 +155,7 @@ def _past_application(r: SeedResident, past: SeedApplication,
         "city": past.city, "service": past.service.value, "state": past.state.value,
         "fulfilment": past.fulfilment.value, "pickup_station": None, "delivery_address": None,
         "start_date": day, "card_valid_until": valid_until, "photo_sha256": None,
+        "review_reasons": None, "face_check_json": None,
         "decision_json": decision.model_dump_json(), "receipt_json": receipt.model_dump_json(),
         "created_at": at, "updated_at": at}
     event = {"application_number": number, "at": at, "state": past.state.value,

@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from enum import Enum
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 API_PREFIX = "/v1"
@@ -215,6 +217,18 @@ class Fulfilment(WireModel):
     pickup_station: str | None = None
 
 
+class FaceCheck(WireModel):
+    """人证合一: the live photo against the document chip's photo, as a distance only.
+
+    The face templates themselves are personal data and never leave the kiosk's session.
+    Anything but "match" sends the application to staff review; nobody is accused.
+    """
+
+    verdict: Literal["match", "no_match", "unsure", "no_face"]
+    distance: float | None = Field(default=None, ge=0)
+    threshold: float = Field(gt=0)
+
+
 class ApplicationSubmission(WireModel):
     idempotency_key: str = Field(min_length=16, max_length=64)
     kiosk_id: str
@@ -229,6 +243,9 @@ class ApplicationSubmission(WireModel):
         description="not_yet accepted: register residence now, start on eligible_from, courier.")
     staff_review_requested: bool = Field(
         default=False, description="Filed without a decision (central was unreachable).")
+    face_check: FaceCheck | None = Field(
+        default=None, description="The kiosk's comparison of the live face with the chip's "
+        "photo; None when the document carries no photo.")
     submitted_at: dt.datetime
 
 

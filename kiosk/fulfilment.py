@@ -46,6 +46,7 @@ class FulfilmentJob:
     fulfilment: wire.Fulfilment
     defer: bool
     staff_review: bool
+    face_check: wire.FaceCheck | None
     decision: wire.EligibilityDecision | None
     application_number: str | None = None
     receipt: wire.ApplicationReceipt | None = None
@@ -62,6 +63,7 @@ class FulfilmentJob:
                    service=s.service, applicant=s.applicant(), declaration=s.declaration(),
                    photo_jpeg=bytes(s.photo_jpeg) if s.photo_jpeg is not None else None,
                    fulfilment=s.fulfilment, defer=s.defer, staff_review=s.staff_review,
+                   face_check=s.face_check,
                    decision=s.decision, application_number=o.application_number,
                    receipt=o.receipt, queued_offline=o.queued_offline,
                    card_printed=o.card_printed, card_fallback=o.card_fallback)
@@ -73,6 +75,7 @@ class FulfilmentJob:
             service=self.service, applicant=self.applicant, declaration=self.declaration,
             photo_jpeg_b64=photo, fulfilment=self.fulfilment,
             defer_until_eligible=self.defer, staff_review_requested=self.staff_review,
+            face_check=self.face_check,
             submitted_at=dt.datetime.now(dt.timezone.utc))
 
     def courier_address(self) -> wire.Address | None:
@@ -116,12 +119,15 @@ def options(session: ResidentSession, devices: DeviceSnapshot) -> list[wire.Fulf
 
 def print_here_blocked(session: ResidentSession, devices: DeviceSnapshot) -> str | None:
     """Why printing here is not offered although the decision allows it: the card printer's
-    fault code (cards_out, ribbon_out, printer_jam, device_offline), told before the
-    resident chooses. None when it is offered, or was never possible."""
+    fault code (cards_out, ribbon_out, printer_jam, device_offline) or identity_check, told
+    before the resident chooses. None when it is offered, or was never possible."""
     d = session.decision
     if (session.defer or d is None or d.decision is not wire.Decision.ELIGIBLE
-            or not d.print_here_allowed or session.staff_review or session.document_review
-            or devices.ready_to_print("card_printer")):
+            or not d.print_here_allowed or session.staff_review):
+        return None
+    if session.document_review:
+        return "identity_check"  # staff look at the document and photo first; kindly said
+    if devices.ready_to_print("card_printer"):
         return None
     health = devices.health.get("card_printer")
     supplies = devices.supplies.get("card_printer")
@@ -224,6 +230,19 @@ def print_receipt(job: FulfilmentJob, devices: Devices, client, journal) -> bool
     receipt = build_receipt(job, directory_or_none(client, job.city))
     return at_most_once(journal, "receipt", job.key,
                         lambda: devices.receipt_printer.print_receipt(receipt, job_key=job.key))
+
+
+def check_face(live_jpeg: bytes, chip_jpeg: bytes | None, threshold: float,
+               unsure_band: float) -> wire.FaceCheck | None:
+    """人证合一 off the UI thread: only the distance and verdict leave this function; the
+    templates are wiped inside verify(). None when the document carries no photo."""
+    if chip_jpeg is None:
+        return None
+    from kiosk.photo.verify import verify  # the face models load on first use, not at start
+    result = verify(live_jpeg, chip_jpeg, threshold, unsure_band)
+    log.info("face check verdict=%s seconds=%.2f", result.verdict, result.seconds)
+    return wire.FaceCheck(verdict=result.verdict, distance=result.distance,
+                          threshold=result.threshold)
 
 
 def capture_jpeg(camera: Camera) -> bytes:

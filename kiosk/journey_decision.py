@@ -20,10 +20,22 @@ class DecisionSteps:
     def take_photo(self) -> None:
         self._expect(Step.PHOTO)
         camera = self.devices.camera
-        self._run(lambda: fulfil.capture_jpeg(camera), self._on_photo, self._on_photo_failed)
+        chip = self.session.document.photo_jpeg if self.session.document else None
+        pc = self.config.photo
+        self._run(lambda: self._photo_and_face_check(camera, chip, pc.match_threshold,
+                                                     pc.unsure_band),
+                  self._on_photo, self._on_photo_failed)
 
-    def _on_photo(self, jpeg: bytes) -> None:
+    @staticmethod
+    def _photo_and_face_check(camera, chip, threshold: float, band: float):
+        """On the worker: the still, then the live face against the chip's photo."""
+        jpeg = fulfil.capture_jpeg(camera)
+        return jpeg, fulfil.check_face(jpeg, chip, threshold, band)
+
+    def _on_photo(self, taken) -> None:
+        jpeg, face_check = taken
         self.session.set_photo(jpeg)
+        self.session.face_check = face_check
         self._notify("update")
 
     def _on_photo_failed(self, exc: BaseException) -> None:
@@ -32,6 +44,7 @@ class DecisionSteps:
     def retake_photo(self) -> None:
         self._expect(Step.PHOTO)
         self.session.set_photo(None)
+        self.session.face_check = None
         self._notify("update")
 
     def accept_photo(self) -> None:

@@ -46,11 +46,16 @@ def _identity(job, t: Translator) -> list[ReceiptLine]:
 def _decision(job, t: Translator) -> list[ReceiptLine]:
     if job.queued_offline:
         return [ReceiptLine(t("receipt.queued"), LineStyle.HEADING)]
-    if job.staff_review or job.decision is None or job.applicant.document_review_reasons:
+    if job.staff_review or job.decision is None or _identity_review(job):
         return [ReceiptLine(t("decision.title.needs_review"), LineStyle.HEADING)]
     lines = [ReceiptLine(t("decision.title." + job.decision.decision.value), LineStyle.HEADING)]
     lines += [ReceiptLine(t.text(r.text)) for r in job.decision.reasons]
     return lines
+
+
+def _identity_review(job) -> bool:
+    face = job.face_check is not None and job.face_check.verdict != "match"
+    return bool(job.applicant.document_review_reasons) or face
 
 
 def _next_steps(job, t: Translator, directory) -> list[ReceiptLine]:
@@ -70,7 +75,7 @@ def _next_steps(job, t: Translator, directory) -> list[ReceiptLine]:
         lines.append(ReceiptLine(t("receipt.courier", address=address)))
     elif f is not None and f.method is M.PICKUP:
         lines.append(ReceiptLine(t("receipt.pickup", station=_station_name(job, t))))
-    if job.staff_review or job.applicant.document_review_reasons:
+    if job.staff_review or _identity_review(job):
         lines.append(ReceiptLine(t("receipt.staff_review")))
     return lines
 

@@ -58,6 +58,7 @@ class ResidentSession:
     condition: wire.Condition | None = None
     sponsor: str | None = None
     photo_jpeg: bytearray | None = None
+    face_check: wire.FaceCheck | None = None  # the live face against the chip's: a distance
     decision: wire.EligibilityDecision | None = None
     central_unreachable: bool = False
     defer: bool = False
@@ -91,8 +92,10 @@ class ResidentSession:
 
     @property
     def document_review(self) -> bool:
-        """The document could not be fully proven (e.g. no CSCA for its state): staff check it."""
-        return bool(self.document is not None and self.document.review_reasons)
+        """Who applies is not fully proven: the document (no CSCA for its state) or the face
+        on it (人证合一 not a clear match). Staff check before any card is made."""
+        face_unproven = self.face_check is not None and self.face_check.verdict != "match"
+        return bool(self.document is not None and self.document.review_reasons) or face_unproven
 
     def set_photo(self, jpeg: bytes | None) -> None:
         self._erase_photo()
@@ -109,7 +112,7 @@ class ResidentSession:
         if self.document is not None and self.document.photo_jpeg is not None:
             self.document.photo_jpeg = None
         for name in ("document", "access_key", "records", "since", "address", "condition",
-                     "sponsor", "decision", "fulfilment", "problem"):
+                     "sponsor", "decision", "fulfilment", "problem", "face_check"):
             setattr(self, name, None)
         self.status_results = []
         self.outcome = Outcome()

@@ -182,3 +182,38 @@ def test_each_document_starts_at_the_largest_read_size(make_kiosk):
     k.devices.reader.lift()
     place_and_wait(k, "eligible", S.CONFIRM_DETAILS)
     assert k.devices.reader.last_read.read_size == 231
+
+
+def test_face_check_is_stored_and_a_stranger_goes_to_staff_kindly(make_kiosk):
+    """人证合一: the live face against the chip's photo. A face that is not a clear match
+    sends the application to staff; the resident is told kindly and never accused."""
+    from pathlib import Path
+
+    stranger = Path(__file__).resolve().parents[1] / "data" / "faces" / "obama.jpg"
+    k = make_kiosk(devices__camera={"driver": "simulated",
+                                    "options": {"fps": 30, "frames": str(stranger)}})
+    place_and_wait(k, "eligible", S.CONFIRM_DETAILS)
+    declare(k)
+    photo(k)
+    check = k.journey.session.face_check
+    assert check is not None and check.verdict != "match" and check.threshold > 0
+    k.pump(S.DECISION)
+    k.journey.continue_application()
+    assert M.PRINT_HERE not in k.journey.fulfilment_options()
+    assert k.journey.print_here_blocked() == "identity_check"
+    k.journey.choose_fulfilment(M.COURIER)
+    k.pump(S.RECEIPT)
+    assert k.journey.session.outcome.receipt.state is wire.ApplicationState.UNDER_REVIEW
+    k.journey.finish()
+    assert k.journey.session.face_check is None, "wiped with the session"
+
+
+def test_the_holder_in_front_of_the_camera_matches_their_chip(make_kiosk):
+    k = chip_kiosk(make_kiosk)
+    place_and_wait(k, "eligible", S.CONFIRM_DETAILS)
+    declare(k)
+    photo(k)
+    assert k.journey.session.face_check.verdict == "match"
+    k.pump(S.DECISION)
+    k.journey.continue_application()
+    assert M.PRINT_HERE in k.journey.fulfilment_options()
