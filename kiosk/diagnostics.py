@@ -86,6 +86,8 @@ class DiagnosticsReport:
     last_errors: list[str] = field(default_factory=list)
     reader: dict[str, Any] = field(default_factory=dict)  # chip readers: ATR, last read's steps
     supplies: list[dict[str, Any]] = field(default_factory=list)  # levels and time to empty
+    camera: dict[str, Any] = field(default_factory=dict)  # fps, frames, dropped, last error
+    photo_checks: list[dict[str, Any]] = field(default_factory=list)  # the last photo's scores
 
     @property
     def healthy(self) -> bool:
@@ -105,6 +107,7 @@ class DiagnosticsReport:
                    f"{self.outbox_quarantined} quarantined")
         out.append(f"journal          {self.journal_unfinished} unfinished side effects")
         out.extend(supply_lines(self.supplies))
+        out.extend(camera_lines(self.camera, self.photo_checks))
         out.extend(reader_lines(self.reader))
         out.append("journeys         " + ", ".join(f"{k}={v}" for k, v in self.journeys.items()))
         out.append("last errors:" if self.last_errors else "last errors: none")
@@ -120,7 +123,21 @@ class DiagnosticsReport:
                 "outbox": {"depth": self.outbox_depth, "quarantined": self.outbox_quarantined},
                 "journal_unfinished": self.journal_unfinished, "journeys": self.journeys,
                 "last_errors": self.last_errors, "reader": self.reader,
-                "supplies": self.supplies, "healthy": self.healthy}
+                "supplies": self.supplies, "camera": self.camera,
+                "photo_checks": self.photo_checks, "healthy": self.healthy}
+
+
+def camera_lines(stats: dict[str, Any], checks: list[dict[str, Any]]) -> list[str]:
+    """The camera's frame rate and the last photo's check scores, for tuning a hall's light."""
+    out = []
+    if stats:
+        out.append(f"camera           {stats.get('fps', 0)} fps  {stats.get('frames', 0)} frames  "
+                   f"{stats.get('dropped', 0)} dropped  {stats.get('requested', '')}  "
+                   f"{stats.get('last_error') or ''}".rstrip())
+    if checks:
+        out.append("  last photo     " + "  ".join(
+            f"{c['name']}={c['score']:.2f}{'' if c['passed'] else '!'}" for c in checks))
+    return out
 
 
 def supply_lines(supplies: list[dict[str, Any]]) -> list[str]:
@@ -178,7 +195,17 @@ def collect(runtime: Any) -> DiagnosticsReport:
                   "cancelled": stats.cancelled, "timed_out": stats.timed_out},
         last_errors=list(RECENT_ERRORS.records),
         reader=_reader_status(runtime.devices.reader),
-        supplies=[f.as_dict() for f in runtime.monitor.supplies.forecast()])
+        supplies=[f.as_dict() for f in runtime.monitor.supplies.forecast()],
+        camera=_camera_stats(runtime.devices.camera),
+        photo_checks=list(runtime.journey.last_photo_quality))
+
+
+def _camera_stats(camera: Any) -> dict[str, Any]:
+    stats = getattr(camera, "stats", None)
+    try:
+        return stats() if stats is not None else {}
+    except Exception as exc:  # diagnostics show what they can
+        return {"last_error": type(exc).__name__}
 
 
 def _reader_status(reader: Any) -> dict[str, Any]:

@@ -63,6 +63,7 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         self._entered_at = clock()
         self._started = False
         self.device_snapshot = DeviceSnapshot()
+        self.last_photo_quality: list[dict[str, object]] = []  # the last photo's check scores
         self._device_fault: str | None = None
 
     # ----- lifecycle -------------------------------------------------------------------

@@ -28,14 +28,15 @@ class DecisionSteps:
 
     @staticmethod
     def _photo_and_face_check(camera, chip, threshold: float, band: float):
-        """On the worker: the still, then the live face against the chip's photo."""
+        """On the worker: the still, its quality scores, the live face against the chip's."""
         jpeg = fulfil.capture_jpeg(camera)
-        return jpeg, fulfil.check_face(jpeg, chip, threshold, band)
+        return jpeg, fulfil.check_face(jpeg, chip, threshold, band), fulfil.photo_quality(jpeg)
 
     def _on_photo(self, taken) -> None:
-        jpeg, face_check = taken
+        jpeg, face_check, quality = taken
         self.session.set_photo(jpeg)
         self.session.face_check = face_check
+        self.last_photo_quality = quality  # scores only: kept for the diagnostics screen
         self._notify("update")
 
     def _on_photo_failed(self, exc: BaseException) -> None:

@@ -85,3 +85,17 @@ def test_supplies_with_time_to_empty_reach_the_heartbeat_and_diagnostics(make_ki
     lines = "\n".join(collect(k.runtime).lines())
     assert "card_printer/cards" in lines and "97 left" in lines and "empty in" in lines
     assert k.runtime.heartbeat.send_once(), "central accepts the heartbeat with supplies"
+
+
+def test_diagnostics_show_camera_rate_and_the_last_photos_scores(make_kiosk):
+    from kiosk.diagnostics import collect
+    from tests.journey.walk import to_decision
+
+    k = make_kiosk()
+    to_decision(k, "eligible")
+    report = collect(k.runtime)
+    names = {c["name"] for c in report.photo_checks}
+    assert {"single_face", "sharpness", "exposure_dark", "yaw"} <= names, names
+    assert all(set(c) >= {"score", "threshold", "passed"} for c in report.photo_checks)
+    lines = "\n".join(report.lines())
+    assert "fps" in lines and "last photo" in lines
