@@ -159,6 +159,12 @@ class PhotoConfig(Section):
     capture_hold_s: float = Field(
         0.8, ge=0, le=10, description="Every check must pass this long, without a break, "
         "before the photo is taken.")
+    auto_capture: bool = Field(
+        True, description="Take the photo by itself once every check has passed for "
+        "capture_hold_s; the button works either way.")
+    speak: bool = Field(True, description="Say each new instruction aloud (espeak-ng).")
+    coach_interval_s: float = Field(
+        0.12, ge=0.03, le=2, description="How often the live picture is analysed.")
     crop_width: int = Field(358, ge=100, le=4000, description="Permit photo width, pixels.")
     crop_height: int = Field(441, ge=100, le=4000, description="Permit photo height, pixels.")
     head_height: float = Field(

@@ -245,13 +245,13 @@ def check_face(live_jpeg: bytes, chip_jpeg: bytes | None, threshold: float,
                           threshold=result.threshold)
 
 
-def photo_quality(jpeg: bytes) -> list[dict[str, object]]:
+def photo_quality(jpeg: bytes, config) -> list[dict[str, object]]:
     """The photo's check scores, for the technician: names, scores, thresholds, verdicts.
 
     Numbers only, no face geometry: they tell how the hall's light suits the thresholds.
     """
     from kiosk.photo.quality import assess
-    return [c.as_dict() for c in assess(jpeg).checks]
+    return [c.as_dict() for c in assess(jpeg, config).checks]
 
 
 def capture_jpeg(camera: Camera) -> bytes:

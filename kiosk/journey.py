@@ -24,7 +24,9 @@ from kiosk.journey_declaration import DeclarationSteps
 from kiosk.journey_document import DocumentSteps
 from kiosk.journey_fulfilment import FulfilmentSteps
 from kiosk.journey_status import StatusSteps
+from kiosk.photo_coach import PhotoCoach
 from kiosk.session import Problem, ResidentSession
+from kiosk.speech import Speaker
 from kiosk.statistics import JourneyStatistics
 from kiosk.steps import (BUSY_STEPS, COMMITTED_STEPS, IDLE_STEPS, READER_ARMED_STEPS,
                          IllegalTransition, Step, allowed_next)
@@ -63,6 +65,10 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         self._entered_at = clock()
         self._started = False
         self.device_snapshot = DeviceSnapshot()
+        self.coach: PhotoCoach | None = None  # runs only while the photo step is up
+        self.photo_guidance: str | None = None  # the instruction on the photo screen now
+        self._capturing = False
+        self.speaker = Speaker(enabled=config.photo.speak)
         self.last_photo_quality: list[dict[str, object]] = []  # the last photo's check scores
         self._device_fault: str | None = None
 
@@ -77,6 +83,8 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
             self.devices.scanner.start(lambda code: self.worker.dispatch_event(self._on_scan, code))
 
     def stop(self) -> None:
+        self._stop_coach()
+        self.speaker.stop()
         if not self._started:
             return
         self._started = False
@@ -115,13 +123,32 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
             self.devices.reader.disarm()
         if step is Step.PHOTO:
             self.devices.camera.start()
+            self._start_coach()
         else:
+            self._stop_coach()
             self.devices.camera.stop()
         if self.devices.scanner is not None:
             if step is Step.STATUS_LOOKUP:
                 self.devices.scanner.arm()
             else:
                 self.devices.scanner.disarm()
+
+    def _start_coach(self) -> None:
+        """A fresh coach for each look at the camera: its guidance starts from nothing."""
+        self._stop_coach()
+        self.photo_guidance = None
+        self._capturing = False
+        self.coach = PhotoCoach(
+            self.devices.camera, self.config.photo,
+            lambda state: self.worker.dispatch_event(self.on_photo_guidance, state),
+            interval_s=self.config.photo.coach_interval_s)
+        self.coach.start()
+
+    def _stop_coach(self) -> None:
+        coach, self.coach = self.coach, None
+        if coach is not None:
+            coach.stop()
+        self.speaker.stop()
 
     # ----- time -------------------------------------------------------------------------
     def touch(self) -> None:

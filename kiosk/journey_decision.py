@@ -17,22 +17,42 @@ class DecisionSteps:
     """Mixed into Journey: the photo and what the resident does with the decision."""
 
     # ----- photo ---------------------------------------------------------------------------
+    def on_photo_guidance(self, state) -> None:
+        """From the coach (on the journey's thread): show and say the instruction; take the
+        picture once everything has been right for a moment."""
+        if self.state is not Step.PHOTO or self.session.photo_jpeg is not None:
+            return
+        if state.changed and state.instruction != self.photo_guidance:
+            self.photo_guidance = state.instruction
+            self.speaker.say(self._guidance_text(state.instruction), self.session.language)
+            self._notify("update")
+        if state.ready_to_capture and self.config.photo.auto_capture and not self._capturing:
+            self.take_photo()
+
+    def _guidance_text(self, msgid: str | None) -> str:
+        from kiosk.i18n import Translator
+        return Translator(self.session.language)(msgid) if msgid else ""
+
     def take_photo(self) -> None:
         self._expect(Step.PHOTO)
+        if self._capturing:
+            return  # a tap while the coach's own capture is on its way
+        self._capturing = True
         camera = self.devices.camera
         chip = self.session.document.photo_jpeg if self.session.document else None
         pc = self.config.photo
-        self._run(lambda: self._photo_and_face_check(camera, chip, pc.match_threshold,
-                                                     pc.unsure_band),
+        self._run(lambda: self._photo_and_face_check(camera, chip, pc),
                   self._on_photo, self._on_photo_failed)
 
     @staticmethod
-    def _photo_and_face_check(camera, chip, threshold: float, band: float):
+    def _photo_and_face_check(camera, chip, pc):
         """On the worker: the still, its quality scores, the live face against the chip's."""
         jpeg = fulfil.capture_jpeg(camera)
-        return jpeg, fulfil.check_face(jpeg, chip, threshold, band), fulfil.photo_quality(jpeg)
+        return (jpeg, fulfil.check_face(jpeg, chip, pc.match_threshold, pc.unsure_band),
+                fulfil.photo_quality(jpeg, pc))
 
     def _on_photo(self, taken) -> None:
+        self._capturing = False
         jpeg, face_check, quality = taken
         self.session.set_photo(jpeg)
         self.session.face_check = face_check
@@ -40,12 +60,14 @@ class DecisionSteps:
         self._notify("update")
 
     def _on_photo_failed(self, exc: BaseException) -> None:
+        self._capturing = False
         self._problem(getattr(exc, "code", "camera_error"), Step.PHOTO, type(exc).__name__)
 
     def retake_photo(self) -> None:
         self._expect(Step.PHOTO)
         self.session.set_photo(None)
         self.session.face_check = None
+        self._start_coach()  # guidance starts afresh for the next picture
         self._notify("update")
 
     def accept_photo(self) -> None:

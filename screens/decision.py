@@ -81,6 +81,7 @@ class PhotoScreen(StepScreen):
     taken = ObjectProperty(None, allownone=True)
     has_photo = BooleanProperty(False)
     waiting = BooleanProperty(False)
+    hint_id = StringProperty("photo.hint")  # the coach's instruction while the camera is live
 
     def __init__(self, kiosk, **kwargs):
         super().__init__(kiosk, **kwargs)
@@ -118,6 +119,8 @@ class PhotoScreen(StepScreen):
 
     def update(self) -> None:
         jpeg = self.session.photo_jpeg
+        self.hint_id = "photo.hint_taken" if jpeg is not None else (
+            self.journey.photo_guidance or "photo.hint")
         if jpeg is not None and not self.has_photo:
             from kivy.core.image import Image as CoreImage
             self.taken = CoreImage(io.BytesIO(bytes(jpeg)), ext="jpg").texture

@@ -292,11 +292,33 @@ class DemoRunner:
         p._schedule(0)
 
     def _photo_step(self) -> None:
+        """The resident follows the spoken guidance; the kiosk takes the picture by itself
+        (the button stands in if it has not within a few seconds)."""
         p = self.pilot
-        if self.app.journey.state is S.PHOTO:
-            p._script[0:0] = [("expect_text", "photo.take"), ("wait", 0.6),
-                              ("tap", "take_photo"), ("tap", "use_photo")]
+        journey = self.app.journey
+        if journey.state is S.PHOTO:
+            p._script[0:0] = [
+                ("expect_text", "photo.take"),
+                ("wait_for", lambda: journey.photo_guidance is not None, 20, "guidance"),
+                ("shot",), ("photo_taken_or_tap",), ("shot",), ("tap", "use_photo")]
+            p._do_photo_taken_or_tap = self._photo_taken_or_tap
         p._schedule(0.3)
+
+    def _photo_taken_or_tap(self) -> None:
+        p = self.pilot
+        deadline = time.monotonic() + 8
+
+        def poll(dt=None) -> None:
+            from kivy.clock import Clock
+            if self.app.journey.session.photo_jpeg is not None:
+                return p._schedule(0.4)
+            if time.monotonic() > deadline:
+                p._script[0:0] = [("tap", "take_photo"),
+                                  ("wait_for", lambda: self.app.journey.session.photo_jpeg
+                                   is not None, 20, "photo")]
+                return p._schedule(0)
+            Clock.schedule_once(poll, 0.1)
+        poll()
 
     def _expect_text(self, msgid: str) -> None:
         from screens.base import tr

@@ -29,6 +29,8 @@ data_dir = "{tmp}/data"
 [display]
 orientation = "{orientation}"
 window_scale = {scale}
+[photo]
+max_pitch_deg = 15  # the drawn demo faces look a little down; a real hall keeps 10
 [devices]
 health_interval_s = 1  # the demo's scripted faults show within a second
 [devices.receipt_printer.options]

@@ -26,6 +26,7 @@ def kiosk_config(tmp: Path, central_url: str, **overrides: Any):
         "central": {"url": central_url, "timeout_s": 2.0, "retries": 1,
                     "sync_interval_s": 3600},
         "storage": {"data_dir": str(tmp / "data")},
+        "photo": {"speak": False},  # tests/core/test_speech.py runs a real speaker
         "devices": {
             "reader": {"driver": "virtual_chip", "options": {}},
             "camera": {"driver": "simulated", "options": {"fps": 30}},
@@ -61,7 +62,7 @@ def make_kiosk(tmp_path, central) -> Callable[..., HeadlessKiosk]:
     for kiosk in made:
         kiosk.runtime.stop()
     # The kiosk runs for months: stopping it leaves no thread of its own behind.
-    ours = ("kiosk-work", "outbox-sync", "heartbeat", "device-monitor", "reader-",
+    ours = ("kiosk-work", "outbox-sync", "heartbeat", "device-monitor", "reader-", "photo-coach",
             "scanner-sim", "camera-sim", "housekeeping")
     left = [t.name for t in threading.enumerate() if t.name.startswith(ours)]
     assert left == [], f"threads left behind: {left}"
