@@ -114,6 +114,7 @@ class Journey:
     screenshots: list[str] = field(default_factory=list)
     printed: list[str] = field(default_factory=list)
     texts_checked: list[str] = field(default_factory=list)
+    photo_took_itself: bool = False  # the coach's auto-capture, not the button
     wiped: bool = False
     seconds: float = 0.0
     ok: bool = False
@@ -311,6 +312,7 @@ class DemoRunner:
         def poll(dt=None) -> None:
             from kivy.clock import Clock
             if self.app.journey.session.photo_jpeg is not None:
+                self.current.photo_took_itself = True
                 return p._schedule(0.4)
             if time.monotonic() > deadline:
                 p._script[0:0] = [("tap", "take_photo"),

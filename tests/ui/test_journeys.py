@@ -65,6 +65,7 @@ def test_eligible_resident_in_chinese_prints_card(tmp_path, display, central):
         "declare_condition", "checking_eligibility", "decision", "fulfilment", "receipt",
         "attract"])
     assert journey["decision"] == "eligible"
+    assert journey["photo_took_itself"], "the live guidance took the photo under Xvfb"
     assert journey["card_printed"] and journey["receipt_printed"]
     assert any("确认居住信息" in t for t in journey["texts_checked"])
     assert any(p.startswith("card") for p in journey["printed"])
