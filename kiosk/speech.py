@@ -24,17 +24,19 @@ class Speaker:
         self.words_per_minute = words_per_minute
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
+        self._ending: list[subprocess.Popen[bytes]] = []  # told to stop, not yet reaped
 
     @property
     def available(self) -> bool:
         return self.program is not None
 
     def say(self, text: str, language: str) -> None:
-        """Say ``text`` now, cutting off whatever is still being said. Never blocks."""
+        """Say ``text`` now, cutting off whatever is still being said. Never blocks: it is
+        called on the UI thread."""
         if self.program is None or not text:
             return
         with self._lock:
-            self._end_locked()
+            self._cut_off_locked()
             try:
                 self._process = subprocess.Popen(
                     [self.program, "-v", VOICES.get(language, "en"),
@@ -45,17 +47,22 @@ class Speaker:
                 self.program = None
 
     def stop(self) -> None:
+        """Cut off the voice and reap every process it started (briefly waits)."""
         with self._lock:
-            self._end_locked()
+            self._cut_off_locked()
+            for process in self._ending:
+                try:
+                    process.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            self._ending.clear()
 
-    def _end_locked(self) -> None:
+    def _cut_off_locked(self) -> None:
+        """Signal the sentence still being said to end; reap, without waiting, the ended."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.terminate()
-        try:
-            process.wait(timeout=1.0)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            if process.poll() is None:
+                process.terminate()
+            self._ending.append(process)
+        self._ending = [p for p in self._ending if p.poll() is None]

@@ -24,13 +24,17 @@ def test_each_sentence_in_its_language_and_the_old_one_cut_off(tmp_path):
     speaker.say("请再靠近一点", "zh_CN")
     first = speaker._process
     time.sleep(0.2)
+    started = time.monotonic()
     speaker.say("Move a little closer", "en")
-    assert first.poll() is not None, "the first sentence was cut off, not left speaking"
+    assert time.monotonic() - started < 0.5, "saying never waits for the old voice"
+    first.wait(timeout=5)  # it was told to end: it does, long before its 5 s were up
+    assert time.monotonic() - started < 4, "the first sentence was cut off, not left speaking"
     deadline = time.monotonic() + 5
     while len(log.read_text(encoding="utf-8").splitlines()) < 2:
         assert time.monotonic() < deadline, "the second sentence was never spoken"
         time.sleep(0.02)
     speaker.stop()
+    assert speaker._ending == [] and first.returncode is not None
     lines = log.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("-v cmn") and lines[0].endswith("请再靠近一点")
     assert lines[1].startswith("-v en") and lines[1].endswith("Move a little closer")
