@@ -163,6 +163,9 @@ class PhotoConfig(Section):
         True, description="Take the photo by itself once every check has passed for "
         "capture_hold_s; the button works either way.")
     speak: bool = Field(True, description="Say each new instruction aloud (espeak-ng).")
+    max_shots: int = Field(
+        3, ge=1, le=6, description="Pictures a resident may take in one visit (the first and "
+        "the retakes); they choose which one is submitted.")
     coach_interval_s: float = Field(
         0.12, ge=0.03, le=2, description="How often the live picture is analysed.")
     crop_width: int = Field(358, ge=100, le=4000, description="Permit photo width, pixels.")

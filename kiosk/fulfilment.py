@@ -9,15 +9,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from PIL import Image
-
 from central import wire
-from drivers.camera.base import Camera
 from kiosk.config import KioskConfig
 from kiosk.device_monitor import DeviceSnapshot
 from kiosk.devices import Devices
@@ -26,7 +22,6 @@ from kiosk.session import ResidentSession
 
 log = logging.getLogger("kiosk.fulfilment")
 
-PHOTO_SIZE = (358, 441)  # 26 x 32 mm at 350 dpi: the permit photo's pixel size
 M = wire.FulfilmentMethod
 
 
@@ -243,30 +238,6 @@ def check_face(live_jpeg: bytes, chip_jpeg: bytes | None, threshold: float,
     log.info("face check verdict=%s seconds=%.2f", result.verdict, result.seconds)
     return wire.FaceCheck(verdict=result.verdict, distance=result.distance,
                           threshold=result.threshold)
-
-
-def photo_quality(jpeg: bytes, config) -> list[dict[str, object]]:
-    """The photo's check scores, for the technician: names, scores, thresholds, verdicts.
-
-    Numbers only, no face geometry: they tell how the hall's light suits the thresholds.
-    """
-    from kiosk.photo.quality import assess
-    return [c.as_dict() for c in assess(jpeg, config).checks]
-
-
-def capture_jpeg(camera: Camera) -> bytes:
-    """A still from the camera, centre-cropped to the permit photo's size, as JPEG."""
-    frame = camera.capture_still()
-    image = Image.frombytes("RGB", (frame.width, frame.height), frame.rgb)
-    w, h = image.size
-    target_ratio = PHOTO_SIZE[0] / PHOTO_SIZE[1]
-    crop_w = min(w, int(h * target_ratio))
-    left = (w - crop_w) // 2
-    image = image.crop((left, 0, left + crop_w, h)).resize(PHOTO_SIZE, Image.LANCZOS)
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90)
-    return out.getvalue()
-
 
 
 def directory_or_none(client, city: str) -> wire.CityDirectory | None:

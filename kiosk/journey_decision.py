@@ -8,6 +8,7 @@ from typing import Callable
 from central import wire
 from kiosk import fulfilment as fulfil
 from kiosk.errors import InvalidInput
+from kiosk.photo_shots import shot_from
 from kiosk.steps import Step
 
 log = logging.getLogger("kiosk.journey")
@@ -37,6 +38,8 @@ class DecisionSteps:
         self._expect(Step.PHOTO)
         if self._capturing:
             return  # a tap while the coach's own capture is on its way
+        if len(self.session.photo_shots) >= self.config.photo.max_shots:
+            raise InvalidInput(code="photo_no_retakes")
         self._capturing = True
         camera = self.devices.camera
         chip = self.session.document.photo_jpeg if self.session.document else None
@@ -46,28 +49,59 @@ class DecisionSteps:
 
     @staticmethod
     def _photo_and_face_check(camera, chip, pc):
-        """On the worker: the still, its quality scores, the live face against the chip's."""
-        jpeg = fulfil.capture_jpeg(camera)
-        return (jpeg, fulfil.check_face(jpeg, chip, pc.match_threshold, pc.unsure_band),
-                fulfil.photo_quality(jpeg, pc))
+        """On the worker: the still's checks, its permit crop, and the face in that crop
+        against the chip's. The full frame never leaves this function."""
+        from kiosk.photo.crop import permit_photo
+        from kiosk.photo.quality import assess
+        frame = camera.capture_still()
+        assessment = assess(frame, pc)
+        permit = permit_photo(frame, pc, face=assessment.face)  # PhotoError without a face
+        quality = [c.as_dict() for c in assessment.checks]
+        face_check = fulfil.check_face(permit, chip, pc.match_threshold, pc.unsure_band)
+        return shot_from(permit, face_check, quality), quality
 
     def _on_photo(self, taken) -> None:
         self._capturing = False
-        jpeg, face_check, quality = taken
-        self.session.set_photo(jpeg)
-        self.session.face_check = face_check
+        shot, quality = taken
+        self._stop_coach()  # the resident looks at the picture now, not at the camera
+        self.session.add_shot(shot)
         self.last_photo_quality = quality  # scores only: kept for the diagnostics screen
+        log.info("photo shot=%d of %d checks_passed=%d/%d", len(self.session.photo_shots),
+                 self.config.photo.max_shots, shot.checks_passed, shot.checks_total)
         self._notify("update")
 
     def _on_photo_failed(self, exc: BaseException) -> None:
         self._capturing = False
+        if getattr(exc, "code", "") == "photo_no_face":
+            # Nobody in the picture (a tap while looking away): say so and keep the
+            # camera live; no shot is used up.
+            self.photo_guidance = "photo.guide.no_face"
+            self.speaker.say(self._guidance_text(self.photo_guidance), self.session.language)
+            self._notify("update")
+            return
         self._problem(getattr(exc, "code", "camera_error"), Step.PHOTO, type(exc).__name__)
 
+    @property
+    def photo_shots_left(self) -> int:
+        return max(0, self.config.photo.max_shots - len(self.session.photo_shots))
+
     def retake_photo(self) -> None:
+        """Back to the live camera for another picture; the earlier ones stay to choose from."""
         self._expect(Step.PHOTO)
-        self.session.set_photo(None)
-        self.session.face_check = None
+        if self.photo_shots_left == 0:
+            raise InvalidInput(code="photo_no_retakes")
+        self.session.choose_shot(None)
         self._start_coach()  # guidance starts afresh for the next picture
+        self._notify("update")
+
+    def choose_photo(self, index: int) -> None:
+        """The resident taps one of their pictures (also from the live camera after a retake)."""
+        self._expect(Step.PHOTO)
+        if not 0 <= index < len(self.session.photo_shots):
+            raise InvalidInput(code="no_photo")
+        if self.session.chosen_shot is None:
+            self._stop_coach()
+        self.session.choose_shot(index)
         self._notify("update")
 
     def accept_photo(self) -> None:
@@ -75,6 +109,7 @@ class DecisionSteps:
         if self.session.photo_jpeg is None:
             raise InvalidInput(code="no_photo")
         s = self.session
+        s.keep_chosen_shot()
         if s.defer or s.staff_review:
             self._after_commitment_choice()
         else:

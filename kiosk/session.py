@@ -14,6 +14,7 @@ from typing import Any
 
 from central import wire
 from drivers.reader.base import AccessKey, AccessKind, IdentityDocument
+from kiosk.photo_shots import PhotoShot, best_index
 
 
 @dataclass
@@ -57,8 +58,10 @@ class ResidentSession:
     address: wire.Address | None = None
     condition: wire.Condition | None = None
     sponsor: str | None = None
-    photo_jpeg: bytearray | None = None
+    photo_jpeg: bytearray | None = None  # the chosen shot's picture; None while the camera is live
     face_check: wire.FaceCheck | None = None  # the live face against the chip's: a distance
+    photo_shots: list[PhotoShot] = field(default_factory=list)  # this session's pictures
+    chosen_shot: int | None = None
     decision: wire.EligibilityDecision | None = None
     central_unreachable: bool = False
     defer: bool = False
@@ -98,13 +101,45 @@ class ResidentSession:
         return bool(self.document is not None and self.document.review_reasons) or face_unproven
 
     def set_photo(self, jpeg: bytes | None) -> None:
+        """One picture and nothing else: every earlier shot is wiped (tests, status flows)."""
         self._erase_photo()
-        self.photo_jpeg = bytearray(jpeg) if jpeg is not None else None
+        if jpeg is not None:
+            self.add_shot(PhotoShot(bytearray(jpeg)))
+
+    def add_shot(self, shot: PhotoShot) -> int:
+        """A new picture, shown to the resident at once: it becomes the chosen one."""
+        self.photo_shots.append(shot)
+        self.choose_shot(len(self.photo_shots) - 1)
+        return len(self.photo_shots) - 1
+
+    def choose_shot(self, index: int | None) -> None:
+        """Show (and, if accepted, submit) shot ``index``; None goes back to the camera."""
+        shot = self.photo_shots[index] if index is not None else None
+        self.chosen_shot = index
+        self.photo_jpeg = shot.jpeg if shot is not None else None
+        self.face_check = shot.face_check if shot is not None else None
+
+    @property
+    def best_shot(self) -> int | None:
+        return best_index(self.photo_shots)
+
+    def keep_chosen_shot(self) -> None:
+        """The resident settled on a picture: wipe the others now, not at session end."""
+        if self.chosen_shot is None:
+            return
+        chosen = self.photo_shots[self.chosen_shot]
+        for shot in self.photo_shots:
+            if shot is not chosen:
+                shot.erase()
+        self.photo_shots = [chosen]
+        self.choose_shot(0)
 
     def _erase_photo(self) -> None:
+        for shot in self.photo_shots:
+            shot.erase()
         if self.photo_jpeg is not None:
             self.photo_jpeg[:] = bytes(len(self.photo_jpeg))
-            self.photo_jpeg = None
+        self.photo_shots, self.chosen_shot, self.photo_jpeg = [], None, None
 
     def wipe(self) -> None:
         """Overwrite what can be overwritten and drop every reference to personal data."""

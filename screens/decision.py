@@ -6,13 +6,14 @@ import datetime as dt
 import io
 
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, ListProperty, ObjectProperty, StringProperty
+from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
 
 from central import wire
 from kiosk.steps import Step
 from screens.base import StepScreen
 from screens.theme import T
-from screens.widgets import KioskButton, texture_from_rgb
+from screens.widgets import KioskButton, ShotThumb, texture_from_rgb
 
 PREVIEW_FPS = 15
 
@@ -73,7 +74,8 @@ class PrintingCardScreen(CheckingScreen):
 
 
 class PhotoScreen(StepScreen):
-    """Live mirrored preview with a head outline; then the taken photo to use or retake."""
+    """Live mirrored preview with a head outline; then the pictures taken, cropped as the
+    permit will print them, to choose from, use or retake while shots remain."""
 
     step = Step.PHOTO
     body_class = "PhotoBody"
@@ -82,6 +84,8 @@ class PhotoScreen(StepScreen):
     has_photo = BooleanProperty(False)
     waiting = BooleanProperty(False)
     hint_id = StringProperty("photo.hint")  # the coach's instruction while the camera is live
+    shots_left = NumericProperty(0)
+    shot_count = NumericProperty(0)
 
     def __init__(self, kiosk, **kwargs):
         super().__init__(kiosk, **kwargs)
@@ -89,6 +93,7 @@ class PhotoScreen(StepScreen):
         self._event = None
         self._seq = -1
         self._texture = None
+        self._shot_textures: list = []  # one per shot, made once from its JPEG
 
     def enter(self) -> None:
         super().enter()
@@ -99,7 +104,10 @@ class PhotoScreen(StepScreen):
             self._event.cancel()
             self._event = None
         self.preview = self.taken = self._texture = None
+        self._shot_textures = []
+        self.body.ids.shots.clear_widgets()
         self.has_photo = self.waiting = False
+        self.shot_count = 0
 
     def _show_latest(self, dt) -> None:
         """Only the newest frame is shown; a slow UI never queues frames."""
@@ -118,15 +126,42 @@ class PhotoScreen(StepScreen):
         self.body.ids.preview.canvas.ask_update()
 
     def update(self) -> None:
-        jpeg = self.session.photo_jpeg
-        self.hint_id = "photo.hint_taken" if jpeg is not None else (
-            self.journey.photo_guidance or "photo.hint")
-        if jpeg is not None and not self.has_photo:
-            from kivy.core.image import Image as CoreImage
-            self.taken = CoreImage(io.BytesIO(bytes(jpeg)), ext="jpg").texture
-            self.has_photo, self.waiting = True, False
-        elif jpeg is None and self.has_photo:
-            self.taken, self.has_photo = None, False
+        s = self.session
+        jpeg = s.photo_jpeg
+        if jpeg is not None:
+            self.hint_id = "photo.hint_choose" if len(s.photo_shots) > 1 else "photo.hint_taken"
+        else:
+            self.hint_id = self.journey.photo_guidance or "photo.hint"
+        self.shots_left = self.journey.photo_shots_left
+        self._sync_shots()
+        self.taken = self._shot_textures[s.chosen_shot] if s.chosen_shot is not None else None
+        self.has_photo = jpeg is not None
+        if self.has_photo:
+            self.waiting = False
+
+    def _sync_shots(self) -> None:
+        """Textures for new shots; the row of thumbnails shows once there is a choice."""
+        from kivy.core.image import Image as CoreImage
+        shots = self.session.photo_shots
+        if len(shots) < len(self._shot_textures):
+            self._shot_textures = []  # shots were wiped (accepted or a new session)
+        for shot in shots[len(self._shot_textures):]:
+            self._shot_textures.append(CoreImage(io.BytesIO(bytes(shot.jpeg)), ext="jpg").texture)
+        self.shot_count = len(shots)
+        row = self.body.ids.shots
+        row.clear_widgets()
+        if len(shots) < 2:
+            return
+        best, chosen, lang = self.session.best_shot, self.session.chosen_shot, self.lang
+        for i, texture in enumerate(self._shot_textures):
+            row.add_widget(ShotThumb(
+                texture=texture, payload=i, widget_id=f"photo_shot_{i + 1}",
+                selected=i == chosen,
+                label=self.tr("photo.shot_n", lang, n=i + 1),
+                sublabel=self.tro("photo.shot_n", lang, n=i + 1),
+                badge=(self.tr("photo.best", lang) + " " + self.tro("photo.best", lang))
+                if i == best else "",
+                on_release=lambda thumb: self.choose(thumb.payload)))
 
     def take(self) -> None:
         self.waiting = True
@@ -134,6 +169,9 @@ class PhotoScreen(StepScreen):
 
     def retake(self) -> None:
         self.act(self.journey.retake_photo)
+
+    def choose(self, index: int) -> None:
+        self.act(self.journey.choose_photo, index)
 
     def use(self) -> None:
         self.act(self.journey.accept_photo)

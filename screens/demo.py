@@ -124,10 +124,11 @@ class Journey:
 def journeys(pin: str) -> dict[str, Journey]:
     J = Journey
     photo = [("photo_if_asked",)]
+    photo_twice = [("photo_if_asked", True)]  # a retake, then back to the first picture
     all_journeys = [
         J("eligible_zh", "eligible", "zh_CN", "eligible", expect_card=True, script=opening(
             "zh_CN", "new") + document("eligible") + declare(
-            2, 0, "shifeng", "tianxin", "12-3-401", "employment", "listed") + photo + [
+            2, 0, "shifeng", "tianxin", "12-3-401", "employment", "listed") + photo_twice + [
             ("expect", S.DECISION), ("expect_text", "decision.title.eligible"),
             ("tap", "continue"), ("expect", S.FULFILMENT), ("tap", "fulfil_print_here"),
             ] + ending()),
@@ -282,26 +283,29 @@ class DemoRunner:
             return True
         self.pilot._do_wait_for(paused, 30, "reading paused")
 
-    def _photo_if_asked(self) -> None:
+    def _photo_if_asked(self, retake: bool = False) -> None:
         p = self.pilot
 
         def decided() -> bool:
             return self.app.journey.state in (S.PHOTO, S.DECISION, S.PROBLEM, S.RECEIPT,
                                               S.SUBMITTING, S.PRINTING_CARD)
-        p._script[0:0] = [("wait_for", decided, 30, "photo or decision"), ("photo_step",)]
+        p._script[0:0] = [("wait_for", decided, 30, "photo or decision"), ("photo_step", retake)]
         p._do_photo_step = self._photo_step
         p._schedule(0)
 
-    def _photo_step(self) -> None:
+    def _photo_step(self, retake: bool = False) -> None:
         """The resident follows the spoken guidance; the kiosk takes the picture by itself
-        (the button stands in if it has not within a few seconds)."""
+        (the button stands in if it has not within a few seconds). With ``retake`` they
+        take a second picture, then go back to the first and use it."""
         p = self.pilot
         journey = self.app.journey
         if journey.state is S.PHOTO:
-            p._script[0:0] = [
-                ("expect_text", "photo.take"),
-                ("wait_for", lambda: journey.photo_guidance is not None, 20, "guidance"),
-                ("shot",), ("photo_taken_or_tap",), ("shot",), ("tap", "use_photo")]
+            live = [("wait_for", lambda: journey.photo_guidance is not None, 20, "guidance"),
+                    ("shot",), ("photo_taken_or_tap",), ("shot",)]
+            again = [("tap", "retake_photo"), *live, ("expect_text", "photo.hint_choose"),
+                     ("tap", "photo_shot_1"), ("shot",)] if retake else []
+            p._script[0:0] = [("expect_text", "photo.take"), *live, *again,
+                              ("tap", "use_photo")]
             p._do_photo_taken_or_tap = self._photo_taken_or_tap
         p._schedule(0.3)
 

@@ -59,6 +59,18 @@ class KioskButton(ButtonBehavior, BoxLayout):
         self.face, self.ink, self.sub_ink, self.line = list(face), list(ink), list(sub), list(line)
 
 
+class ShotThumb(ButtonBehavior, BoxLayout):
+    """One of the resident's pictures, small, to tap and choose; the best one is marked."""
+
+    texture = ObjectProperty(None, allownone=True)
+    label = StringProperty("")  # "第1张", in the resident's language
+    sublabel = StringProperty("")  # "Photo 1", the other language
+    badge = StringProperty("")  # "推荐 Best", on the shot the checks like most
+    selected = BooleanProperty(False)
+    widget_id = StringProperty("")
+    payload = ObjectProperty(None, allownone=True)  # the shot's index
+
+
 class WrapLabel(Label):
     """A label that wraps to its width and is as tall as its text."""
 
