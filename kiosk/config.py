@@ -130,6 +130,10 @@ class PhotoConfig(Section):
     max_mouth_openness: float = Field(
         0.10, ge=0, le=1, description="Inner-lip gap over mouth width; above this the mouth "
         "counts as open (a closed mouth measures under 0.05, a smile showing teeth 0.15-0.25).")
+    min_forehead_visible: float = Field(
+        0.45, ge=0, le=1, description="Share of the band above the eyebrows that must look "
+        "like the face's own skin: a hat or headband pulled down, or hair over the brows, "
+        "lowers it.")
     min_sharpness: float = Field(
         0.25, ge=0, description="Variance of the Laplacian over the variance of the face, "
         "at the face's size in the permit photo; blur and movement lower it (sharp "

@@ -20,6 +20,7 @@ GUIDANCE_IDS: tuple[str, ...] = (
     "photo.guide.turn_left",
     "photo.guide.turn_right",
     "photo.guide.tilt",
+    "photo.guide.uncover",
     "photo.guide.chin_up",
     "photo.guide.chin_down",
     "photo.guide.open_eyes",

@@ -26,9 +26,10 @@ from PIL import Image
 
 from kiosk.config import PhotoConfig
 from kiosk.photo.faces import FaceFinder, FaceGeometry, default_finder
+from kiosk.photo.forehead import forehead_skin_share
 
 PRIORITY = ("face_found", "single_face", "face_size", "framing", "centring_h", "centring_v",
-            "landmarks", "yaw", "pitch", "roll", "eyes_open", "mouth_closed", "exposure_dark",
+            "landmarks", "yaw", "pitch", "roll", "forehead_visible", "eyes_open", "mouth_closed", "exposure_dark",
             "exposure_bright", "contrast", "light_balance", "sharpness",
             "background_brightness", "background_plain")
 
@@ -236,6 +237,10 @@ def assess_faces(rgb: np.ndarray, faces: list[FaceGeometry], config: PhotoConfig
     checks.append(_between("pitch", face.pitch, -config.max_pitch_deg, config.max_pitch_deg,
                            "photo.guide.chin_up", "photo.guide.chin_down"))
     checks.append(_max("roll", abs(face.roll), config.max_roll_deg, "photo.guide.tilt"))
+    forehead = forehead_skin_share(rgb, face)
+    if forehead is not None:
+        checks.append(_min("forehead_visible", forehead, config.min_forehead_visible,
+                           "photo.guide.uncover"))
     if face.eye_openness is not None:
         checks.append(_min("eyes_open", face.eye_openness, config.min_eye_openness,
                            "photo.guide.open_eyes"))

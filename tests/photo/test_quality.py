@@ -178,3 +178,32 @@ def test_a_face_the_landmarks_cannot_measure_passes_no_pose_check(biden):
     assert result.check("landmarks").guidance == "photo.guide.no_face"
     assert result.check("yaw") is None and result.check("eyes_open") is None
     assert result.guidance() == "photo.guide.no_face"
+
+
+def wearing_hat(image: Image.Image, colour: tuple[int, int, int], down_to: float) -> Image.Image:
+    """A hat drawn over the head, its brim ``down_to`` of the way from the forehead's top
+    to the eye line (1.0 would cover the eyes)."""
+    from PIL import ImageDraw
+    face = assess(image).face
+    (ex, ey), fy, d = face.eyes_mid, face.landmarks["forehead"][1], face.eye_distance
+    hatted = image.copy()
+    ImageDraw.Draw(hatted).rectangle(
+        [ex - 1.6 * d, fy - 1.5 * d, ex + 1.6 * d, fy + (ey - fy) * down_to], fill=colour)
+    return hatted
+
+
+@pytest.mark.parametrize("colour", [(35, 35, 45), (150, 40, 40), (240, 240, 240)])
+def test_a_hat_pulled_down_to_the_brows_is_asked_off(biden, obama_head_and_shoulders, colour):
+    for image in (biden, obama_head_and_shoulders):
+        assert assess(image).check("forehead_visible").passed
+        result = assess(wearing_hat(image, colour, 0.75))
+        forehead = result.check("forehead_visible")
+        assert not forehead.passed and forehead.guidance == "photo.guide.uncover"
+        assert failing(result)["forehead_visible"] == "photo.guide.uncover"
+
+
+def test_a_hat_above_the_forehead_or_the_drawn_fringe_is_no_reason_to_refuse(biden):
+    assert assess(wearing_hat(biden, (35, 35, 45), 0.2)).check("forehead_visible").passed
+    for seed in ("eligible", "student", "senior"):
+        drawn = assess(portrait(seed, (640, 788)))
+        assert drawn.check("forehead_visible").passed, seed
