@@ -23,6 +23,8 @@ class DecisionSteps:
         picture once everything has been right for a moment."""
         if self.state is not Step.PHOTO or self.session.photo_jpeg is not None:
             return
+        if state.instruction not in (None, "photo.guide.no_face"):
+            self.touch()  # someone in front of the camera, following the guidance, is here
         if state.changed and state.instruction != self.photo_guidance:
             self.photo_guidance = state.instruction
             self.speaker.say(self._guidance_text(state.instruction), self.session.language)

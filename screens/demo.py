@@ -28,6 +28,13 @@ from kiosk.steps import Step  # noqa: E402
 log = logging.getLogger("screens.demo")
 S = Step
 
+# What the drawn resident does wrong at the photo step (the camera simulator's
+# "resident" switch), and the instruction each must bring.
+RESIDENT_GUIDANCE = {"far": "photo.guide.closer", "off_centre": "photo.guide.right",
+                     "tilted": "photo.guide.tilt", "hat": "photo.guide.uncover",
+                     "dark": "photo.guide.too_dark"}
+GUIDANCE_TOUR = tuple(RESIDENT_GUIDANCE)
+
 DEMO_JOURNEY = {"idle_warning_s": 6, "idle_reset_s": 30, "receipt_return_s": 60}
 
 
@@ -124,7 +131,8 @@ class Journey:
 def journeys(pin: str) -> dict[str, Journey]:
     J = Journey
     photo = [("photo_if_asked",)]
-    photo_twice = [("photo_if_asked", True)]  # a retake, then back to the first picture
+    photo_twice = [("photo_if_asked", True, GUIDANCE_TOUR)]  # told what to fix; a retake
+    photo_told = [("photo_if_asked", False, GUIDANCE_TOUR)]
     all_journeys = [
         J("eligible_zh", "eligible", "zh_CN", "eligible", expect_card=True, script=opening(
             "zh_CN", "new") + document("eligible") + declare(
@@ -133,9 +141,9 @@ def journeys(pin: str) -> dict[str, Journey]:
             ("tap", "continue"), ("expect", S.FULFILMENT), ("tap", "fulfil_print_here"),
             ] + ending()),
         J("not_yet_en", "not_yet", "en", "not_yet", script=opening("en", "new") + document(
-            "not_yet") + declare(0, 3, "tianyuan", "liyu", "8-2-302", "home", None) + photo + [
-            ("expect", S.DECISION), ("expect_text", "decision.title.not_yet"), ("tap", "defer"),
-            ] + photo + ending()),
+            "not_yet") + declare(0, 3, "tianyuan", "liyu", "8-2-302", "home", None) + photo_told
+            + [("expect", S.DECISION), ("expect_text", "decision.title.not_yet"),
+               ("tap", "defer")] + photo + ending()),
         J("needs_documents_zh", "needs_documents", "zh_CN", "needs_review", script=opening(
             "zh_CN", "new") + lifted_too_early("needs_documents") + declare(
             2, 6, "lusong", "jianshe", "3-1-101", "employment", "sponsor_none") + photo + [
@@ -185,6 +193,7 @@ def journeys(pin: str) -> dict[str, Journey]:
             ("tap_at", 0.02, 0.02)] * 5 + [("expect", "diagnostics_pin")] + [
             ("tap", f"pin_{d}") for d in pin] + [
             ("tap", "pin_ok"), ("expect", "diagnostics"), ("wait_for_report",),
+            ("tap", "diag_test_receipt"), ("wait_for_test_print",), ("wait", 1.0), ("shot",),
             ("tap", "diag_exit"), ("expect", S.ATTRACT)]),
     ]
     return {j.name: j for j in all_journeys}
@@ -229,6 +238,7 @@ class DemoRunner:
         self.pilot._do_shot = self._shot
         self.pilot._do_wait_for_report = lambda: self.pilot._do_wait_for(
             lambda: bool(app.screens["diagnostics"].lines), 30, "diagnostics report")
+        self.pilot._do_wait_for_test_print = self._wait_for_test_print
         app.journey.add_listener(self._observe)
         self.index = -1
         self.current: Journey | None = None
@@ -274,6 +284,19 @@ class DemoRunner:
         self._shown(self.app.manager.current)
         self.pilot._schedule(0.4)
 
+    def _wait_for_test_print(self) -> None:
+        """Until the test print's outcome is on the diagnostics screen (summary.json keeps it)."""
+        screen = self.app.screens["diagnostics"]
+        printing = {screen.tr(f"diag.test_{kind}_printing") for kind in ("receipt", "card")}
+
+        def done() -> bool:
+            if screen.printing or not screen.status or screen.status in printing:
+                return False
+            self.current.texts_checked.append(f"diag.status={screen.status}")
+            return True
+
+        self.pilot._do_wait_for(done, 60, "test print")
+
     def _wait_for_paused(self) -> None:
         """Until the reading screen says 'put it back'; then a picture of it."""
         def paused() -> bool:
@@ -283,28 +306,38 @@ class DemoRunner:
             return True
         self.pilot._do_wait_for(paused, 30, "reading paused")
 
-    def _photo_if_asked(self, retake: bool = False) -> None:
+    def _photo_if_asked(self, retake: bool = False, tour: tuple[str, ...] = ()) -> None:
         p = self.pilot
 
         def decided() -> bool:
             return self.app.journey.state in (S.PHOTO, S.DECISION, S.PROBLEM, S.RECEIPT,
                                               S.SUBMITTING, S.PRINTING_CARD)
-        p._script[0:0] = [("wait_for", decided, 30, "photo or decision"), ("photo_step", retake)]
+        p._script[0:0] = [("wait_for", decided, 30, "photo or decision"),
+                          ("photo_step", retake, tour)]
         p._do_photo_step = self._photo_step
         p._schedule(0)
 
-    def _photo_step(self, retake: bool = False) -> None:
+    def _photo_step(self, retake: bool = False, tour: tuple[str, ...] = ()) -> None:
         """The resident follows the spoken guidance; the kiosk takes the picture by itself
-        (the button stands in if it has not within a few seconds). With ``retake`` they
-        take a second picture, then go back to the first and use it."""
+        (the button stands in if it has not within a few seconds). ``tour``: first the
+        drawn resident does each of these wrong (simulator behaviours) and the screen is
+        shot with the instruction it gets. With ``retake`` they take a second picture,
+        then go back to the first and use it."""
         p = self.pilot
         journey = self.app.journey
         if journey.state is S.PHOTO:
+            told = []
+            for behaviour in tour:
+                wanted = RESIDENT_GUIDANCE[behaviour]
+                told += [("fault", "camera", "resident", behaviour),
+                         ("wait_for", lambda w=wanted: journey.photo_guidance == w, 20, wanted),
+                         ("expect_text", wanted), ("shot",)]
+            told += [("fault", "camera", "resident", None)] if tour else []
             live = [("wait_for", lambda: journey.photo_guidance is not None, 20, "guidance"),
                     ("shot",), ("photo_taken_or_tap",), ("shot",)]
             again = [("tap", "retake_photo"), *live, ("expect_text", "photo.hint_choose"),
                      ("tap", "photo_shot_1"), ("shot",)] if retake else []
-            p._script[0:0] = [("expect_text", "photo.take"), *live, *again,
+            p._script[0:0] = [("expect_text", "photo.take"), *told, *live, *again,
                               ("tap", "use_photo")]
             p._do_photo_taken_or_tap = self._photo_taken_or_tap
         p._schedule(0.3)

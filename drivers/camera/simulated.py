@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from drivers.base import DeviceHealth, FaultScript, HealthState
 from drivers.camera.base import Camera, Frame
@@ -51,7 +51,15 @@ def image_paths(source: FrameSource) -> list[str]:
 
 
 class SyntheticScene:
-    """A drawn resident in front of a plain wall, swaying a little from frame to frame."""
+    """A drawn resident in front of a plain wall, swaying a little from frame to frame.
+
+    ``behaviour`` is what the resident is doing wrong, as a technician's switch on the
+    simulator (fault ``resident``): ``far`` (a step back), ``off_centre`` (to one side),
+    ``tilted`` (head on one side), ``hat`` (wearing one), ``dark`` (a dim hall). The
+    demo and the tests use it to drive the photo guidance through the real pipeline.
+    """
+
+    BEHAVIOURS = ("far", "off_centre", "tilted", "hat", "dark")
 
     def __init__(self, persona: str, width: int, height: int) -> None:
         self.size = (width, height)
@@ -59,13 +67,46 @@ class SyntheticScene:
         side = int(height * 0.95)
         self.person = portrait_layer(persona, (int(side * 358 / 441), side))
         self.origin = ((width - self.person.width) // 2, height - self.person.height)
+        self._layers: dict[str, tuple[Image.Image, tuple[int, int]]] = {}
 
-    def frame(self, seq: int) -> bytes:
+    def _layer(self, behaviour: str | None) -> tuple[Image.Image, tuple[int, int]]:
+        """The person as drawn for this behaviour, and where on the wall; made once."""
+        key = behaviour or ""
+        if key not in self._layers:
+            person, (x, y) = self.person, self.origin
+            if behaviour == "far":
+                person = person.resize((person.width * 11 // 20, person.height * 11 // 20))
+                x, y = (self.size[0] - person.width) // 2, self.size[1] - person.height
+            elif behaviour == "off_centre":
+                x += int(self.size[0] * 0.22)
+            elif behaviour == "tilted":
+                person = person.rotate(16, resample=Image.BICUBIC, center=(
+                    person.width / 2, person.height * 0.45))
+            elif behaviour == "hat":
+                person = with_hat(person)
+            self._layers[key] = (person, (x, y))
+        return self._layers[key]
+
+    def frame(self, seq: int, behaviour: str | None = None) -> bytes:
         image = self.wall.copy()
         dx = int(6 * math.sin(seq / 9))
         dy = int(3 * math.sin(seq / 5))
-        image.paste(self.person, (self.origin[0] + dx, self.origin[1] + dy + 3), self.person)
+        person, (x, y) = self._layer(behaviour)
+        image.paste(person, (x + dx, y + dy + 3), person)
+        if behaviour == "dark":
+            image = image.point(lambda v: v * 0.22)
         return image.tobytes()
+
+
+def with_hat(person: Image.Image) -> Image.Image:
+    """The drawn person (as portrait_layer makes them) wearing a dark cap down to the brows."""
+    hatted = person.copy()
+    draw = ImageDraw.Draw(hatted)
+    w, h = person.size
+    colour = (44, 52, 74, 255)
+    draw.chord([0.27 * w, 0.12 * h, 0.73 * w, 0.64 * h], 180, 360, fill=colour)
+    draw.rectangle([0.25 * w, 0.35 * h, 0.75 * w, 0.385 * h], fill=colour)
+    return hatted
 
 
 class FileScene:
@@ -95,7 +136,8 @@ class FileScene:
 class SimulatedCamera(Camera):
     """Streams at ``fps`` on its own thread. Faults (while set): ``no_frames`` (nothing is
     produced), ``frozen`` (the same frame is delivered again and again, its seq unchanged),
-    ``unplugged`` (OFFLINE, no frames)."""
+    ``unplugged`` (OFFLINE, no frames); ``resident`` makes the drawn resident do one of
+    SyntheticScene.BEHAVIOURS."""
 
     def __init__(self, name: str, frames: FrameSource | None = None, fps: float = 15,
                  width: int = 640, height: int = 480, persona: str | None = None,
@@ -148,7 +190,12 @@ class SimulatedCamera(Camera):
                 self._stream.republish()
                 continue
             seq += 1
-            self._stream.publish(self.width, self.height, self._scene.frame(seq))
+            self._stream.publish(self.width, self.height, self._next_frame(seq))
+
+    def _next_frame(self, seq: int) -> bytes:
+        if isinstance(self._scene, SyntheticScene):
+            return self._scene.frame(seq, self.faults.value("resident"))
+        return self._scene.frame(seq)
 
     def _blocked(self) -> bool:
         return any(self.faults.value(name) for name in ("unplugged", "no_frames", "frozen"))

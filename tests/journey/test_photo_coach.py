@@ -46,3 +46,44 @@ def test_once_all_is_right_the_picture_takes_itself(make_kiosk):
     assert k.journey.photo_guidance == "photo.guide.keep_still"
     assert k.journey.session.face_check is not None
     assert k.journey.last_photo_quality, "the scores reach the technician"
+
+
+def test_the_resident_is_told_what_to_fix_then_the_picture_takes_itself(make_kiosk):
+    """The drawn resident steps back, stands aside, tilts their head, wears a cap, stands in
+    a dim hall: each gives its own instruction, and nothing is taken until all is right."""
+    k = make_kiosk(photo={"speak": False, **EASY, "capture_hold_s": 0.3,
+                          "max_mouth_openness": 0.2})
+    camera = k.devices.camera
+    camera.faults.set("resident", "far")
+    to_photo(k)
+    expected = {"far": "photo.guide.closer", "off_centre": "photo.guide.right",
+                "tilted": "photo.guide.tilt", "hat": "photo.guide.uncover",
+                "dark": "photo.guide.too_dark"}
+    for behaviour, guidance in expected.items():
+        camera.faults.set("resident", behaviour)
+        wait_for(k, lambda: k.journey.photo_guidance == guidance)
+        assert k.journey.session.photo_shots == [], f"taken while {behaviour}"
+    camera.faults.clear("resident")
+    wait_for(k, lambda: k.journey.session.photo_jpeg is not None)
+
+
+def test_a_resident_following_the_guidance_is_not_timed_out(make_kiosk, tmp_path):
+    """Someone in front of the camera is there even without touching the screen; an empty
+    camera lets the idle countdown run as anywhere else."""
+    from tests.journey.test_state_machine import FakeClock
+    clock = FakeClock()
+    k = make_kiosk(clock=clock, photo={"speak": False, "auto_capture": False})
+    k.devices.camera.faults.set("resident", "far")  # seen, and told to come closer
+    to_photo(k)
+    warning_s = k.runtime.config.journey.idle_warning_s
+    clock.now += warning_s + 1
+    k.journey.tick()
+    assert k.journey.idle_remaining is not None, "no guidance yet: the countdown shows"
+    wait_for(k, lambda: k.journey.photo_guidance == "photo.guide.closer")
+    k.journey.tick()
+    assert k.journey.idle_remaining is None, "the resident in view is here"
+    k.devices.camera.faults.set("no_frames")  # they walked away and nobody is in view
+    k.settle(0.5)
+    clock.now += warning_s + 1
+    k.journey.tick()
+    assert k.journey.idle_remaining is not None
