@@ -29,6 +29,7 @@ from kiosk.headless import HeadlessKiosk  # noqa: E402
 from kiosk.steps import Step  # noqa: E402
 from tools.display import virtual_display  # noqa: E402
 from benchmarks.camera_preview import bench_preview  # noqa: E402
+from benchmarks.card_ipp import bench_card_print  # noqa: E402
 from benchmarks.chip_read import bench_chip_reads  # noqa: E402
 from benchmarks.photo_analysis import bench_analysis  # noqa: E402
 from benchmarks.receipt_escpos import bench_receipt_modes  # noqa: E402
@@ -152,6 +153,7 @@ def main() -> int:
             results["cold_start"] = bench_cold_start(tmp, central.url, 3)
             results["chip_read_pcsc"] = bench_chip_reads(args.rounds)
             results["receipt_escpos"] = {f"{mm}mm": bench_receipt_modes(mm) for mm in (80, 58)}
+            results["card_ipp"] = bench_card_print(args.rounds)
             results["photo_analysis"] = bench_analysis()
             results["camera_preview"] = bench_camera_preview()
         finally:
