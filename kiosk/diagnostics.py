@@ -1,20 +1,27 @@
 """What a technician sees: device health, central reachability, outbox depth, last errors.
 
 The same report backs the diagnostics screen and ``kiosk diag``. Access on the
-screen is behind a PIN with a lockout, so a passer-by cannot guess it.
+screen is behind a PIN with a lockout, so a passer-by cannot guess it. From the
+screen the technician can also print a test receipt or card on the running
+kiosk's own printers (:func:`print_test`).
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from drivers.base import DeviceHealth, HealthState
+from drivers.base import DeviceError, DeviceHealth, HealthState
 from kiosk import __version__
 from kiosk.errors import KioskError
+from kiosk.specimens import print_specimen
+from kiosk.steps import Step
+
+log = logging.getLogger("kiosk.diagnostics")
 
 
 class PinGate:
@@ -46,7 +53,7 @@ class PinGate:
         if self._failures >= self.max_attempts:
             self._locked_until = self._clock() + self.lockout_s
             self._failures = 0
-            logging.getLogger("kiosk.diagnostics").warning("diagnostics PIN locked out")
+            log.warning("diagnostics PIN locked out")
         return False
 
 
@@ -232,3 +239,60 @@ def save_failed_trace(runtime: Any) -> str | None:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return str(saver(folder / f"chip-trace-{stamp}.json"))
+
+
+# ----------------------------------------------------------------------------- test prints
+
+TEST_PRINTERS = {"receipt": "receipt_printer", "card": "card_printer"}
+BUSY, RESIDENT_PRESENT = "test_print_busy", "resident_present"
+_TEST_PRINT = threading.Lock()  # one test print at a time, whoever asks
+
+
+@dataclass(frozen=True)
+class PrintTestResult:
+    """What became of one test print: printed, or the printer's reason code why not."""
+
+    kind: str  # "receipt" or "card"
+    printed: bool
+    code: str = ""  # paper_out, cards_out, device_offline, test_print_busy, ...
+    job_id: str = ""
+    detail: str = ""  # the driver's words, for the log and the CLI; no personal data
+
+
+def print_test(runtime: Any, kind: str) -> PrintTestResult:
+    """Print the specimen receipt or card on the running kiosk's own printer.
+
+    Blocking (a card takes about 40 s on a real printer): call it off the UI thread.
+    Refused while a resident is in a journey, and while another test print runs, so
+    a second tap never prints twice. Afterwards the devices are asked again at once,
+    so the report and the journey see the supplies the print used up.
+    """
+    device_name = TEST_PRINTERS[kind]
+    if runtime.journey.state is not Step.ATTRACT:
+        return PrintTestResult(kind, False, RESIDENT_PRESENT)
+    if not _TEST_PRINT.acquire(blocking=False):
+        return PrintTestResult(kind, False, BUSY)
+    try:
+        result = _print_specimen(runtime, device_name, kind)
+    finally:
+        _TEST_PRINT.release()
+    _look_again(runtime)
+    return result
+
+
+def _print_specimen(runtime: Any, device_name: str, kind: str) -> PrintTestResult:
+    device = getattr(runtime.devices, device_name)
+    try:
+        done = print_specimen(device, device_name, runtime.config)
+    except DeviceError as exc:
+        log.warning("test %s not printed: %s", kind, exc.code)
+        return PrintTestResult(kind, False, exc.code, detail=str(exc)[:200])
+    log.info("test %s printed, job %s", kind, done.job_id)
+    return PrintTestResult(kind, True, job_id=done.job_id)
+
+
+def _look_again(runtime: Any) -> None:
+    try:
+        runtime.monitor.poll_once()
+    except Exception as exc:  # the print's own outcome stands whatever this does
+        log.warning("devices not asked again after a test print: %s", type(exc).__name__)

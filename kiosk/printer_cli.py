@@ -2,26 +2,22 @@
 
 ``status`` asks each printer how it is and what supplies it has left (JSON with
 --json). ``test --receipt`` / ``test --card`` prints a specimen that holds no
-personal data, with a fresh job key each time so the printers' at-most-once
-memory never swallows a test.
+personal data (kiosk/specimens.py, shared with the diagnostics screen), with a
+fresh job key each time so the printers' at-most-once memory never swallows a test.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import secrets
 from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceError
-from drivers.printer.base import (CardDocument, LineStyle, ReceiptDocument, ReceiptLine)
-from kiosk import __version__
 from kiosk.config import KioskConfig, load_config
 from kiosk.devices import build_device
+from kiosk.specimens import PRINTERS, print_specimen
 
-PRINTERS = ("receipt_printer", "card_printer")
 EXIT_OK, EXIT_FAILED, EXIT_UNHEALTHY = 0, 1, 3
 
 
@@ -52,36 +48,12 @@ def _describe(driver: str, device: Any) -> dict[str, Any]:
                          for s in supplies.items]}
 
 
-def test_receipt(config: KioskConfig) -> ReceiptDocument:
-    now = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    lines = (ReceiptLine("打印测试 Print test", LineStyle.HEADING, "center"),
-             ReceiptLine(f"自助机 Kiosk: {config.kiosk_id}"),
-             ReceiptLine(f"软件 Software: {__version__}"),
-             ReceiptLine(f"时间 Time: {now}"),
-             ReceiptLine("中文、English、0123456789 — 若文字清晰、二维码可扫，打印机正常。"),
-             ReceiptLine("If this text is sharp and the code scans, the printer is fine."))
-    return ReceiptDocument(lines, qr_payload=config.central.url.rstrip("/") + "/v1/health",
-                           qr_caption="扫码测试 Scan to test")
-
-
-def test_card(config: KioskConfig) -> CardDocument:
-    today = dt.date.today()
-    return CardDocument(permit_number="TEST-SPECIMEN", city_name="样张 SPECIMEN",
-                        name="测试样张", sex="X", birth_date=dt.date(2000, 1, 1),
-                        document_number="000000000000000000", address="打印测试 Print test",
-                        valid_from=today, valid_until=today,
-                        qr_payload=config.central.url.rstrip("/") + "/v1/health")
-
-
 def print_test(config: KioskConfig, kind: str) -> dict[str, Any]:
+    """Build the printer from config, print its specimen, close it."""
     section = getattr(config.devices, kind)
     device = build_device(kind, section)
-    key = "test-" + secrets.token_hex(8)
     try:
-        if kind == "receipt_printer":
-            result = device.print_receipt(test_receipt(config), job_key=key)
-        else:
-            result = device.print_card(test_card(config), job_key=key)
+        result = print_specimen(device, kind, config)
     finally:
         device.close()
     return {"printer": kind, "driver": section.driver, "job_id": result.job_id,

@@ -53,6 +53,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--output", default="demo-output")
     p.add_argument("--orientation", choices=["portrait", "landscape"], default="portrait")
+    p.add_argument("--journey", action="append", default=[],
+                   help="run only this journey, e.g. diagnostics (repeatable; default: all)")
     args = p.parse_args()
     output = (ROOT / args.output).resolve()
     shutil.rmtree(output, ignore_errors=True)
@@ -64,6 +66,8 @@ def main() -> int:
             config = write_kiosk_config(tmp, central.url, args.orientation)
             cmd = [sys.executable, "-m", "screens.demo", "--config", str(config),
                    "--output", str(output)]
+            for name in args.journey:
+                cmd += ["--journey", name]
             if not os.environ.get("DISPLAY"):
                 cmd = ["xvfb-run", "-a", "-s", "-screen 0 1920x1920x24"] + cmd
             return subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, KIVY_NO_ARGS="1")).returncode

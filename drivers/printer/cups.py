@@ -14,7 +14,10 @@ follows the job until it completes. Rules the kiosk keeps:
 - Faults come from printer-state-reasons (RFC 8011 section 5.4.12; suffixes -error,
   -warning and -report are ignored): media-empty/media-needed -> no cards,
   marker-supply-empty -> no ribbon, media-jam -> jammed, offline-report and
-  connecting-to-device -> offline. marker-levels refine the ribbon level.
+  shutdown -> offline. marker-levels refine the ribbon level.
+- connecting-to-device is offline only once it has lasted ``connecting_grace_s``
+  without a break: CUPS's backend sets it each time it opens the connection to the
+  printer, so for a moment it is there on a queue that is fine (``TransientReasons``).
 - A queue CUPS paused after a fault (printer-state stopped, reason "paused") is
   resumed with Resume-Printer once no fault reason remains (``resume_paused``).
 - ``health()`` and ``supplies()`` never raise.
@@ -29,7 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from PIL import Image
 
@@ -65,6 +68,9 @@ _JOB_ATTRIBUTES = ("job-id", "job-name", "job-state", "job-state-reasons", "job-
 
 # printer-state-reasons keywords, without their -error/-warning/-report suffix
 _OFFLINE = frozenset({"offline", "connecting-to-device", "shutdown"})
+# offline reasons that come and go on their own: not offline until they last a while
+_TRANSIENT = frozenset({"connecting-to-device"})
+CONNECTING_GRACE_S = 30.0
 _JAM = frozenset({"media-jam"})
 _CARDS_EMPTY = frozenset({"media-empty", "media-needed"})
 _CARDS_LOW = frozenset({"media-low"})
@@ -95,6 +101,35 @@ def _keyword(reason: str) -> str:
         if reason.endswith(suffix):
             return reason[:-len(suffix)]
     return reason
+
+
+class TransientReasons:
+    """Holds back a transient reason until it has been reported, unbroken, for ``grace_s``.
+
+    Every look at the printer (the health monitor's, a print's) goes through
+    :meth:`settle`; one look without the reason starts its clock afresh. Thread-safe:
+    the monitor and a print ask at the same time.
+    """
+
+    def __init__(self, grace_s: float = CONNECTING_GRACE_S,
+                 clock: Callable[[], float] = time.monotonic,
+                 transient: frozenset[str] = _TRANSIENT) -> None:
+        self.grace_s, self._clock, self._transient = grace_s, clock, transient
+        self._since: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def settle(self, reasons: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """(the reasons that count now, the transient ones still held back)."""
+        now = self._clock()
+        with self._lock:
+            for reason in self._transient:
+                if reason in reasons:
+                    self._since.setdefault(reason, now)
+                else:
+                    self._since.pop(reason, None)
+            held = frozenset(r for r, since in self._since.items()
+                             if now - since < self.grace_s)
+        return reasons - held, held
 
 
 @dataclass(frozen=True)
@@ -154,6 +189,7 @@ class PrinterStatus:
     ribbon_markers: Level | None  # from marker-levels; None when the printer gave none
     model: str
     attributes: Group
+    held: frozenset[str] = frozenset()  # transient reasons seen but within their grace
 
     @property
     def stopped(self) -> bool:
@@ -258,6 +294,9 @@ class CupsCardPrinter(CardPrinter):
     after a fault once no fault remains. ``user``/``auth``: requesting-user-name and
     HTTP Basic credentials for CUPS (Resume-Printer is an administrative operation).
     ``formats``: document formats to try, in order of preference.
+    ``connecting_grace_s``: how long connecting-to-device may last before the printer
+    counts as offline (a reconnecting backend is not a fault); ``clock`` times it
+    (tests pass their own).
     ``faults``: a FaultScript for self-tests ("offline", "jam", "cards_out",
     "cards_low", "ribbon_out", "ribbon_low") reported as if the printer said them.
     """
@@ -270,7 +309,9 @@ class CupsCardPrinter(CardPrinter):
                  job_index_dir: str = "var/printed",
                  faults: dict[str, Any] | FaultScript | None = None, user: str = "kiosk",
                  auth: Sequence[str] | None = None, request_timeout_s: float = 10.0,
-                 formats: Sequence[str] | None = None) -> None:
+                 formats: Sequence[str] | None = None,
+                 connecting_grace_s: float = CONNECTING_GRACE_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(name)
         self.uri, self.duplex, self.dpi = uri, duplex, dpi
         self.job_timeout_s, self.poll_s, self.resume_paused = job_timeout_s, poll_s, resume_paused
@@ -281,6 +322,7 @@ class CupsCardPrinter(CardPrinter):
         self.index = JobIndex(Path(job_index_dir) / "cups_card_jobs.json")  # completed jobs
         self._sent = JobIndex(Path(job_index_dir) / "cups_card_sent.json")  # submitted jobs
         self._lock = threading.Lock()
+        self._transient = TransientReasons(connecting_grace_s, clock)
 
     # ------------------------------------------------------------------ status
 
@@ -295,7 +337,8 @@ class CupsCardPrinter(CardPrinter):
         state = printer.get("printer-state")
         if not isinstance(state, int):
             raise IppMalformed("printer answered without printer-state")
-        return PrinterStatus(state=state, reasons=frozenset(reasons),
+        counted, held = self._transient.settle(frozenset(reasons))
+        return PrinterStatus(state=state, reasons=counted, held=held,
                              message=str(printer.get("printer-state-message", "")),
                              accepting=bool(printer.get("printer-is-accepting-jobs", True)),
                              ribbon_markers=_ribbon_from_markers(printer),
@@ -331,7 +374,10 @@ class CupsCardPrinter(CardPrinter):
         for name, level in (("cards", status.cards), ("ribbon", status.ribbon)):
             if level is Level.LOW:
                 return DeviceHealth(HealthState.WARNING, f"{name}_low", f"{name} running low")
-        return DeviceHealth(HealthState.OK, "", status.model or "card printer")
+        detail = status.model or "card printer"
+        if status.held:  # said, not yet believed: the technician may still want to know
+            detail += f" ({', '.join(sorted(status.held))}, within grace)"
+        return DeviceHealth(HealthState.OK, "", detail)
 
     def supplies(self) -> Supplies:
         try:
