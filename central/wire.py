@@ -14,7 +14,7 @@ from enum import Enum
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 API_PREFIX = "/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -305,18 +305,93 @@ class SupplyReport(WireModel):
         default=None, description="At the recent pace; None when not counted or not used lately.")
 
 
+class ServiceHours(WireModel):
+    """When the kiosk serves residents, in the hall's local time; outside them it shows
+    the hours and where to go instead. ``opens == closes`` means around the clock;
+    ``closes`` before ``opens`` runs past midnight."""
+
+    opens: dt.time = dt.time(0, 0)
+    closes: dt.time = dt.time(0, 0)
+
+    def open_at(self, at: dt.time) -> bool:
+        if self.opens == self.closes:
+            return True
+        if self.opens < self.closes:
+            return self.opens <= at < self.closes
+        return at >= self.opens or at < self.closes
+
+
+class KioskSettings(WireModel):
+    """What a hall manager sets from the fleet dashboard. The kiosk validates what it is
+    sent with this same model (and its own config limits) before applying anything."""
+
+    maintenance: bool = Field(
+        default=False, description="Out of service for residents; diagnostics stay open.")
+    service_hours: ServiceHours = Field(default_factory=ServiceHours)
+    enabled_services: list[Service] = Field(
+        default_factory=lambda: [Service.NEW, Service.RENEWAL, Service.STATUS], min_length=1)
+    attract_notice: Text | None = Field(
+        default=None, description="A short notice on the attract screen, in both languages.")
+
+    @field_validator("attract_notice")
+    @classmethod
+    def _short_notice(cls, value: Text | None) -> Text | None:
+        if value is not None and max(len(value.zh_CN), len(value.en)) > NOTICE_MAX_CHARS:
+            raise ValueError(f"the notice is longer than {NOTICE_MAX_CHARS} characters")
+        return value
+
+
+NOTICE_MAX_CHARS = 160
+# Journey durations are counted in these buckets (upper bounds, seconds), so a hall's
+# median can be estimated from all its kiosks without sending any single journey.
+DURATION_BUCKETS_S: tuple[int, ...] = (60, 120, 180, 240, 300, 420, 600, 900, 1200, 1800)
+
+
+class JourneyDay(WireModel):
+    """One kiosk's journeys on one local day: counts only, never who."""
+
+    day: dt.date
+    started: int = Field(default=0, ge=0)
+    completed: int = Field(default=0, ge=0)
+    abandoned_at: dict[str, int] = Field(
+        default_factory=dict, description="Journeys left unfinished, by the step they left at.")
+    decisions: dict[str, int] = Field(default_factory=dict, description="By Decision value.")
+    cards_printed_here: int = Field(default=0, ge=0)
+    cards_queued: int = Field(default=0, ge=0, description="Courier or pickup instead.")
+    duration_buckets: list[int] = Field(
+        default_factory=list, description="Completed journeys per DURATION_BUCKETS_S bucket, "
+        "with one more for longer ones.")
+
+
+class SettingsApplied(WireModel):
+    """What the kiosk did with the settings of ``revision``."""
+
+    revision: int = Field(ge=0)
+    applied_at: dt.datetime
+    errors: list[str] = Field(default_factory=list, description="Why a setting was refused.")
+
+
 class Heartbeat(WireModel):
     software_version: str
     sent_at: dt.datetime
     health: dict[str, DeviceHealthReport] = {}
     outbox_depth: int = 0
+    outbox_oldest_s: float | None = Field(
+        default=None, description="Age of the oldest unsent application: a stuck outbox.")
     journeys_completed: int = 0
     supplies: list[SupplyReport] = []
+    journeys: list[JourneyDay] = Field(
+        default_factory=list, description="Today and any day not yet acknowledged.")
+    settings_applied: SettingsApplied | None = None
+    in_service: bool = True
+    out_of_service_reason: str = ""
 
 
 class HeartbeatAnswer(WireModel):
     server_time: dt.datetime
-    desired_settings: dict[str, str] = {}
+    settings_revision: int = Field(default=0, ge=0)
+    settings: KioskSettings | None = Field(
+        default=None, description="Sent when settings_revision is newer than the kiosk's.")
 
 
 class ApiError(WireModel):
