@@ -83,6 +83,21 @@ class DeviceConfig(Section):
     driver: str = Field("simulated", description="Registered driver name.")
     options: dict[str, Any] = Field({}, description="Passed to the driver's constructor.")
 
+    @field_validator("options")
+    @classmethod
+    def _escpos_clear_buffer(cls, value: dict[str, Any], info: Any) -> dict[str, Any]:
+        """escpos ``clear_buffer``: how the rest of a receipt cut off part way (paper out,
+        cover open) is kept from printing later as if nothing happened. "dle_dc4" (the
+        default): the printer's real-time buffer clear, DLE DC4 fn=8, believed when the
+        printer answers it, "void" otherwise. "void", for printers without that command:
+        the rest prints when the printer goes on, with a 作废 VOID note under it and a
+        cut. Checked at load, so a typo is reported with its file and key."""
+        choice = value.get("clear_buffer")
+        if info.data.get("driver") == "escpos" and choice is not None \
+                and choice not in ("dle_dc4", "void"):
+            raise ValueError(f"clear_buffer must be \"dle_dc4\" or \"void\", not {choice!r}")
+        return value
+
 
 class DevicesConfig(Section):
     health_interval_s: float = Field(10.0, gt=0, le=3600,

@@ -10,7 +10,9 @@ the outside world remembers:
   way, and posts the card when it was not printed.
 - ``card_report``: the report is sent again (the application number comes from the
   outbox, which keeps it after sending).
-- ``receipt``: the resident has gone; the entry is closed as interrupted.
+- ``receipt``: the resident has gone; the entry is closed as interrupted. Whatever of it
+  the printer still holds is settled by the driver itself when it connects (the escpos
+  driver keeps its own on-disk marker and clears or voids the rest); nothing to do here.
 - ``submit``: the application is in the outbox (the sync thread sends it) or it never
   got there; either way the entry is closed saying which.
 """

@@ -35,14 +35,59 @@ fine. Health codes: printer_silent, printer_garbled (answers that are no status
 byte: a wrong baud rate), device_offline (port or host unreachable),
 printer_offline, cover_open, paper_out, paper_low, printer_jam (autocutter error),
 printer_fault, printer_recovering. Status queries go only between whole commands,
-never inside another one. After the receipt it sends GS r 1: unlike DLE EOT, that command waits its
-turn behind the receipt, so its answer means the whole receipt, cut included, was
+never inside another one. After the receipt's body it sends GS r 1: unlike DLE EOT,
+that command waits its turn behind the body, so its answer means all of it was
 printed. While waiting it asks DLE EOT 2 every 0.2 s, so a roll that runs out, or
 a cover that opens, part way through fails the job at once (OutOfPaper, not
 recorded as printed). A printer that never answers GS r but whose status stays
 fine is taken to have printed once the receipt's printing time has passed.
-A printer stopped part way keeps the rest of the receipt in its buffer and may
-print it once paper is loaded; the kiosk's retry then prints a whole new copy.
+The feed and cut go out only after GS r says the body is on paper, and are
+confirmed by a second GS r: a receipt cut off part way holds no cut. Paper that
+runs out during that feed leaves the whole content printed: the receipt counts.
+A jam or an open cover there fails the call (the resident may not get the paper)
+but the receipt is recorded as printed, so it is never printed twice; the printer
+holds only the feed and cut, which finish the receipt when it goes on.
+
+The rest of a receipt cut off part way. A stopped printer (paper out, cover open,
+cutter jam) keeps the unprinted rest in its receive buffer and prints it as soon
+as it can go on, e.g. when a technician loads paper: a headless half receipt in
+the tray, carrying a masked ID number, an address and a tracking QR code, and that
+part twice if the receipt is printed again. ESC @ cannot remove it: it is an
+ordinary command, carried out in turn after the rest has printed, and clears only
+the print buffer, never the receive buffer. DLE ENQ 2 clears both, but only when
+recovering from a recoverable error (a cutter jam), not after a paper end. Epson's
+real-time DLE DC4 fn=8 (10 14 08 01 03 14 01 06 02 08; Citizen's printers have
+it too) is acted on at once in any state, empties both buffers and answers
+37 25 00. ``clear_buffer`` chooses:
+
+- "dle_dc4" (default): DLE DC4 fn=8, believed only when its answer comes; a
+  printer that does not answer is treated as "void". Its cost when unsupported is
+  one wait of ``status_timeout_s`` on a path that is failing anyway.
+- "void", for printers without that command (or where DLE DC4 means something
+  else): nothing is cleared, and a note "作废 VOID" and a cut are queued behind
+  the rest. When the printer goes on, the rest comes out with the note under its
+  last line, on the same piece of paper, cut off from what follows.
+
+The note goes under the rest, not over a reprint: the rest prints when paper is
+loaded whether or not anyone reprints (the resident has been shown the receipt's
+QR code on screen), so a separator tied to a reprint would leave a half receipt
+unmarked in the tray. Staff find a half receipt that says it is void and asks to
+be handed in (it carries a resident's data), and the next receipt starts on its
+own piece. The same note and cut follow a cleared receipt whose printed part is
+still on the roll (cover opened, cutter jam, kiosk restarted mid-receipt), so
+that part is not glued to the top of the next resident's receipt; after a paper
+end it is on the spent roll's loose end and nothing is added to the new roll.
+
+When a rest is settled: when a job fails between its first byte and the body's
+GS r answer, and when a connection is opened while the driver's own marker
+(``receipt_in_flight`` in ``job_index_dir``, flushed to disk before a receipt's
+first byte, removed once its body is confirmed on paper or its rest settled) says
+a receipt was cut off: a kiosk killed or powered off mid-receipt and restarted,
+whose journal closes that receipt as interrupted. The printer's status cannot say this (no DLE EOT answer tells
+whether data waits in the buffer; n=2 bit 5 says printing stopped at a paper
+end), so the driver never clears blindly on open, which would also cut short a
+receipt another process (``kiosk printer test``) is printing; the marker costs
+one small file write per receipt.
 
 DLE EOT is a real-time command: a printer acts on it wherever the three bytes
 appear, even inside picture data. Raster data is therefore "defused": a dot byte
@@ -58,7 +103,9 @@ on disk (receipts carry personal data).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import socket
 import threading
@@ -83,6 +130,9 @@ log = logging.getLogger("drivers.printer.escpos")
 
 DLE_EOT = b"\x10\x04"
 GS_R_PAPER = b"\x1dr\x01"  # transmit paper sensor status, in turn after the receipt
+DLE_DC4_CLEAR = b"\x10\x14\x08\x01\x03\x14\x01\x06\x02\x08"  # real time: clear buffers
+CLEAR_RESPONSE = b"\x37\x25\x00"  # header, identifier, NUL: both buffers are empty
+CLEAR_BUFFER_CHOICES = ("dle_dc4", "void")
 FS_CHINESE = b"\x1c&"  # Chinese (double-byte GB18030) character mode on
 BAND_ROWS = 256  # rows per GS v 0 command: small enough for printers with small buffers
 _REALTIME = re.compile(rb"\x10(?=[\x04\x05\x14])")
@@ -91,6 +141,7 @@ _LINE_DOTS = 30  # default line spacing of 24-dot fonts on Chinese printers (3.7
 _PRINT_MM_PER_S = 60.0  # slow end of thermal printers, for waiting on one that lacks GS r
 _CONFIRM_SLACK_S = 2.0
 _POLL_S = 0.2
+_CUT_DOTS = 6 * _LINE_DOTS  # the feed before the cut
 _CHUNK = 4096
 
 
@@ -377,6 +428,48 @@ def _strip(line: ReceiptLine, width: int, size: int) -> Image.Image:
     return image.convert("1", dither=Image.Dither.NONE)
 
 
+# -- the rest of a receipt cut off part way ----------------------------------------------
+
+VOID_NOTE = (
+    ReceiptLine("- - - - - - - - - - - - - - - -", LineStyle.BODY, "center"),
+    ReceiptLine("作废 VOID", LineStyle.TITLE, "center"),
+    ReceiptLine("以上回执打印中断，已作废。请交给工作人员。", LineStyle.BODY, "center"),
+    ReceiptLine("The receipt above was interrupted and is void. Please hand it to staff.",
+                LineStyle.BODY, "center"),
+)
+
+
+class InFlightMarker:
+    """A file saying a receipt's body went to the printer and is not settled yet.
+
+    Made (and flushed to disk) before the first byte goes out, removed once the body is
+    confirmed on paper or its rest settled, so a kiosk killed mid-receipt knows at its
+    next start. It holds no job key and no personal data.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.present = path.exists()
+
+    def set(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "wb") as f:
+            f.write(b"receipt body sent, not settled\n")
+            f.flush()
+            os.fsync(f.fileno())
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:  # the new name itself must survive a power cut
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        self.present = True
+
+    def clear(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        self.present = False
+
+
 # -- the driver -------------------------------------------------------------------------
 
 class EscposReceiptPrinter(ReceiptPrinter):
@@ -388,6 +481,8 @@ class EscposReceiptPrinter(ReceiptPrinter):
     "usb": ``usb_vendor``, ``usb_product`` (ints or "0x0416" strings), endpoints.
     "network": ``host``, ``tcp_port`` (9100).
     ``paper_mm`` 80 or 58, ``dpi`` (203: 576 / 384 dots), ``mode`` "text" or "raster".
+    ``clear_buffer`` "dle_dc4" or "void": how the rest of a receipt cut off part way
+    is kept from printing as if nothing happened (module docstring).
     ``faults`` (self-tests): "offline", "paper_out", "cover_open", "jam" override what
     the printer says.
     """
@@ -399,12 +494,16 @@ class EscposReceiptPrinter(ReceiptPrinter):
                  usb_vendor: int | str | None = None, usb_product: int | str | None = None,
                  usb_in_ep: int = 0x82, usb_out_ep: int = 0x01, paper_mm: int = 80,
                  dpi: int = 203, mode: str = "text", status_timeout_s: float = 0.5,
+                 clear_buffer: str = "dle_dc4",
                  faults: dict[str, Any] | FaultScript | None = None) -> None:
         super().__init__(name)
         if transport not in ("serial", "usb", "network"):
             raise ValueError(f"transport must be serial, usb or network, not {transport!r}")
         if mode not in ("text", "raster"):
             raise ValueError(f"mode must be text or raster, not {mode!r}")
+        if clear_buffer not in CLEAR_BUFFER_CHOICES:
+            raise ValueError(f"clear_buffer must be dle_dc4 or void, not {clear_buffer!r}")
+        self.clear_buffer = clear_buffer
         self.width = printable_width(paper_mm, dpi)  # also checks paper_mm
         self.transport, self.paper_mm, self.dpi, self.mode = transport, paper_mm, dpi, mode
         self.status_timeout_s = status_timeout_s
@@ -417,6 +516,7 @@ class EscposReceiptPrinter(ReceiptPrinter):
         self.bytes_per_s = baudrate / bits if transport == "serial" else 1e6
         self.faults = faults if isinstance(faults, FaultScript) else FaultScript(faults)
         self._index = JobIndex(Path(job_index_dir) / "receipt_jobs.json")
+        self._in_flight = InFlightMarker(Path(job_index_dir) / "receipt_in_flight")
         self._lock = threading.Lock()
         self._link: _Link | None = None
         self._last_health: DeviceHealth | None = None
@@ -436,14 +536,21 @@ class EscposReceiptPrinter(ReceiptPrinter):
             self._drop()
 
     def _connected(self) -> _Link:
+        """The open link; a new one first settles what a cut-off receipt left behind."""
         if self._link is None:
-            if self.transport == "serial":
-                self._link = _SerialLink(**self._serial)
-            elif self.transport == "network":
-                self._link = _NetworkLink(**self._network)
-            else:
-                self._link = _UsbLink(**self._usb)
+            self._link = self._open_link()
+            if self._in_flight.present:
+                self._settle_rest()
+            if self._link is None:
+                raise DeviceOffline(f"{self._where()}: stopped answering on connect")
         return self._link
+
+    def _open_link(self) -> _Link:
+        if self.transport == "serial":
+            return _SerialLink(**self._serial)
+        if self.transport == "network":
+            return _NetworkLink(**self._network)
+        return _UsbLink(**self._usb)
 
     def _drop(self) -> None:
         if self._link is not None:
@@ -464,19 +571,33 @@ class EscposReceiptPrinter(ReceiptPrinter):
         if self.faults.value("offline"):
             return DeviceHealth(HealthState.OFFLINE, DeviceOffline.code, "fault: offline"), None
         try:
-            link = self._connected()
-            link.discard_input()
-            answers = b""
-            for n in (1, 2, 3, 4):
-                link.send(DLE_EOT + bytes([n]), self.status_timeout_s + 1.0)
-                answers += link.receive(1, self.status_timeout_s)
-                if len(answers) < n:
-                    break
+            health, status = self._ask_status(self._connected())
         except Exception as exc:
             self._drop()
             words = " ".join(f"{type(exc).__name__}: {exc}".split())
             return DeviceHealth(HealthState.OFFLINE, DeviceOffline.code,
                                 f"{self._where()}: {words}"[:200]), None
+        if status is None:
+            return health, None
+        status = self._with_faults(status)
+        return health_of(status), status
+
+    def _ask_status(self, link: _Link) -> tuple[DeviceHealth, PrinterStatus | None]:
+        """DLE EOT 1-4 as the printer answers them, without faults; raises on I/O errors."""
+        link.discard_input()
+        answers = b""
+        late = 0
+        for n in (1, 2, 3, 4):
+            link.send(DLE_EOT + bytes([n]), self.status_timeout_s + 1.0)
+            got = link.receive(1, self.status_timeout_s)
+            while got and got[0] & 0x90 == 0 and late < 4:
+                # GS r's answer (bits 4 and 7 off) to a held receipt whose rest printed
+                # after all, e.g. when paper was loaded: late, never a DLE EOT answer.
+                late += 1
+                got = link.receive(1, self.status_timeout_s)
+            answers += got
+            if len(answers) < n:
+                break
         if len(answers) < 4:
             return DeviceHealth(HealthState.UNKNOWN, "printer_silent",
                                 f"{self._where()}: answered {len(answers)} of 4 status requests "
@@ -485,7 +606,7 @@ class EscposReceiptPrinter(ReceiptPrinter):
             return DeviceHealth(HealthState.UNKNOWN, "printer_garbled",
                                 f"{self._where()}: not ESC/POS status bytes "
                                 f"({answers.hex(' ')}): wrong baud rate?"), None
-        status = self._with_faults(PrinterStatus.parse(answers))
+        status = PrinterStatus.parse(answers)
         return health_of(status), status
 
     def _with_faults(self, status: PrinterStatus) -> PrinterStatus:
@@ -539,19 +660,47 @@ class EscposReceiptPrinter(ReceiptPrinter):
             done = self._index.get(job_key)
             if done is not None:
                 return done
-            health, _ = self._poll()
+            health, _ = self._poll()  # a new connection settles an earlier receipt's rest
             self._last_health = health
             _raise_for(health)
-            job, length_dots = self._encode(receipt)
-            self._send(job)
-            self._confirm(length_dots)
+            if self._in_flight.present and not self._settle_rest():
+                raise DeviceOffline("the rest of an interrupted receipt could not be cleared",
+                                    code="printer_residue")
+            body, cut, length_dots = self._encode(receipt)
+            self._in_flight.set()
+            try:
+                answered = self._send_and_confirm(body, length_dots, _CONFIRM_SLACK_S)
+            except Exception:
+                self._settle_rest()
+                raise
+            self._in_flight.clear()  # all of it is on paper: nothing left to mark void
             result = PrintResult(f"receipt-{uuid.uuid4().hex[:12]}", 1, None)
-            self._index.put(job_key, result)
+            self._index.put(job_key, result)  # printed, so a retry never prints it again
+            self._feed_and_cut(cut, answered)
             return result
 
     def encode_receipt(self, receipt: ReceiptDocument) -> bytes:
-        """The bytes print_receipt sends for ``receipt`` (before its GS r 1)."""
-        return self._encode(receipt)[0]
+        """The bytes print_receipt sends for ``receipt``, feed and cut included (not GS r)."""
+        body, cut, _ = self._encode(receipt)
+        return body + cut
+
+    def _send_and_confirm(self, data: bytes, length_dots: int, slack_s: float) -> bool:
+        """Send, then wait until GS r says it is on paper; False if taken on trust."""
+        self._send(data)
+        return self._confirm(length_dots, slack_s)
+
+    def _feed_and_cut(self, cut: bytes, body_answered: bool) -> None:
+        """The cut once the content is on paper; a paper end now spoils nothing printed.
+
+        A printer stopped here by a jam or an open cover still fails the call, since the
+        resident may not get that piece of paper (the kiosk shows the QR code instead);
+        it holds only the feed and cut, which finish the receipt when it goes on, so
+        nothing is cleared, and the job is already recorded: a retry prints no copy.
+        """
+        try:  # a printer that ignored GS r for the body is not waited on for the cut either
+            self._send_and_confirm(cut, _CUT_DOTS, _CONFIRM_SLACK_S if body_answered else 0.0)
+        except OutOfPaper:
+            log.warning("receipt printed; the paper ran out before its cut")
 
     def _send(self, job: bytes) -> None:
         link = self._connected_or_offline()
@@ -573,21 +722,25 @@ class EscposReceiptPrinter(ReceiptPrinter):
             self._drop()
             raise DeviceOffline(f"{self._where()}: {exc}") from exc
 
-    def _confirm(self, length_dots: int) -> None:
-        """Wait for the GS r 1 answer that follows the receipt; fail on paper out meanwhile."""
+    def _confirm(self, length_dots: int, slack_s: float) -> bool:
+        """Wait for the GS r 1 answer that follows the data; fail on paper out meanwhile.
+
+        True when the printer answered; False when it did not but its status stayed fine
+        until the printing time had passed.
+        """
         link = self._connected_or_offline()
         printing_s = length_dots / (self.dpi / 25.4) / _PRINT_MM_PER_S
         try:
             link.discard_input()
             link.send(GS_R_PAPER, 5.0)
-            deadline = time.monotonic() + printing_s + _CONFIRM_SLACK_S
+            deadline = time.monotonic() + printing_s + slack_s
             next_poll = time.monotonic() + _POLL_S
             while time.monotonic() < deadline:
                 got = link.receive(1, max(0.0, min(0.05, deadline - time.monotonic())))
                 if got and got[0] & 0x90 == 0:  # bit 4 off: GS r's answer, not DLE EOT's
                     if got[0] & 0x0C:
                         log.warning("receipt printed; the paper ran out just after it")
-                    return
+                    return True
                 if got and is_status_byte(got[0]) and got[0] & 0x24:
                     break  # stopped at paper end, or the cover was opened
                 if time.monotonic() >= next_poll:
@@ -606,11 +759,88 @@ class EscposReceiptPrinter(ReceiptPrinter):
                                code=health.code or "printer_fault")
         log.warning("receipt printer %s did not answer GS r; receipt taken as printed "
                     "because its status is fine", self.name)
+        return False
+
+    # -- the rest of a receipt cut off part way
+
+    def _settle_rest(self) -> bool:
+        """Keep what a cut-off receipt left in the printer from printing unmarked.
+
+        Cleared by DLE DC4 fn=8, or (printers without it) a void note queued behind it.
+        True when settled (the marker is gone); never raises: a printer that cannot be
+        reached keeps the marker, and the next connection or receipt tries again.
+        """
+        if not self._in_flight.present:
+            return True
+        try:
+            if self._link is None:
+                self._link = self._open_link()
+            outcome = self._settle_on(self._link)
+        except Exception as exc:
+            log.warning("rest of an interrupted receipt not settled yet: %s",
+                        type(exc).__name__)
+            self._drop()
+            return False
+        if outcome == "unknown":
+            return False
+        self._in_flight.clear()
+        log.info("rest of an interrupted receipt settled: %s", outcome)
+        return True
+
+    def _settle_on(self, link: _Link) -> str:
+        """What was done: "cleared", "void_note", "cleared, void_note" or "unknown" (the
+        printer did not say its status; tried again later)."""
+        cleared = self.clear_buffer == "dle_dc4" and self._clear(link)
+        if self.clear_buffer == "dle_dc4" and not cleared:
+            log.warning("receipt printer %s did not answer DLE DC4 fn=8 (clear buffers); "
+                        "set clear_buffer = \"void\" for this model", self.name)
+        _, status = self._ask_status(link)
+        if status is None and not cleared:
+            return "unknown"
+        if cleared and status is not None and status.paper_out:
+            return "cleared"  # what printed is on the spent roll's end, nothing on the new one
+        # Under the rest (not cleared), or under the printed part still on the roll
+        # (cleared, cover open or jam, or a kiosk restarted mid-receipt): the note and a
+        # cut, so no part of this receipt is glued to the top of the next resident's.
+        note = self._void_note()
+        link.send(note, 5.0 + 2 * len(note) / self.bytes_per_s)
+        return "cleared, void_note" if cleared else "void_note"
+
+    def _clear(self, link: _Link) -> bool:
+        """DLE DC4 fn=8; True once the printer answers that both buffers are empty."""
+        link.discard_input()
+        link.send(DLE_DC4_CLEAR, self.status_timeout_s + 1.0)
+        deadline = time.monotonic() + self.status_timeout_s + 0.5
+        seen = b""
+        while time.monotonic() < deadline:  # other answers may come first: skip them
+            seen += link.receive(1, max(0.0, deadline - time.monotonic()))
+            if seen.endswith(CLEAR_RESPONSE):
+                return True
+        return False
+
+    def _void_note(self) -> bytes:
+        """Marks the rest above it void and cuts it off, in this printer's mode."""
+        from escpos.printer import Dummy
+        p = Dummy()
+        p.hw("INIT")  # the rest may have left any size or alignment set
+        if self.mode == "text":
+            p._raw(FS_CHINESE)
+        p._raw(b"\x1bJ\x18")
+        for line in VOID_NOTE:
+            if self.mode == "text":
+                self._text_line(p, line)
+            else:
+                size = 40 if line.style is LineStyle.TITLE else 24
+                for band in _raster_bands(_strip(line, self.width, size)):
+                    p._raw(band)
+        p.set(align="left", bold=False, custom_size=True, width=1, height=1)
+        p.cut()
+        return p.output
 
     # -- encoding
 
-    def _encode(self, receipt: ReceiptDocument) -> tuple[bytes, int]:
-        """Job bytes and the paper length they print, in dots."""
+    def _encode(self, receipt: ReceiptDocument) -> tuple[bytes, bytes, int]:
+        """The body, the feed and cut after it, and the paper length of the body in dots."""
         from escpos.printer import Dummy
         p = Dummy()
         p.hw("INIT")
@@ -619,8 +849,7 @@ class EscposReceiptPrinter(ReceiptPrinter):
             p.set(align="left")
             for band in _raster_bands(image):
                 p._raw(band)
-            p.cut()
-            return p.output, image.height + 6 * _LINE_DOTS
+            return p.output, _cut_bytes(), image.height
         p._raw(FS_CHINESE)
         length = 0
         for line in receipt.lines:
@@ -630,8 +859,7 @@ class EscposReceiptPrinter(ReceiptPrinter):
             length += self._text_line(p, ReceiptLine(receipt.qr_caption, LineStyle.SMALL,
                                                      "center"))
         p.set(align="left", bold=False, custom_size=True, width=1, height=1)
-        p.cut()
-        return p.output, length + 6 * _LINE_DOTS
+        return p.output, _cut_bytes(), length
 
     def _text_line(self, p: Any, line: ReceiptLine) -> int:
         style = _TEXT_STYLES[line.style]
@@ -674,11 +902,19 @@ class EscposReceiptPrinter(ReceiptPrinter):
         return 12 + (modules + 8) * size + _LINE_DOTS
 
 
+def _cut_bytes() -> bytes:
+    """python-escpos's feed past the cutter (ESC d 6) and full cut."""
+    from escpos.printer import Dummy
+    p = Dummy()
+    p.cut()
+    return p.output
+
+
 def _int(value: int | str | None) -> int | None:
     if value is None or isinstance(value, int):
         return value
     return int(value, 0)
 
 
-__all__ = ["EscposReceiptPrinter", "PrinterStatus", "clean_text", "defuse", "health_of",
-           "is_status_byte", "is_usable"]
+__all__ = ["CLEAR_BUFFER_CHOICES", "EscposReceiptPrinter", "InFlightMarker", "PrinterStatus",
+           "clean_text", "defuse", "health_of", "is_status_byte", "is_usable"]

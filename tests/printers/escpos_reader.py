@@ -162,6 +162,7 @@ class Printout:
     cuts: int = 0
     status_queries: int = 0  # DLE EOT n
     completion_queries: int = 0  # GS r n
+    buffer_clears: int = 0  # DLE DC4 fn=8
     order: list[str] = field(default_factory=list)  # "text", "image", "qr", "cut"
     commands: list[Command] = field(default_factory=list)
 
@@ -171,8 +172,8 @@ class Printout:
 
     @property
     def job_commands(self) -> list[Command]:
-        """Everything but the status and completion queries."""
-        return [c for c in self.commands if c.name not in ("DLE EOT", "GS r")]
+        """Everything but the status and completion queries and buffer clears."""
+        return [c for c in self.commands if c.name not in ("DLE EOT", "GS r", "DLE DC4")]
 
 
 def raster_image(cmd: Command) -> Image.Image:
@@ -191,10 +192,14 @@ def _stack(bands: list[Image.Image]) -> Image.Image:
     return image
 
 
-def decode(data: bytes) -> Printout:
-    """Replay ``data`` like a printer in GB18030 Chinese mode after FS &."""
+def decode(data: bytes, chinese: bool = False) -> Printout:
+    """Replay ``data`` like a printer in GB18030 Chinese mode after FS &.
+
+    ``chinese``: start in Chinese mode, for a capture that begins part way through a
+    receipt (the rest of one that a stopped printer held).
+    """
     out = Printout(commands=tokenize(data))
-    chinese, align, bold, width, height = False, "left", False, 1, 1
+    align, bold, width, height = "left", False, 1, 1
     pending, bands, qr_data, module = b"", [], b"", 3
 
     def end_line() -> None:
@@ -255,6 +260,8 @@ def decode(data: bytes) -> Printout:
             out.status_queries += 1
         elif name == "GS r":
             out.completion_queries += 1
+        elif name == "DLE DC4":
+            out.buffer_clears += int(raw[2] == 8)
     end_image()
     return out
 

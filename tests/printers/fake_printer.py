@@ -5,8 +5,13 @@
 records every byte, carries out whole commands in order and answers like a thermal
 printer: DLE EOT n at once whatever its state, GS r 1 only when its turn comes and
 the printer is not stopped (no paper, cover open, offline, cutter error). With
-``paper_out_after`` set, the roll runs out after that many more job bytes: what
-follows stays in the buffer, as on a real printer.
+``paper_out_after`` set, the roll runs out after that many more job bytes. What
+comes while it is stopped is held, as in a real printer's receive buffer, and is
+carried out in order once it can go on (``load_paper``, ``close_cover``): the rest
+of a receipt prints on the new roll. DLE DC4 fn=8 (clear buffers) is real time:
+it drops what is held and answers 37 25 00; a model without it
+(``supports_clear = False``) takes those bytes as ordinary data and ignores them
+in turn, as printers do with commands they do not know.
 """
 
 from __future__ import annotations
@@ -76,7 +81,12 @@ class FakeEscposPrinter:
         self.silent = False  # answers nothing at all
         self.garbled = False  # answers bytes that are no ESC/POS status (wrong baud rate)
         self.answers_gs_r = True
+        self.supports_clear = True  # DLE DC4 fn=8
+        self.freeze_after: int | None = None  # job bytes until the fake stops reading
+        self.frozen = False  # a test's pause to kill the driver's process at a known point
+        self.clears = 0  # DLE DC4 fn=8 carried out
         self.paper_out_after: int | None = None  # job bytes until the roll runs out
+        self.cover_opens_after: int | None = None  # job bytes until someone opens the cover
         self.received = bytearray()  # every byte, queries included
         self.printed: list[Command] = []  # commands carried out
         self.held: list[Command] = []  # commands waiting while the printer is stopped
@@ -112,15 +122,36 @@ class FakeEscposPrinter:
         return self.paper == "out" or self.cover_open or self.offline or self.cutter_error
 
     def load_paper(self) -> None:
-        """A technician puts in a new roll (the held rest of a receipt is thrown away)."""
+        """A technician puts in a new roll; whatever was held prints on it."""
         with self.lock:
             self.paper = "ok"
-            self.held.clear()
+            self._resume()
+
+    def close_cover(self) -> None:
+        with self.lock:
+            self.cover_open = False
+            self._resume()
+
+    def thaw(self) -> None:
+        """Read the line again after ``freeze_after`` (a test's pause, no printer's)."""
+        with self.lock:
+            self.frozen = False
+
+    def mark(self) -> int:
+        """A place in ``printed``, for ``paper_since``."""
+        with self.lock:
+            return len(self.printed)
+
+    def paper_since(self, mark: int = 0) -> bytes:
+        """The bytes of the commands carried out since ``mark``: what came out on paper."""
+        with self.lock:
+            return b"".join(c.raw for c in self.printed[mark:])
 
     def job_commands(self) -> list[Command]:
-        """What was received, less the DLE EOT and GS r queries."""
+        """What was received, less the DLE EOT and GS r queries and DLE DC4 clears."""
         with self.lock:
-            return [c for c in self.printed + self.held if c.name not in ("DLE EOT", "GS r")]
+            return [c for c in self.printed + self.held
+                    if c.name not in ("DLE EOT", "GS r", "DLE DC4")]
 
     def wait_idle(self, timeout_s: float = 2.0) -> None:
         """Until no byte has come for 50 ms."""
@@ -149,13 +180,33 @@ class FakeEscposPrinter:
             return 0x12 | (0x08 if self.cutter_error else 0)
         return 0x12 | (0x0C if self.paper != "ok" else 0) | (0x60 if out else 0)
 
+    def _resume(self) -> None:
+        """Carry out what was held, in order, while the printer can go on (lock held)."""
+        held, self.held = self.held, []
+        answer = b""
+        for i, cmd in enumerate(held):
+            if self.stopped:
+                self.held = held[i:] + self.held
+                break
+            answer += self._do(cmd)
+        if answer and self._fd is not None and not self.silent:
+            os.write(self._fd, answer)
+
     def _carry_out(self, cmd: Command) -> bytes:
-        """Do one command; the bytes to answer with."""
+        """Take one command off the line; the bytes to answer with."""
         if cmd.name == "DLE EOT":  # real time: answered in any state
             return b"" if self.silent else bytes([self._status(cmd.raw[2])])
-        if self.stopped:
+        if cmd.name == "DLE DC4" and cmd.raw[2] == 8 and self.supports_clear:
+            self.held.clear()  # real time: both buffers emptied, whatever the state
+            self.clears += 1
+            return b"" if self.silent else b"\x37\x25\x00"
+        if self.stopped or self.held:
             self.held.append(cmd)
             return b""
+        return self._do(cmd)
+
+    def _do(self, cmd: Command) -> bytes:
+        """Carry out one command in turn."""
         self.printed.append(cmd)
         answer = b""
         if cmd.name == "GS r" and self.answers_gs_r and not self.silent:
@@ -164,12 +215,23 @@ class FakeEscposPrinter:
             self.paper_out_after -= len(cmd.raw)
             if self.paper_out_after <= 0:
                 self.paper, self.paper_out_after = "out", None
+        if self.cover_opens_after is not None:
+            self.cover_opens_after -= len(cmd.raw)
+            if self.cover_opens_after <= 0:
+                self.cover_open, self.cover_opens_after = True, None
+        if self.freeze_after is not None:
+            self.freeze_after -= len(cmd.raw)
+            if self.freeze_after <= 0:
+                self.frozen, self.freeze_after = True, None
         return answer
 
     def _run(self) -> None:
         fd = self._fd
         assert fd is not None
         while not self._stop.is_set():
+            if self.frozen:
+                time.sleep(0.01)
+                continue
             ready, _, _ = select.select([fd], [], [], 0.05)
             if not ready:
                 continue
@@ -184,6 +246,8 @@ class FakeEscposPrinter:
             with self.lock:
                 self.received += data
                 answer = b"".join(self._carry_out(cmd) for cmd in self._tokens.feed(data))
+                if self.frozen:
+                    answer = b""
             if answer:
                 try:
                     os.write(fd, answer)

@@ -7,9 +7,14 @@ read by zbar, the native QR symbol's payload, the cut.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
@@ -20,6 +25,7 @@ from drivers.printer.base import (Level, LineStyle, OutOfPaper, PrinterError, Pr
                                   ReceiptDocument, ReceiptLine)
 from drivers.printer.escpos import EscposReceiptPrinter, clean_text, defuse, is_usable
 from drivers.printer.render import printable_width, render_receipt
+from kiosk.config import ConfigError, load_config
 from tests.printers.escpos_reader import decode, decode_qr, tokenize
 from tests.printers.fake_printer import FakeEscposPrinter, SocatPair
 from tests.printers.samples import TRACKING_URL, chinese_receipt, english_receipt
@@ -121,7 +127,10 @@ def test_receipt_prints_and_reads_back(fake, make_printer, mode, paper_mm, langu
     result = printer.print_receipt(receipt, job_key=f"job-{language}-{paper_mm}-{mode}")
     assert result.job_id.startswith("receipt-") and result.image_path is None
     out = on_paper(fake)
-    assert out.cuts == 1 and out.completion_queries == 1 and out.status_queries >= 4
+    assert out.cuts == 1 and out.completion_queries == 2 and out.status_queries >= 4
+    names = [c.name for c in out.commands]
+    assert names.index("GS r") < names.index("ESC d") < names.index("GS V")  # cut once printed
+    assert names[-1] == "GS r" and "DLE DC4" not in names  # nothing to clear after a good one
     assert [c.name for c in out.job_commands[:1]] == ["ESC @"]
     if mode == "text":
         assert out.job_commands[1].name == "FS &"  # Chinese mode right after the reset
@@ -252,8 +261,8 @@ def test_paper_out_during_the_receipt_fails_it_and_a_retry_prints_it(fake, make_
     with pytest.raises(OutOfPaper):
         printer.print_receipt(receipt, job_key="k")
     assert time.monotonic() - started < 2.0
-    assert not any(c.name == "GS V" for c in fake.printed)  # the cut never happened
-    assert any(c.name == "GS V" for c in fake.held)
+    assert not any(c.name == "GS V" for c in fake.job_commands())  # the cut was never sent
+    assert fake.held == [] and fake.clears == 1  # the rest was cleared
     assert printer.health().code == "paper_out"
     assert printer.supplies().get("paper").level is Level.EMPTY
 
@@ -350,3 +359,248 @@ def test_network_transport_prints_to_port_9100_style_socket(tmp_path):
         finally:
             printer.close()
             fake.stop()
+
+
+# -- the rest of a receipt cut off part way ------------------------------------------------
+
+WRITER = Path(__file__).with_name("receipt_writer.py")
+ROOT = Path(__file__).resolve().parents[2]
+VOID_TITLE = "作废 VOID"
+
+
+def check_whole_once(out, receipt: ReceiptDocument, mode: str) -> None:
+    """One whole receipt, its own cut last, and no void note."""
+    assert out.cuts == 1
+    assert VOID_TITLE not in out.text
+    if mode == "text":
+        check_text_receipt(out, receipt, 80)
+    else:
+        check_raster_receipt(out, receipt, 80)
+
+
+def check_void_note_closes_the_piece(out, mode: str) -> None:
+    """The note comes right under what is above it, then the one cut of that piece."""
+    assert out.cuts == 1 and out.order[-1] == "cut"
+    assert "cut" not in out.order[:-1]  # nothing cuts the piece before the note
+    if mode == "text":
+        texts = [line.text for line in out.lines]
+        at = texts.index(VOID_TITLE)
+        assert out.lines[at].bold and out.lines[at].height == 2
+        assert "Please hand it to staff" in " ".join(texts[at:])
+        return
+    # Raster printers have no Chinese font: the note is a picture, the lines as drawn.
+    strips = [escpos_driver._strip(line, printable_width(80),
+                                   40 if line.style is LineStyle.TITLE else 24)
+              for line in escpos_driver.VOID_NOTE]
+    expected = Image.new("1", (printable_width(80), sum(s.height for s in strips)), 1)
+    top = 0
+    for strip in strips:
+        expected.paste(strip, (0, top))
+        top += strip.height
+    assert out.order[-3:] == ["image", "image", "cut"]  # the rest, the note, one cut
+    diff = ImageChops.difference(out.images[-1].convert("L"), expected.convert("L"))
+    assert sum(diff.histogram()[1:]) <= 20
+
+
+def half_way(printer: EscposReceiptPrinter, receipt: ReceiptDocument) -> int:
+    return len(printer.encode_receipt(receipt)) // 2
+
+
+@over_pty
+@pytest.mark.parametrize("mode", ["text", "raster"])
+def test_a_cleared_rest_never_prints_and_the_reprint_comes_out_once_whole(fake, make_printer,
+                                                                           mode):
+    printer = make_printer(mode=mode)
+    receipt = chinese_receipt()
+    fake.paper_out_after = half_way(printer, receipt)
+    with pytest.raises(OutOfPaper):
+        printer.print_receipt(receipt, job_key="k")
+    assert fake.clears == 1 and fake.held == []
+    assert decode(fake.paper_since()).cuts == 0  # the head, on the spent roll's end
+
+    loaded = fake.mark()
+    fake.load_paper()
+    fake.wait_idle()
+    assert fake.paper_since(loaded) == b""  # nothing residual on the new roll
+
+    printer.print_receipt(receipt, job_key="k")
+    check_whole_once(decode(fake.paper_since(loaded)), receipt, mode)
+
+
+@over_pty
+@pytest.mark.parametrize("mode", ["text", "raster"])
+@pytest.mark.parametrize("clear_buffer", ["dle_dc4", "void"])
+def test_without_a_clear_the_rest_prints_under_a_void_note_then_the_reprint_once(
+        fake, make_printer, clear_buffer, mode):
+    fake.supports_clear = False
+    printer = make_printer(mode=mode, clear_buffer=clear_buffer)
+    receipt = chinese_receipt()
+    fake.paper_out_after = half_way(printer, receipt)
+    with pytest.raises(OutOfPaper):
+        printer.print_receipt(receipt, job_key="k")
+    assert fake.held and fake.clears == 0
+    sent_clear = b"\x10\x14\x08" in fake.received
+    assert sent_clear is (clear_buffer == "dle_dc4")  # "void" never sends it
+    head = decode(fake.paper_since())
+
+    fake.wait_idle()  # the note (12 kB as raster) may still be crossing the pty
+    loaded = fake.mark()
+    fake.load_paper()
+    rest = decode(fake.paper_since(loaded), chinese=True)
+    check_void_note_closes_the_piece(rest, mode)
+    if mode == "text":  # head and rest together are the receipt, each part once
+        assert "居住证申请回执" not in rest.text and rest.qr_payloads == [TRACKING_URL]
+        whole = decode(fake.paper_since())
+        assert squeeze(whole.text).startswith(squeeze(head.text))
+        check_text_receipt(whole, receipt, 80)
+        for line in receipt.lines:
+            assert squeeze(whole.text).count(squeeze(line.text)) == 1
+
+    reprinted = fake.mark()
+    printer.print_receipt(receipt, job_key="k")
+    check_whole_once(decode(fake.paper_since(reprinted)), receipt, mode)
+
+
+@over_pty
+def test_a_cover_opened_mid_receipt_is_cleared_and_the_printed_part_marked_and_cut(
+        fake, make_printer):
+    printer = make_printer()
+    receipt = chinese_receipt()
+    fake.cover_opens_after = half_way(printer, receipt)
+    with pytest.raises(PrinterError) as raised:
+        printer.print_receipt(receipt, job_key="k")
+    assert raised.value.code == "cover_open"
+    assert fake.clears == 1
+    fake.wait_idle()
+    fake.close_cover()
+    out = decode(fake.paper_since())
+    assert "居住证申请回执" in out.text and out.qr_payloads == []  # the head, no more
+    check_void_note_closes_the_piece(out, "text")
+    after = fake.mark()
+    printer.print_receipt(receipt, job_key="k")
+    check_whole_once(decode(fake.paper_since(after)), receipt, "text")
+
+
+@over_pty
+def test_paper_out_during_the_feed_before_the_cut_still_counts_as_printed(fake, make_printer):
+    printer = make_printer()
+    receipt = chinese_receipt()
+    body = len(printer.encode_receipt(receipt)) - len(escpos_driver._cut_bytes())
+    fake.paper_out_after = body + 3 + 1  # the body, its GS r, then the roll ends in ESC d
+    first = printer.print_receipt(receipt, job_key="k")
+    out = decode(fake.paper_since())
+    assert out.cuts == 0 and out.qr_payloads == [TRACKING_URL]  # all of it is on paper
+    assert fake.clears == 0 and [c.name for c in fake.held] == ["GS V", "GS r"]
+    loaded = fake.mark()
+    fake.load_paper()  # the held cut finishes the receipt's piece: blank, nothing twice
+    tail = decode(fake.paper_since(loaded))
+    assert tail.cuts == 1 and tail.lines == [] and tail.qr_payloads == []
+    with fake.lock:
+        fake.received.clear()
+    assert printer.print_receipt(receipt, job_key="k") == first
+    assert fake.received == b""
+
+
+def print_then_kill(pair, fake: FakeEscposPrinter, jobs: Path, clear_buffer: str) -> None:
+    """A kiosk process prints; when the fake pauses at its chosen byte, SIGKILL it."""
+    proc = subprocess.Popen([sys.executable, str(WRITER), pair.host, str(jobs), clear_buffer],
+                            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not fake.frozen:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the printing process ended early: " + proc.stderr.read()[-2000:])
+            time.sleep(0.005)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    fake.thaw()
+    fake.wait_idle()
+    time.sleep(0.1)  # answers to the dead process's queries drain from the pty
+
+
+@over_pty
+@pytest.mark.parametrize("supports_clear", [True, False], ids=["clears", "cannot_clear"])
+def test_a_kiosk_killed_mid_receipt_by_a_paper_end_settles_the_rest_on_restart(
+        pair, fake, make_printer, tmp_path, supports_clear):
+    fake.supports_clear = supports_clear
+    receipt = chinese_receipt()
+    middle = half_way(make_printer(), receipt)
+    fake.paper_out_after = fake.freeze_after = middle
+    print_then_kill(pair, fake, tmp_path / "jobs", "dle_dc4")
+    assert fake.held  # the rest waits in the printer; nobody settled it
+
+    restarted = make_printer()  # the same job_index_dir: the kiosk after its restart
+    restarted.open()
+    assert fake.clears == int(supports_clear)
+    loaded = fake.mark()
+    fake.load_paper()
+    rest = fake.paper_since(loaded)
+    if supports_clear:
+        assert rest == b""
+    else:
+        check_void_note_closes_the_piece(decode(rest, chinese=True), "text")
+
+    again = make_printer()  # settled once: the next start sends and prints nothing
+    with fake.lock:
+        fake.received.clear()
+    again.open()
+    fake.wait_idle()
+    assert fake.received == b""
+    after = fake.mark()
+    again.print_receipt(receipt, job_key="next-resident")
+    check_whole_once(decode(fake.paper_since(after)), receipt, "text")
+
+
+@over_pty
+def test_a_kiosk_killed_mid_receipt_with_paper_in_cuts_off_what_printed_on_restart(
+        pair, fake, make_printer, tmp_path):
+    receipt = chinese_receipt()
+    fake.freeze_after = half_way(make_printer(), receipt)
+    print_then_kill(pair, fake, tmp_path / "jobs", "void")
+    assert fake.held == []  # the printer went on with whatever reached it
+
+    make_printer(clear_buffer="void").open()
+    fake.wait_idle()
+    out = decode(fake.paper_since())
+    assert "居住证申请回执" in out.text
+    check_void_note_closes_the_piece(out, "text")  # not glued to the next receipt
+    after = fake.mark()
+    make_printer(clear_buffer="void").print_receipt(receipt, job_key="next-resident")
+    check_whole_once(decode(fake.paper_since(after)), receipt, "text")
+
+
+def test_clear_buffer_is_checked_when_the_config_loads(tmp_path):
+    site = tmp_path / "site.toml"
+    site.write_text('[devices.receipt_printer]\ndriver = "escpos"\n'
+                    '[devices.receipt_printer.options]\nclear_buffer = "init"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(site)
+    assert "site.toml" in str(raised.value) and "clear_buffer" in str(raised.value)
+    for choice in escpos_driver.CLEAR_BUFFER_CHOICES:
+        site.write_text('[devices.receipt_printer]\ndriver = "escpos"\n'
+                        f'[devices.receipt_printer.options]\nclear_buffer = "{choice}"\n')
+        assert load_config(site).devices.receipt_printer.options["clear_buffer"] == choice
+    with pytest.raises(ValueError):
+        EscposReceiptPrinter("r", job_index_dir=str(tmp_path), clear_buffer="init")
+
+
+@over_pty
+def test_a_cover_opened_at_the_cut_fails_the_call_but_never_prints_a_second_copy(
+        fake, make_printer):
+    printer = make_printer()
+    receipt = chinese_receipt()
+    body = len(printer.encode_receipt(receipt)) - len(escpos_driver._cut_bytes())
+    fake.cover_opens_after = body + 3 + 1  # the body and its GS r, then the cover in ESC d
+    with pytest.raises(PrinterError) as raised:
+        printer.print_receipt(receipt, job_key="k")
+    assert raised.value.code == "cover_open" and fake.clears == 0
+    fake.close_cover()  # the held cut finishes the receipt's own piece
+    check_whole_once(decode(fake.paper_since()), receipt, "text")
+    with fake.lock:
+        fake.received.clear()
+    printer.print_receipt(receipt, job_key="k")
+    assert fake.received == b""
