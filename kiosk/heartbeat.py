@@ -28,8 +28,12 @@ log = logging.getLogger("kiosk.heartbeat")
 def journey_days(runtime: Any) -> list[wire.JourneyDay]:
     """Yesterday (when anything happened) and today, by the kiosk's local day."""
     today = runtime.journey.now().date()
-    days = [runtime.journey_days.day(today - dt.timedelta(days=1)),
-            runtime.journey_days.day(today)]
+    try:
+        days = [runtime.journey_days.day(today - dt.timedelta(days=1)),
+                runtime.journey_days.day(today)]
+    except KioskError as exc:  # the heartbeat goes out all the same, without the counts
+        log.error("journey counts not read code=%s", exc.code)
+        return []
     return [d for d in days if d.day == today or d.started or d.completed or d.abandoned_at]
 
 

@@ -81,16 +81,21 @@ class JourneyDays:
                         (day.isoformat(), kind, key))
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+                self._rollback()
                 raise StatisticsError(f"statistics write failed: {exc}",
                                       code="statistics_write_failed") from exc
 
+    def _rollback(self) -> None:
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # a closed or broken file: nothing was written either
+
     def day(self, day: dt.date) -> wire.JourneyDay:
         """The day's figures as the heartbeat sends them (zeros for a day with nothing)."""
-        with self._lock:
-            rows = self._db.execute("SELECT kind, key, count FROM journey_day WHERE day = ?",
-                                    (day.isoformat(),)).fetchall()
+        rows = self._read("SELECT kind, key, count FROM journey_day WHERE day = ?",
+                          (day.isoformat(),))
         plain: dict[tuple[str, str], int] = {(kind, key): n for kind, key, n in rows}
         buckets = [0] * (len(wire.DURATION_BUCKETS_S) + 1)
         for (kind, key), n in plain.items():
@@ -104,9 +109,16 @@ class JourneyDays:
             cards_queued=plain.get((CARD, CARD_QUEUED), 0), duration_buckets=buckets)
 
     def days(self) -> list[dt.date]:
-        with self._lock:
-            rows = self._db.execute("SELECT DISTINCT day FROM journey_day ORDER BY day").fetchall()
+        rows = self._read("SELECT DISTINCT day FROM journey_day ORDER BY day", ())
         return [dt.date.fromisoformat(r[0]) for r in rows]
+
+    def _read(self, sql: str, args: tuple) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise StatisticsError(f"statistics read failed: {exc}",
+                                      code="statistics_read_failed") from exc
 
     def prune(self, today: dt.date, keep_days: int) -> int:
         """Forget days before ``today - keep_days``; returns the rows deleted."""

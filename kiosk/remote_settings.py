@@ -3,7 +3,8 @@
 A heartbeat's answer may carry settings with a revision newer than the one this
 kiosk last handled. They were validated by ``wire.KioskSettings`` (the same model
 central checks them with); here they are also held against the kiosk's own limits
-(its config offers only some services, a notice needs both languages). A revision
+(a menu must keep one of the services its config offers, a notice needs both
+languages). A revision
 is handled once, as a whole: accepted, or refused with the reasons, and the
 previous settings stay. What is in force is written atomically under the data
 dir, so it holds after a restart, and ``report`` goes out in every heartbeat.
@@ -50,10 +51,12 @@ def describe_errors(exc: ValidationError) -> tuple[str, ...]:
 def check_limits(settings: wire.KioskSettings, offered: list[wire.Service]) -> list[str]:
     """What this kiosk cannot do although the wire contract allows it."""
     errors = []
-    missing = [s.value for s in settings.enabled_services if s not in offered]
-    if missing:
-        errors.append(f"enabled_services: {', '.join(missing)} not offered by this kiosk "
-                      f"(its config offers {', '.join(s.value for s in offered)})")
+    # A service the kiosk's own config leaves out stays out (the dashboard's defaults name
+    # all three); only a menu left with nothing on it is refused: that would be maintenance.
+    if not any(s in offered for s in settings.enabled_services):
+        errors.append(f"enabled_services: none of "
+                      f"{', '.join(s.value for s in settings.enabled_services)} is offered by "
+                      f"this kiosk (its config offers {', '.join(s.value for s in offered)})")
     notice = settings.attract_notice
     if notice is not None:
         if not notice.zh_CN.strip() or not notice.en.strip():
