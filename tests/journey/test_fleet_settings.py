@@ -11,6 +11,7 @@ import json
 import pytest
 
 from central import wire
+from kiosk.diagnostics import collect
 from kiosk.errors import InvalidInput
 from kiosk.remote_settings import SETTINGS_FILE
 from kiosk.steps import IllegalTransition, Step
@@ -55,6 +56,8 @@ def test_maintenance_takes_the_kiosk_out_at_attract_and_lifting_it_brings_it_bac
     assert report.settings_applied.revision == 1 and report.settings_applied.errors == []
     with pytest.raises(IllegalTransition):
         k.journey.begin()  # nobody can start a journey
+    lines = "\n".join(collect(k.runtime).lines())  # what the technician sees
+    assert "revision 1  MAINTENANCE" in lines and "out of service: maintenance" in lines
 
     desk.push(2, {"maintenance": False})
     beat(k, desk)
