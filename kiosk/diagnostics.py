@@ -185,10 +185,9 @@ def fleet_lines(fleet: dict[str, Any]) -> list[str]:
     """The fleet's settings in force and why the kiosk is not serving, if it is not."""
     if not fleet:
         return []
-    line = (f"fleet            revision {fleet['revision']}  "
-            f"{'MAINTENANCE  ' if fleet['maintenance'] else ''}hours {fleet['hours']}  "
-            f"services {','.join(fleet['services'])}")
-    out = [line]
+    out = [f"fleet            revision {fleet['revision']}  "
+           f"{'MAINTENANCE  ' if fleet['maintenance'] else ''}hours {fleet['hours']}",
+           f"  services       {', '.join(fleet['services'])}"]
     if fleet.get("errors"):
         out.append("  refused: " + "; ".join(fleet["errors"]))
     if fleet.get("out_of_service"):
