@@ -44,7 +44,7 @@ system-packages:
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip setuptools wheel
-	$(PY) -m pip install -q -e '.[ui,central,postgres,pcsc,opencv,photo,serial,test]'
+	$(PY) -m pip install -q -e '.[ui,central,postgres,pcsc,opencv,photo,serial,metrics,test]'
 	$(PY) -m pip install -q --no-deps mediapipe==0.10.14
 	touch $(STAMP)
 

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from central import wire
 from kiosk import __version__
 from kiosk.errors import CentralError, CentralRejected, CentralUnavailable
+from kiosk.remote_settings import describe_errors
 
 log = logging.getLogger("kiosk.central")
 
@@ -133,6 +134,33 @@ class CentralClient:
         path = "/kiosks/" + quote(self.kiosk_id, safe="") + "/heartbeat"
         resp = self._call("heartbeat", "POST", path, body=hb, retry=False)
         return self._parse("heartbeat", resp, wire.HeartbeatAnswer)
+
+    def heartbeat_reply(self, hb: wire.Heartbeat) -> tuple[wire.HeartbeatAnswer, tuple[str, ...]]:
+        """Like ``heartbeat``, but settings that break the wire contract do not cost the
+        whole answer: they are left out and described, so the kiosk can refuse that
+        revision and say why in its next heartbeat."""
+        path = "/kiosks/" + quote(self.kiosk_id, safe="") + "/heartbeat"
+        resp = self._call("heartbeat", "POST", path, body=hb, retry=False)
+        try:
+            return wire.HeartbeatAnswer.model_validate_json(resp.content), ()
+        except ValidationError:
+            pass
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("settings") is None:
+            return self._parse("heartbeat", resp, wire.HeartbeatAnswer), ()  # raises
+        raw = body.pop("settings")
+        try:
+            answer = wire.HeartbeatAnswer.model_validate(body)
+        except ValidationError:
+            return self._parse("heartbeat", resp, wire.HeartbeatAnswer), ()  # raises
+        try:
+            wire.KioskSettings.model_validate(raw)
+        except ValidationError as exc:
+            return answer, describe_errors(exc)
+        return answer, ()
 
     def close(self) -> None:
         self._session.close()

@@ -74,9 +74,23 @@ class StorageConfig(Section):
         "Sent outbox entries and finished journal entries (no personal data) are kept this "
         "long for support questions, then deleted."))
 
+    statistics_keep_days: int = Field(
+        35, ge=2, le=400, description="Journey counts per day (no personal data) are kept "
+        "this many days on the kiosk, then deleted; the heartbeat sends today and yesterday.")
+
     def path(self) -> Path:
         p = Path(self.data_dir)
         return p if p.is_absolute() else ROOT / p
+
+
+class MetricsConfig(Section):
+    """The kiosk's own Prometheus endpoint, GET /metrics: counts and device states only."""
+
+    enabled: bool = Field(False, description="Serve /metrics while the kiosk runs.")
+    bind: str = Field("127.0.0.1", min_length=1, description=(
+        "Address to listen on; 127.0.0.1 keeps it on the kiosk, 0.0.0.0 lets the hall's "
+        "Prometheus scrape it over the network."))
+    port: int = Field(9464, ge=0, le=65535, description="TCP port; 0 picks a free one (tests).")
 
 
 class DeviceConfig(Section):
@@ -270,6 +284,7 @@ class KioskConfig(Section):
     storage: StorageConfig = StorageConfig()
     devices: DevicesConfig = DevicesConfig()
     photo: PhotoConfig = PhotoConfig()
+    metrics: MetricsConfig = MetricsConfig()
 
 
 class ConfigError(KioskError):

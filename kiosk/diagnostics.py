@@ -18,6 +18,7 @@ from typing import Any, Callable
 from drivers.base import DeviceError, DeviceHealth, HealthState
 from kiosk import __version__
 from kiosk.errors import KioskError
+from kiosk.journey_availability import hours_text
 from kiosk.specimens import print_specimen
 from kiosk.steps import Step
 
@@ -95,6 +96,7 @@ class DiagnosticsReport:
     supplies: list[dict[str, Any]] = field(default_factory=list)  # levels and time to empty
     camera: dict[str, Any] = field(default_factory=dict)  # fps, frames, dropped, last error
     photo_checks: list[dict[str, Any]] = field(default_factory=list)  # the last photo's scores
+    fleet: dict[str, Any] = field(default_factory=dict)  # settings in force, out-of-service why
 
     @property
     def healthy(self) -> bool:
@@ -117,6 +119,7 @@ class DiagnosticsReport:
         out.extend(camera_lines(self.camera, self.photo_checks))
         out.extend(reader_lines(self.reader))
         out.append("journeys         " + ", ".join(f"{k}={v}" for k, v in self.journeys.items()))
+        out.extend(fleet_lines(self.fleet))
         out.append("last errors:" if self.last_errors else "last errors: none")
         out.extend("  " + e for e in self.last_errors[-10:])
         return out
@@ -131,7 +134,8 @@ class DiagnosticsReport:
                 "journal_unfinished": self.journal_unfinished, "journeys": self.journeys,
                 "last_errors": self.last_errors, "reader": self.reader,
                 "supplies": self.supplies, "camera": self.camera,
-                "photo_checks": self.photo_checks, "healthy": self.healthy}
+                "photo_checks": self.photo_checks, "fleet": self.fleet,
+                "healthy": self.healthy}
 
 
 def camera_lines(stats: dict[str, Any], checks: list[dict[str, Any]]) -> list[str]:
@@ -177,6 +181,30 @@ def reader_lines(status: dict[str, Any]) -> list[str]:
     return out
 
 
+def fleet_lines(fleet: dict[str, Any]) -> list[str]:
+    """The fleet's settings in force and why the kiosk is not serving, if it is not."""
+    if not fleet:
+        return []
+    out = [f"fleet            revision {fleet['revision']}  "
+           f"{'MAINTENANCE  ' if fleet['maintenance'] else ''}hours {fleet['hours']}",
+           f"  services       {', '.join(fleet['services'])}"]
+    if fleet.get("errors"):
+        out.append("  refused: " + "; ".join(fleet["errors"]))
+    if fleet.get("out_of_service"):
+        out.append(f"  out of service: {fleet['out_of_service']}")
+    return out
+
+
+def _fleet(runtime: Any) -> dict[str, Any]:
+    rs, journey = runtime.remote_settings, runtime.journey
+    report = rs.report
+    return {"revision": rs.revision, "maintenance": rs.in_force.maintenance,
+            "hours": hours_text(rs.in_force.service_hours),
+            "services": [s.value for s in journey.services_offered()],
+            "errors": list(report.errors) if report else [],
+            "out_of_service": journey.out_of_service_reason}
+
+
 def _health(device: Any) -> DeviceHealth:
     try:
         return device.health()
@@ -204,7 +232,7 @@ def collect(runtime: Any) -> DiagnosticsReport:
         reader=_reader_status(runtime.devices.reader),
         supplies=[f.as_dict() for f in runtime.monitor.supplies.forecast()],
         camera=_camera_stats(runtime.devices.camera),
-        photo_checks=list(runtime.journey.last_photo_quality))
+        photo_checks=list(runtime.journey.last_photo_quality), fleet=_fleet(runtime))
 
 
 def _camera_stats(camera: Any) -> dict[str, Any]:

@@ -22,9 +22,10 @@ class StepTimeout(AssertionError):
 
 class HeadlessKiosk:
     def __init__(self, config: KioskConfig, *, clock: Callable[[], float] = time.monotonic,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = dt.date.today,
+                 now: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         self.dispatch = QueueDispatch()
-        self.runtime = KioskRuntime(config, self.dispatch, clock=clock, today=today)
+        self.runtime = KioskRuntime(config, self.dispatch, clock=clock, today=today, now=now)
         self.journey = self.runtime.journey
         self.devices = self.runtime.devices
         self.steps: list[Step] = []

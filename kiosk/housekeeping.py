@@ -1,7 +1,8 @@
 """Keep the kiosk's files from growing over months: forget what no longer matters.
 
 Sent outbox entries (a key and an application number) and finished journal
-entries are kept for ``keep_days`` for support questions, then deleted. Unsent
+entries are kept for ``keep_days`` for support questions, then deleted; journey
+counts per day for ``statistics_keep_days``. Unsent
 applications and unfinished side effects are never touched.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from kiosk.periodic import PeriodicThread
 
@@ -24,12 +25,18 @@ def prune(outbox: Any, journal: Any, keep: dt.timedelta) -> tuple[int, int]:
 
 
 class Housekeeping(PeriodicThread):
-    """Prunes once at start and then every ``interval_s``."""
+    """Prunes once at start and then every ``interval_s``; journey counts per day
+    (``days``) are kept ``days_kept`` days."""
 
     THREAD_NAME = "housekeeping"
 
     def __init__(self, outbox: Any, journal: Any, keep_days: float,
-                 interval_s: float = 3600.0) -> None:
+                 interval_s: float = 3600.0, *, days: Any = None, days_kept: int = 35,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:
         keep = dt.timedelta(days=keep_days)
-        super().__init__(self.THREAD_NAME, lambda: prune(outbox, journal, keep),
-                         interval=lambda: interval_s)
+
+        def work() -> None:
+            prune(outbox, journal, keep)
+            if days is not None and days.prune(today(), days_kept):
+                log.info("pruned journey counts older than %d days", days_kept)
+        super().__init__(self.THREAD_NAME, work, interval=lambda: interval_s)

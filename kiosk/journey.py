@@ -19,15 +19,17 @@ from kiosk.config import KioskConfig
 from kiosk.device_monitor import DeviceSnapshot
 from kiosk.devices import Devices
 from kiosk.errors import InvalidInput
+from kiosk.journey_availability import AvailabilitySteps
 from kiosk.journey_decision import DecisionSteps
 from kiosk.journey_declaration import DeclarationSteps
 from kiosk.journey_document import DocumentSteps
 from kiosk.journey_fulfilment import FulfilmentSteps
 from kiosk.journey_status import StatusSteps
 from kiosk.photo_coach import PhotoCoach
+from kiosk.journey_days import CARD_HERE, CARD_QUEUED
 from kiosk.session import Problem, ResidentSession
 from kiosk.speech import Speaker
-from kiosk.statistics import JourneyStatistics
+from kiosk.statistics import JourneyEnd, JourneyStatistics
 from kiosk.steps import (BUSY_STEPS, COMMITTED_STEPS, IDLE_STEPS, READER_ARMED_STEPS,
                          IllegalTransition, Step, allowed_next)
 from kiosk.worker import Worker
@@ -37,7 +39,8 @@ log = logging.getLogger("kiosk.journey")
 Listener = Callable[[str], None]  # "step" when the step changed, "update" for anything else
 
 
-class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, StatusSteps):
+class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps,
+              StatusSteps):
     """One kiosk's resident journey. Construct once; it runs for months.
 
     This module holds the machine itself (steps, time, ending a session, the worker
@@ -46,7 +49,10 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
 
     def __init__(self, *, config: KioskConfig, devices: Devices, client: Any, outbox: Any,
                  journal: Any, worker: Worker, clock: Callable[[], float] = time.monotonic,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = dt.date.today,
+                 now: Callable[[], dt.datetime] = dt.datetime.now,
+                 statistics: JourneyStatistics | None = None,
+                 fleet_settings: wire.KioskSettings | None = None) -> None:
         self.config = config
         self.devices = devices
         self.client = client
@@ -55,9 +61,16 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         self.worker = worker
         self.clock = clock
         self.today = today
+        self.now = now  # the kiosk's local wall clock: service hours, the statistics' day
         self.state = Step.ATTRACT
         self.session = ResidentSession()
-        self.stats = JourneyStatistics()
+        self.stats = statistics or JourneyStatistics(today=lambda: now().date())
+        self.fleet_settings = fleet_settings or wire.KioskSettings()
+        self.out_of_service_reason = ""  # read by the heartbeat's thread: a plain string
+        self._service_hold: str | None = None  # the reason this journey went out of service
+        self._session_menu: list[wire.Service] | None = None
+        self._began_at: float | None = None
+        self._began_day: dt.date | None = None
         self.idle_remaining: float | None = None
         self.input_error: str | None = None
         self._listeners: list[Listener] = []
@@ -70,7 +83,6 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         self._capturing = False
         self.speaker = Speaker(enabled=config.photo.speak)
         self.last_photo_quality: list[dict[str, object]] = []  # the last photo's check scores
-        self._device_fault: str | None = None
 
     # ----- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
@@ -159,7 +171,9 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
             self._notify("update")
 
     def tick(self) -> None:
-        """Called about twice a second by the host: idle warning, reset, receipt return."""
+        """Called about twice a second by the host: service hours, idle warning, reset, receipt
+        return."""
+        self._check_service_state()
         now = self.clock()
         if self.state in IDLE_STEPS or (self.state in BUSY_STEPS and not self.session.read_paused):
             return
@@ -188,49 +202,29 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
         self._end_session("completed")
 
     def _end_session(self, reason: str) -> None:
-        self.stats.record_end(reason, self.state)
+        self.stats.record_end(reason, self.state, self._journey_end(reason))
         log.info("session end reason=%s at=%s session=%s", reason, self.state.value, self.session.id)
         self.session.wipe()
         self.session = ResidentSession()
+        self._session_menu = None
         self.devices.reader.forget()
         self.set_state(Step.ATTRACT)
-        self._apply_device_state()
+        self._apply_service_state()
 
-    # ----- devices failing and coming back ----------------------------------------------
-    def on_devices(self, snapshot: DeviceSnapshot) -> None:
-        """The device monitor saw a change (on the journey's thread, through the worker)."""
-        self.device_snapshot = snapshot
-        self._apply_device_state()
-        self._notify("update")
-
-    def _apply_device_state(self) -> None:
-        """Without a reader nothing can be done: say so, and come back when it does."""
-        if not self.device_snapshot.health:
-            return  # not asked yet
-        reader_ok = self.device_snapshot.usable("reader")
-        if not reader_ok and self.state is Step.ATTRACT:
-            self._device_fault = "reader_offline"
-            self.go_out_of_service("reader_offline")
-        elif not reader_ok and self.state in READER_ARMED_STEPS:
-            self._problem("reader_error", self.state)
-        elif reader_ok and self.state is Step.OUT_OF_SERVICE and self._device_fault:
-            self._device_fault = None
-            self.recover()
-
-    def go_out_of_service(self, code: str) -> None:
-        """A fault the kiosk cannot work around (config, crash): calm screen, session wiped."""
-        log.error("out of service code=%s", code)
-        self.session.wipe()
-        self.session = ResidentSession()
-        self.devices.reader.forget()
-        self.session.problem = Problem(code)
-        self.set_state(Step.OUT_OF_SERVICE)
-
-    def recover(self) -> None:
-        if self.state is Step.OUT_OF_SERVICE:
-            self.session = ResidentSession()
-            self.set_state(Step.ATTRACT)
-            self._apply_device_state()
+    def _journey_end(self, reason: str) -> JourneyEnd:
+        """How this session ended, as counts: nothing in it says who."""
+        s, o = self.session, self.session.outcome
+        card = None
+        if o.card_printed:
+            card = CARD_HERE
+        elif s.fulfilment is not None and (o.application_number or o.queued_offline):
+            card = CARD_QUEUED
+        duration = self.clock() - self._began_at if self._began_at is not None else None
+        end = JourneyEnd(reason, self.state, day=self._began_day,
+                         decision=s.decision.decision.value if s.decision else None, card=card,
+                         duration_s=duration if reason == "completed" else None)
+        self._began_at = self._began_day = None
+        return end
 
     # ----- guards for callbacks from workers ---------------------------------------------
     def _for_this_session(self, fn: Callable[..., None]) -> Callable[..., None]:
@@ -267,12 +261,14 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
             self._submit()
         else:
             self.set_state(target)
-            self._apply_device_state()
+            self._apply_service_state()
 
     # ----- attract, language, menu --------------------------------------------------------
     def begin(self) -> None:
         self._expect(Step.ATTRACT)
-        self.stats.record_start()
+        self._began_at, self._began_day = self.clock(), self.now().date()
+        self._session_menu = self.services_offered()  # the menu holds for this session
+        self.stats.record_start(self._began_day)
         self.set_state(Step.LANGUAGE)
 
     def choose_language(self, language: str) -> None:
@@ -288,12 +284,12 @@ class Journey(DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps, S
 
     def choose_service(self, service: wire.Service) -> None:
         self._expect(Step.SERVICE_MENU)
-        if service not in self.config.journey.services:
+        if service not in self.services_offered():
             raise InvalidInput(code="service_not_offered", detail=str(service))
         self.session.service = service
         self.set_state(Step.STATUS_LOOKUP if service is wire.Service.STATUS
                        else Step.PRESENT_DOCUMENT)
-        self._apply_device_state()
+        self._apply_service_state()
 
     def back(self) -> None:
         """One step back where that makes sense; elsewhere a no-op."""

@@ -234,6 +234,12 @@ class Outbox:
         """Entries not yet acknowledged by central (pending, held and quarantined alike)."""
         return self._scalar("SELECT count(*) FROM outbox WHERE state != 'sent'")
 
+    def oldest_age_s(self, now: dt.datetime | None = None) -> float | None:
+        """Seconds since the oldest entry not yet acknowledged was put; None when there is
+        none. A number that keeps growing is an outbox that does not drain."""
+        oldest = self._scalar("SELECT min(created_at) FROM outbox WHERE state != 'sent'")
+        return None if oldest is None else max(0.0, _ts(now) - oldest)
+
     def sent_receipt(self, key: str) -> str | None:
         """The application number central gave for this key, once sent."""
         return self._scalar("SELECT application_number FROM outbox WHERE idempotency_key = ?"

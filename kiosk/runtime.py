@@ -19,8 +19,12 @@ from kiosk.fulfilment import on_application_synced
 from kiosk.housekeeping import Housekeeping
 from kiosk.journal import Journal
 from kiosk.journey import Journey
+from kiosk.journey_days import JourneyDays
+from kiosk.metrics import MetricsServer
 from kiosk.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
 from kiosk.reconcile import Reconciliation, reconcile
+from kiosk.remote_settings import SETTINGS_FILE, RemoteSettings
+from kiosk.statistics import JourneyStatistics
 from kiosk.supplies import SupplyTracker
 from kiosk.worker import Dispatch, Worker
 
@@ -32,7 +36,8 @@ class KioskRuntime:
 
     def __init__(self, config: KioskConfig, dispatch: Dispatch, *,
                  devices: Devices | None = None, clock: Callable[[], float] = time.monotonic,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:
+                 today: Callable[[], dt.date] = dt.date.today,
+                 now: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         self.config = config
         self.last_reconciliation: Reconciliation | None = None
         data = config.storage.path()
@@ -48,24 +53,41 @@ class KioskRuntime:
                                interval_s=config.central.sync_interval_s,
                                on_synced=lambda key, receipt: on_application_synced(
                                    self.sync_client, self.journal, key, receipt))
+        self.journey_days = JourneyDays(data / "statistics.sqlite3")
+        # Settings the fleet pushed are in force before the first resident is served.
+        self.remote_settings = RemoteSettings(
+            data / SETTINGS_FILE, config.journey.services,
+            on_applied=lambda settings: self.journey.apply_fleet_settings(settings),
+            dispatch_event=self.worker.dispatch_event)
         self.journey = Journey(config=config, devices=self.devices, client=self.client,
                                outbox=self.outbox, journal=self.journal, worker=self.worker,
-                               clock=clock, today=today)
+                               clock=clock, today=today, now=now,
+                               statistics=JourneyStatistics(days=self.journey_days,
+                                                            today=lambda: now().date()),
+                               fleet_settings=self.remote_settings.in_force)
+        self.heartbeat_client = _client(config)  # the heartbeat's thread has its own too
         self.heartbeat = HeartbeatSender(self, config.central.heartbeat_s)
-        self.housekeeping = Housekeeping(self.outbox, self.journal, config.storage.keep_days)
+        self.housekeeping = Housekeeping(
+            self.outbox, self.journal, config.storage.keep_days, days=self.journey_days,
+            days_kept=config.storage.statistics_keep_days, today=lambda: now().date())
         self.monitor = DeviceMonitor(
             self.devices, lambda snapshot: self.worker.dispatch_event(self.journey.on_devices,
                                                                      snapshot),
             interval_s=config.devices.health_interval_s,
             supplies=SupplyTracker(window_s=config.devices.supply_window_h * 3600))
 
+        self.metrics = MetricsServer(self, config.metrics.bind, config.metrics.port)
         # The monitor first: its first look arrives before any resident can choose.
-        self._background = (self.monitor, self.sync, self.heartbeat, self.housekeeping)
+        self._background = (self.monitor, self.sync, self.heartbeat, self.housekeeping) + (
+            (self.metrics,) if config.metrics.enabled else ())
 
     def start(self) -> None:
         for part in self._background:
             part.start()
         self.journey.start()
+        # Kept fleet settings (maintenance, hours) act at once, on the journey's thread.
+        self.worker.dispatch_event(self.journey.apply_fleet_settings,
+                                   self.remote_settings.in_force)
         self.worker.run(self.reconcile_journal, self._reconciled, self._reconcile_failed)
         log.info("kiosk %s started", self.config.kiosk_id)
 
@@ -93,8 +115,10 @@ class KioskRuntime:
         self.devices.close()
         self.outbox.close()
         self.journal.close()
+        self.journey_days.close()
         self.client.close()
         self.sync_client.close()
+        self.heartbeat_client.close()
         log.info("kiosk %s stopped", self.config.kiosk_id)
 
 

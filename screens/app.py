@@ -24,7 +24,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
 from kiosk.config import ConfigError, KioskConfig, load_config  # noqa: E402
 from kiosk.crash import describe  # noqa: E402
-from kiosk.steps import Step  # noqa: E402
+from kiosk.steps import IDLE_STEPS, Step  # noqa: E402
 from screens.theme import T  # noqa: E402
 
 log = logging.getLogger("screens.app")
@@ -195,7 +195,7 @@ class KioskApp(App):
         journey = self.journey
         name = journey.state.value
         if self._diagnostics:
-            if journey.state is Step.ATTRACT:
+            if journey.state in IDLE_STEPS:  # nobody is served: the technician keeps the screen
                 return
             self._diagnostics = False
         if name != self._shown and journey.state is Step.ATTRACT:
@@ -253,7 +253,8 @@ class KioskApp(App):
 
     # technician diagnostics -----------------------------------------------------------
     def open_diagnostics(self) -> None:
-        if self.journey.state is not Step.ATTRACT:
+        """From the attract screen, and from out of service (maintenance needs them most)."""
+        if self.journey.state not in IDLE_STEPS:
             return
         from screens.diagnostics import PIN_SCREEN
         self._diagnostics = True

@@ -37,6 +37,11 @@ GUIDANCE_TOUR = tuple(RESIDENT_GUIDANCE)
 
 DEMO_JOURNEY = {"idle_warning_s": 6, "idle_reset_s": 30, "receipt_return_s": 60}
 
+# What a hall manager puts on the attract screen from the fleet dashboard.
+FLEET_NOTICE = {"zh_CN": "今晚22:00起系统升级约30分钟，请用2号机",
+                "en": "System upgrade tonight from 22:00 for about 30 minutes: "
+                      "please use kiosk 2"}
+
 
 def taps(*ids: str) -> list[tuple]:
     return [("tap", i) for i in ids]
@@ -96,6 +101,27 @@ def mrz_key(number: str, birth: str, expiry: str) -> list[tuple]:
     steps.append(("tap", "field_expiry"))
     steps += [("tap", f"key_{ch}") for ch in expiry]
     return steps + [("tap", "submit_key")]
+
+
+def fleet_settings(pin: str) -> list[tuple]:
+    """A hall manager's settings as the heartbeat's answer brings them (applied here through
+    the same RemoteSettings): the notice on the attract screen, maintenance (a technician
+    still gets into diagnostics), service hours that close the kiosk, then hours that open
+    it (shown on the attract screen), then all lifted."""
+    return [("expect", S.ATTRACT), ("fleet", {"attract_notice": FLEET_NOTICE}),
+            ("expect_literal", FLEET_NOTICE["zh_CN"], FLEET_NOTICE["en"]), ("shot",),
+            ("fleet", {"maintenance": True, "attract_notice": FLEET_NOTICE}),
+            ("expect", S.OUT_OF_SERVICE), ("expect_both", "out_of_service.maintenance.heading"),
+            ("expect_both", "out_of_service.maintenance.explain")] + [
+            ("tap_at", 0.02, 0.02)] * 5 + [("expect", "diagnostics_pin")] + [
+            ("tap", f"pin_{d}") for d in pin] + [
+            ("tap", "pin_ok"), ("expect", "diagnostics"), ("wait_for_report",), ("shot",),
+            ("tap", "diag_exit"), ("expect", S.OUT_OF_SERVICE),
+            ("fleet_hours", False), ("expect", S.OUT_OF_SERVICE),
+            ("expect_both", "out_of_service.closed.heading"),
+            ("expect_both", "out_of_service.closed.explain"), ("shot",),
+            ("fleet_hours", True), ("expect", S.ATTRACT), ("expect_both", "attract.hours_set"),
+            ("shot",), ("fleet", {}), ("expect", S.ATTRACT), ("expect_both", "attract.hours")]
 
 
 def ending() -> list[tuple]:
@@ -189,6 +215,7 @@ def journeys(pin: str) -> dict[str, Journey]:
         J("idle_zh", "-", "zh_CN", None, script=opening("zh_CN", "new")[:-1] + [
             ("wait_for_overlay",), ("expect_text", "idle.title"), ("tap", "idle_continue"),
             ("tap", "cancel"), ("expect", S.ATTRACT)]),
+        J("fleet_settings", "-", "zh_CN", None, script=fleet_settings(pin)),
         J("diagnostics", "-", "zh_CN", None, script=[("expect", S.ATTRACT)] + [
             ("tap_at", 0.02, 0.02)] * 5 + [("expect", "diagnostics_pin")] + [
             ("tap", f"pin_{d}") for d in pin] + [
@@ -239,6 +266,11 @@ class DemoRunner:
         self.pilot._do_wait_for_report = lambda: self.pilot._do_wait_for(
             lambda: bool(app.screens["diagnostics"].lines), 30, "diagnostics report")
         self.pilot._do_wait_for_test_print = self._wait_for_test_print
+        self.pilot._do_fleet = self._fleet
+        self.pilot._do_fleet_hours = self._fleet_hours
+        self.pilot._do_expect_literal = self._expect_literal
+        self.pilot._do_expect_both = self._expect_both
+        self._hours = ""
         app.journey.add_listener(self._observe)
         self.index = -1
         self.current: Journey | None = None
@@ -283,6 +315,40 @@ class DemoRunner:
         """A picture of the screen as it is now (a screen that changed without a new step)."""
         self._shown(self.app.manager.current)
         self.pilot._schedule(0.4)
+
+    def _fleet(self, values: dict) -> None:
+        """New fleet settings, one revision up, through the heartbeat's own path."""
+        from central import wire
+        from kiosk.remote_settings import SettingsOffer
+        rs = self.app.runtime.remote_settings
+        rs.offer(SettingsOffer(rs.revision + 1, wire.KioskSettings.model_validate(values)))
+        self.pilot._schedule(0.2)
+
+    def _fleet_hours(self, open_now: bool) -> None:
+        """Ten service hours that began an hour ago (open) or begin in an hour (closed: the
+        kiosk says when it opens)."""
+        import datetime as dt
+        shift = dt.timedelta(hours=-1 if open_now else 1)
+        opens = (dt.datetime.now() + shift).replace(minute=0, second=0, microsecond=0)
+        closes = opens + dt.timedelta(hours=10)
+        hours = {"opens": opens.time().isoformat(), "closes": closes.time().isoformat()}
+        self._hours = f"{opens:%H:%M}–{closes:%H:%M}"
+        self._fleet({"service_hours": hours})
+
+    def _expect_both(self, msgid: str) -> None:
+        """The message in Chinese and in English, both on screen."""
+        from screens.base import tr
+        self._expect_literal(*(tr(msgid, lang, hours=self._hours) for lang in ("zh_CN", "en")))
+
+    def _expect_literal(self, *wanted: str) -> None:
+        """Until every one of these texts is on screen (a screen that changes in place)."""
+        def shown() -> bool:
+            texts = screen_texts(self.app.root)
+            if all(w in texts for w in wanted):
+                self.current.texts_checked.extend(wanted)
+                return True
+            return False
+        self.pilot._do_wait_for(shown, 10, "on screen: " + " | ".join(wanted))
 
     def _wait_for_test_print(self) -> None:
         """Until the test print's outcome is on the diagnostics screen (summary.json keeps it)."""

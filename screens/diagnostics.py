@@ -1,6 +1,7 @@
 """The technician's diagnostics: a PIN pad (with lockout), then the health report.
 
-Not a journey step: the journey stays at ATTRACT underneath. The report is collected
+Not a journey step: the journey stays at rest underneath (attract, or out of service,
+e.g. in maintenance). The report is collected
 on a worker thread (it talks to devices and the network) and shown on the UI thread;
 so are the test prints, on the running kiosk's own printers.
 """

@@ -8,6 +8,7 @@ from kivy.clock import Clock
 from kivy.properties import StringProperty
 
 from central import wire
+from kiosk.journey_availability import hours_text
 from kiosk.steps import Step
 from screens.base import StepScreen
 from screens.theme import T
@@ -17,31 +18,51 @@ TECH_TAPS = 5
 TECH_WINDOW_S = 3.0
 
 
-class AttractScreen(StepScreen):
-    step = Step.ATTRACT
-    body_class = "AttractBody"
-    notice_zh = StringProperty("")
-    notice_en = StringProperty("")
+class TechnicianCorner:
+    """Hidden technician gesture, on the screens where nobody is served: 5 taps within
+    3 s in the top-left corner open the diagnostics PIN (maintenance keeps them open)."""
 
-    def __init__(self, kiosk, **kwargs):
-        super().__init__(kiosk, **kwargs)
-        self.show_cancel = False
-        self.title_id = "attract.title"
-        self._corner_taps: list[float] = []
-        if kiosk is not None and kiosk.kiosk_config is not None:
-            self.notice_zh, self.notice_en = kiosk.kiosk_config.notice_zh, kiosk.kiosk_config.notice_en
+    _corner_taps: list[float]
 
     def on_touch_down(self, touch):
-        """Hidden technician gesture: 5 taps within 3 s in the top-left corner."""
-        if touch.x <= T.corner and touch.y >= self.top - T.corner:
+        if self.kiosk is not None and touch.x <= T.corner and touch.y >= self.top - T.corner:
             now = time.monotonic()
-            self._corner_taps = [t for t in self._corner_taps if now - t <= TECH_WINDOW_S]
-            self._corner_taps.append(now)
+            taps = [t for t in getattr(self, "_corner_taps", []) if now - t <= TECH_WINDOW_S]
+            self._corner_taps = taps + [now]
             if len(self._corner_taps) >= TECH_TAPS:
                 self._corner_taps = []
                 Clock.schedule_once(lambda dt: self.kiosk.open_diagnostics(), 0)
             return True
         return super().on_touch_down(touch)
+
+
+class AttractScreen(TechnicianCorner, StepScreen):
+    step = Step.ATTRACT
+    body_class = "AttractBody"
+    notice_zh = StringProperty("")
+    notice_en = StringProperty("")
+    hours_zh = StringProperty("")
+    hours_en = StringProperty("")
+
+    def __init__(self, kiosk, **kwargs):
+        super().__init__(kiosk, **kwargs)
+        self.show_cancel = False
+        self.title_id = "attract.title"
+        self.hours_zh, self.hours_en = self.tr("attract.hours", "zh_CN"), self.tr(
+            "attract.hours", "en")
+
+    def update(self) -> None:
+        """The fleet's notice and service hours, as they are now, in both languages."""
+        notice = self.journey.attract_notice()
+        self.notice_zh, self.notice_en = (notice.zh_CN, notice.en) if notice else ("", "")
+        hours = self.journey.service_hours()
+        if hours is None:
+            self.hours_zh, self.hours_en = self.tr("attract.hours", "zh_CN"), self.tr(
+                "attract.hours", "en")
+        else:
+            text = hours_text(hours)
+            self.hours_zh = self.tr("attract.hours_set", "zh_CN", hours=text)
+            self.hours_en = self.tr("attract.hours_set", "en", hours=text)
 
     def on_start(self) -> None:
         self.act(self.journey.begin)
@@ -73,12 +94,13 @@ class ServiceMenuScreen(StepScreen):
         self._built_for = None
 
     def update(self) -> None:
-        if self._built_for == self.lang:
+        services = self.journey.services_offered()  # the config's, less what the fleet disabled
+        if self._built_for == (self.lang, services):
             return
-        self._built_for = self.lang
+        self._built_for = (self.lang, services)
         box = self.body.ids.services
         box.clear_widgets()
-        for service in self.kiosk.kiosk_config.journey.services:
+        for service in services:
             msg = SERVICE_IDS[service]
             button = KioskButton(text=self.t(msg), subtext=self.t.other(msg),
                                  widget_id=f"service_{service.value}", payload=service,
@@ -113,17 +135,39 @@ class ProblemScreen(StepScreen):
         self.act(self.journey.retry)
 
 
-class OutOfServiceScreen(StepScreen):
+# Reasons with their own heading and advice; any other shows the general 'please wait'.
+OWN_WORDS = frozenset({"maintenance", "closed"})
+
+
+class OutOfServiceScreen(TechnicianCorner, StepScreen):
     step = Step.OUT_OF_SERVICE
     body_class = "OutOfServiceBody"
     technician_line = StringProperty("")
+    heading_zh = StringProperty("")
+    heading_en = StringProperty("")
+    explain_zh = StringProperty("")
+    explain_en = StringProperty("")
 
     def __init__(self, kiosk, **kwargs):
         super().__init__(kiosk, **kwargs)
         self.title_id = "out_of_service.title"
         self.show_cancel = False
+        self._say("out_of_service.heading", "out_of_service.explain")
 
     def update(self) -> None:
         problem = self.session.problem if self.kiosk is not None else None
+        code = problem.code if problem is not None else ""
+        if code in OWN_WORDS:
+            hours = self.journey.fleet_settings.service_hours
+            self._say(f"out_of_service.{code}.heading", f"out_of_service.{code}.explain",
+                      hours=hours_text(hours))
+        else:
+            self._say("out_of_service.heading", "out_of_service.explain")
         if problem is not None:
             self.technician_line = self.t("out_of_service.code", code=problem.code)
+
+    def _say(self, heading: str, explain: str, **values: str) -> None:
+        """Chinese first, English beside it: whoever walks up reads one of them."""
+        self.heading_zh, self.heading_en = (self.tr(heading, "zh_CN"), self.tr(heading, "en"))
+        self.explain_zh = self.tr(explain, "zh_CN", **values)
+        self.explain_en = self.tr(explain, "en", **values)

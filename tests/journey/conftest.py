@@ -11,6 +11,7 @@ import pytest
 from kiosk.config import load_config
 from kiosk.headless import HeadlessKiosk
 from tests.central_server import central_on
+from tests.journey.fleet_desk import FleetDesk
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +49,20 @@ def kiosk_config(tmp: Path, central_url: str, **overrides: Any):
 
 
 @pytest.fixture
+def desk(central):
+    """A real HTTP server in front of central that keeps heartbeats and adds settings."""
+    with FleetDesk(central.url) as d:
+        yield d
+
+
+@pytest.fixture
 def make_kiosk(tmp_path, central) -> Callable[..., HeadlessKiosk]:
     made: list[HeadlessKiosk] = []
 
-    def make(url: str | None = None, clock=None, **overrides: Any) -> HeadlessKiosk:
+    def make(url: str | None = None, clock=None, now=None, **overrides: Any) -> HeadlessKiosk:
         extra = {"clock": clock} if clock is not None else {}
+        if now is not None:
+            extra["now"] = now
         kiosk = HeadlessKiosk(kiosk_config(tmp_path, url or central.url, **overrides), **extra)
         kiosk.runtime.start()
         made.append(kiosk)
@@ -63,6 +73,6 @@ def make_kiosk(tmp_path, central) -> Callable[..., HeadlessKiosk]:
         kiosk.runtime.stop()
     # The kiosk runs for months: stopping it leaves no thread of its own behind.
     ours = ("kiosk-work", "outbox-sync", "heartbeat", "device-monitor", "reader-", "photo-coach",
-            "scanner-sim", "camera-sim", "housekeeping")
+            "scanner-sim", "camera-sim", "housekeeping", "metrics-http")
     left = [t.name for t in threading.enumerate() if t.name.startswith(ours)]
     assert left == [], f"threads left behind: {left}"
