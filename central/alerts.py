@@ -197,6 +197,7 @@ class AlertRunner:
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout_s)
+            log.info("alerts stopped" if not thread.is_alive() else "alerts still sending")
 
     def _loop(self) -> None:
         while not self._stop.is_set():
