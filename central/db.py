@@ -8,11 +8,14 @@ hidden from SQLAlchemy's error messages so a document number never reaches a log
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, Engine, Float, ForeignKey, Integer,
                         MetaData, String, Table, Text, UniqueConstraint, create_engine, event,
-                        make_url)
+                        inspect, make_url)
+
+log = logging.getLogger("central.db")
 
 metadata = MetaData()
 
@@ -227,7 +230,20 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
 
 def create_tables(engine: Engine) -> None:
+    _drop_pre_fleet_kiosks(engine)
     metadata.create_all(engine)
+
+
+def _drop_pre_fleet_kiosks(engine: Engine) -> None:
+    """A database made before the fleet tables has a narrower ``kiosks`` that create_all would
+    keep. It held only each kiosk's last heartbeat, which the next heartbeat brings again."""
+    found = inspect(engine)
+    if not found.has_table("kiosks") or found.has_table("kiosk_settings"):
+        return
+    if "settings_revision" not in {c["name"] for c in found.get_columns("kiosks")}:
+        log.warning("replacing the kiosks table of an older schema (last heartbeats only)")
+        with engine.begin() as c:
+            c.exec_driver_sql("DROP TABLE kiosks")
 
 
 def utc(value: dt.datetime) -> dt.datetime:

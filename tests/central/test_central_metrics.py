@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -70,3 +71,38 @@ def test_open_alerts_by_kind_are_counted(tmp_path):
     assert m[("onetrip_central_alerts_active", (("kind", "printer_fault"),))] == 2
     assert m[("onetrip_central_alerts_active", (("kind", "paper_low"),))] == 1
     assert m[("onetrip_central_alerts_active", (("kind", "kiosk_offline"),))] == 0
+
+
+KIOSK_METRICS = {"onetrip_kiosk_device_health", "onetrip_kiosk_supply_remaining",
+                 "onetrip_kiosk_outbox_depth", "onetrip_kiosk_journeys_total",
+                 "onetrip_kiosk_heartbeat_failures_total"}
+
+
+def test_the_ops_examples_use_only_metrics_that_exist(tmp_path):
+    """A renamed metric must not leave the shipped rules and dashboard silently empty."""
+    import json
+    import re
+
+    yaml = pytest.importorskip("yaml")
+    from central.metrics import CentralMetrics
+    from central.process import ROOT
+    from tests.central.fleet_world import fleet_on
+
+    body, _ = CentralMetrics(fleet_on(tmp_path)).exposition()
+    central_names = {s.name for f in text_string_to_metric_families(body.decode())
+                     for s in f.samples}
+    known = central_names | KIOSK_METRICS
+    ops = ROOT / "ops"
+    rules = yaml.safe_load((ops / "alert-rules.yml").read_text(encoding="utf-8"))
+    exprs = [r["expr"] for g in rules["groups"] for r in g["rules"]]
+    assert all(r["annotations"]["summary"] for g in rules["groups"] for r in g["rules"])
+    scrape = yaml.safe_load((ops / "prometheus.yml").read_text(encoding="utf-8"))
+    assert {j["job_name"] for j in scrape["scrape_configs"]} == {"onetrip-central",
+                                                                "onetrip-kiosk"}
+    dashboard = json.loads((ops / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    exprs += [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    used = {name for e in exprs for name in re.findall(r"onetrip_[a-z_]+", e)}
+    assert used and used <= known, used - known
+    assert {"onetrip_central_kiosks", "onetrip_central_heartbeat_seconds_bucket",
+            "onetrip_central_alerts_active", "onetrip_central_outbox_depth_total",
+            "onetrip_central_heartbeats_total"} | KIOSK_METRICS <= used

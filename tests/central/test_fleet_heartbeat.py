@@ -108,3 +108,26 @@ def test_a_heartbeat_that_breaks_the_contract_is_refused(central):
     bad["journeys"] = [{"day": str(TODAY), "started": -1}]
     resp = requests.post(f"{central.api}/kiosks/test-kiosk/heartbeat", json=bad, timeout=10)
     assert resp.status_code == 422 and resp.json()["code"] == "invalid_request"
+
+
+def test_a_database_from_before_the_fleet_takes_heartbeats_again(tmp_path):
+    import sqlite3
+
+    from central.db import create_tables
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:  # the kiosks table as it was before the fleet
+        old.execute("CREATE TABLE kiosks (kiosk_id VARCHAR(64) PRIMARY KEY, software_version "
+                    "VARCHAR(32) NOT NULL, sent_at DATETIME NOT NULL, received_at DATETIME NOT "
+                    "NULL, outbox_depth INTEGER NOT NULL, journeys_completed INTEGER NOT NULL, "
+                    "health_json TEXT NOT NULL)")
+        old.execute("INSERT INTO kiosks VALUES ('k', '1.0', '2026-01-01', '2026-01-01', 0, 0, '{}')")
+    engine = make_engine(f"sqlite:///{path}")
+    create_tables(engine)
+    fleet = Fleet(engine)
+    fleet.heartbeat("k", beat())
+    fleet.set_settings("k", wire.KioskSettings(maintenance=True), "ops")
+    create_tables(engine)  # and a second start keeps what the first made
+    assert [(s.kiosk_id, s.software_version, s.settings_revision)
+            for s in fleet.kiosk_states()] == [("k", "1.4.0", 1)]
+    engine.dispose()
