@@ -59,6 +59,9 @@ class AlertConfig(BaseModel):
     mail_from: str = "onetrip-central@localhost"
     mail_to: list[str] = Field(default_factory=list)
     timeout_s: float = Field(5.0, gt=0, description="Per webhook call or SMTP session.")
+    max_notices_per_pass: int = Field(
+        20, ge=1, description="More raises than this in one pass (a city-wide outage) are told "
+                              "as one summary; those alerts then clear without a 'resolved'.")
 
 
 @dataclass(frozen=True)
@@ -75,10 +78,13 @@ class Condition:
         return self.kiosk_id, self.kind, self.subject
 
 
-def conditions(state: KioskState, offline_after_s: float,
-               now: dt.datetime) -> tuple[list[Condition], bool]:
+def conditions(state: KioskState, offline_after_s: float, now: dt.datetime,
+               serving_since: dt.datetime | None = None) -> tuple[list[Condition], bool]:
     """What needs a person at this kiosk, and whether it is silent (its devices then unknown)."""
     found: dict[tuple, Condition] = {}
+    heard = state.last_heartbeat
+    if heard is not None and serving_since is not None:
+        heard = max(heard, serving_since)
 
     def add(kind: str, subject: str, detail: str, text: Text) -> None:
         c = Condition(state.kiosk_id, state.hall_id, kind, subject, detail, text)
@@ -92,8 +98,8 @@ def conditions(state: KioskState, offline_after_s: float,
                 r.text)
         elif r.code == "outbox_stuck":
             add("outbox_stuck", "", r.code, r.text)
-        elif r.code == "no_heartbeat" and state.last_heartbeat is not None and \
-                (now - state.last_heartbeat).total_seconds() > offline_after_s:
+        elif r.code == "no_heartbeat" and heard is not None and \
+                (now - heard).total_seconds() > offline_after_s:
             add("kiosk_offline", "", r.code, r.text)
     silent = any(r.code in ("no_heartbeat", "never_heard") for r in state.reasons)
     return list(found.values()), silent
@@ -142,40 +148,52 @@ class AlertRunner:
         self.book = AlertBook(fleet.engine)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.serving_since: dt.datetime | None = None  # set by start()
 
     def evaluate(self, now: dt.datetime | None = None) -> list[AlertNotice]:
         """One pass: record raises and clears, return the notices to send."""
         now = now or self.fleet.clock()
+        states = self.fleet.kiosk_states(None, now)
+        wanted, silent = self._wanted(states, now)
+        open_alerts = {(r.kiosk_id, r.kind, r.subject): r for r in self.book.open_alerts()}
+        told = self.book.told_since(now - dt.timedelta(seconds=self.config.repeat_after_s))
+        new = [c for key, c in wanted.items() if key not in open_alerts]
+        to_tell = [c for c in new if c.key not in told]
+        digest = len(to_tell) > self.config.max_notices_per_pass
+        if digest:  # a city-wide outage: one notice, not thousands
+            to_tell = []
+        told_keys = {c.key for c in to_tell}
+        raised = [{"kiosk_id": c.kiosk_id, "kind": c.kind, "subject": c.subject,
+                   "detail": c.detail[:64], "raised_at": now, "notified": c.key in told_keys}
+                  for c in new]
+        notices = [AlertNotice(status="raised", kind=c.kind, kiosk_id=c.kiosk_id,
+                               hall_id=c.hall_id, subject=c.subject, detail=c.detail,
+                               title=TITLES[c.kind], text=c.text, raised_at=now)
+                   for c in to_tell]
+        if digest:
+            notices.append(_digest([c for c in new if c.key not in told], now))
+        halls = {s.kiosk_id: s.hall_id for s in states}
+        cleared = [row for key, row in open_alerts.items() if key not in wanted
+                   and not (row.kiosk_id in silent and row.kind != "kiosk_offline")]
+        notices += [_resolved(row, halls.get(row.kiosk_id), now) for row in cleared
+                    if row.notified]
+        self.book.record(raised, [row.id for row in cleared], now)
+        return notices
+
+    def _wanted(self, states: list[KioskState],
+                now: dt.datetime) -> tuple[dict[tuple, Condition], set[str]]:
+        """The conditions found, and the kiosks that are silent. Silence counts from when
+        this server started at the earliest: after central's own outage every kiosk's last
+        heartbeat is old, and that is no news about the kiosks."""
         wanted: dict[tuple, Condition] = {}
         silent: set[str] = set()
-        states = self.fleet.kiosk_states(None, now)
-        halls = {s.kiosk_id: s.hall_id for s in states}
         for state in states:
-            found, is_silent = conditions(state, self.config.offline_after_s, now)
+            found, is_silent = conditions(state, self.config.offline_after_s, now,
+                                          self.serving_since)
             wanted.update((c.key, c) for c in found)
             if is_silent:
                 silent.add(state.kiosk_id)
-        open_alerts = {(r.kiosk_id, r.kind, r.subject): r for r in self.book.open_alerts()}
-        told = self.book.told_since(now - dt.timedelta(seconds=self.config.repeat_after_s))
-        notices, raised, cleared = [], [], []
-        for key, c in wanted.items():
-            if key in open_alerts:
-                continue
-            tell = key not in told
-            raised.append({"kiosk_id": c.kiosk_id, "kind": c.kind, "subject": c.subject,
-                           "detail": c.detail[:64], "raised_at": now, "notified": tell})
-            if tell:
-                notices.append(AlertNotice(status="raised", kind=c.kind, kiosk_id=c.kiosk_id,
-                                           hall_id=c.hall_id, subject=c.subject, detail=c.detail,
-                                           title=TITLES[c.kind], text=c.text, raised_at=now))
-        for key, row in open_alerts.items():
-            if key in wanted or (row.kiosk_id in silent and row.kind != "kiosk_offline"):
-                continue
-            cleared.append(row.id)
-            if row.notified:
-                notices.append(_resolved(row, halls.get(row.kiosk_id), now))
-        self.book.record(raised, cleared, now)
-        return notices
+        return wanted, silent
 
     def run_once(self, now: dt.datetime | None = None) -> list[AlertNotice]:
         notices = self.evaluate(now)
@@ -188,6 +206,7 @@ class AlertRunner:
 
     def start(self) -> None:
         if self._thread is None:
+            self.serving_since = self.fleet.clock()
             self._stop.clear()
             self._thread = threading.Thread(target=self._loop, name=self.THREAD_NAME, daemon=True)
             self._thread.start()
@@ -214,6 +233,21 @@ def _resolved(row, hall_id: str | None, now: dt.datetime) -> AlertNotice:
                        subject=row.subject, detail=row.detail, title=title,
                        text=Text(zh_CN=f"已恢复：{title.zh_CN}。", en=f"Resolved: {title.en}."),
                        raised_at=db.utc(row.raised_at), resolved_at=now)
+
+
+def _digest(conditions_: list[Condition], now: dt.datetime) -> AlertNotice:
+    """One notice for many raises: how many of each kind, and in how many halls."""
+    kinds: dict[str, int] = {}
+    for c in conditions_:
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+    halls = len({c.hall_id for c in conditions_ if c.hall_id})
+    zh = "，".join(f"{TITLES[k].zh_CN} {n}" for k, n in sorted(kinds.items()))
+    en = ", ".join(f"{TITLES[k].en} {n}" for k, n in sorted(kinds.items()))
+    return AlertNotice(
+        status="raised", kind="many", kiosk_id="", hall_id=None, subject="", detail="digest",
+        title=Text(zh_CN=f"同时出现 {len(conditions_)} 条告警", en=f"{len(conditions_)} alerts at once"),
+        text=Text(zh_CN=f"{halls} 个服务厅：{zh}。请查看自助机群看板。",
+                  en=f"In {halls} hall(s): {en}. See the fleet dashboard."), raised_at=now)
 
 
 def notifiers_from(config: AlertConfig) -> list[Notifier]:

@@ -75,17 +75,18 @@ def mail_for(notice: AlertNotice, sender: str, recipients: list[str]) -> EmailMe
     """Chinese first, English beside it, in the subject and the body."""
     raised = notice.status == "raised"
     tag_zh, tag_en = ("告警", "ALERT") if raised else ("已恢复", "RESOLVED")
-    where = notice.kiosk_id + (f" · {notice.subject}" if notice.subject else "")
+    where = (notice.kiosk_id or "多台自助机 many kiosks") + (
+        f" · {notice.subject}" if notice.subject else "")
     msg = EmailMessage()
     msg["Subject"] = (f"[OneTrip] {tag_zh} {tag_en}: {notice.title.zh_CN} / {notice.title.en}"
                       f" — {where}")
     msg["From"], msg["To"] = sender, ", ".join(recipients)
     hall = notice.hall_id or "（未分配 unassigned）"
-    lines = [f"{tag_zh}：{notice.title.zh_CN}", notice.text.zh_CN,
-             f"自助机：{notice.kiosk_id}  服务厅：{hall}",
+    kiosk_zh = [f"自助机：{notice.kiosk_id}  服务厅：{hall}"] if notice.kiosk_id else []
+    kiosk_en = [f"Kiosk: {notice.kiosk_id}  Hall: {hall}"] if notice.kiosk_id else []
+    lines = [f"{tag_zh}：{notice.title.zh_CN}", notice.text.zh_CN, *kiosk_zh,
              f"发生时间：{notice.raised_at:%Y-%m-%d %H:%M:%S} UTC", "",
-             f"{tag_en}: {notice.title.en}", notice.text.en,
-             f"Kiosk: {notice.kiosk_id}  Hall: {hall}",
+             f"{tag_en}: {notice.title.en}", notice.text.en, *kiosk_en,
              f"Raised: {notice.raised_at:%Y-%m-%d %H:%M:%S} UTC"]
     if notice.resolved_at:
         lines += [f"Resolved 恢复时间: {notice.resolved_at:%Y-%m-%d %H:%M:%S} UTC"]

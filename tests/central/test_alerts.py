@@ -105,6 +105,41 @@ def test_silence_raises_offline_after_its_own_time_and_freezes_device_alerts(tmp
     assert never == []  # kiosks never installed are shown Offline, not alerted
 
 
+def test_after_central_itself_was_down_silence_counts_from_its_start(tmp_path, receivers):
+    hook, mail = receivers
+    clock = MovingClock()
+    fleet = fleet_on(tmp_path, clock)
+    fleet.heartbeat("test-kiosk", beat())
+    clock.advance(3600)  # central was down for an hour; the kiosk's last beat is that old
+    runner = runner_for(fleet, hook, mail, offline_after_s=300, interval_s=3600)
+    runner.start()
+    runner.stop()
+    assert runner.serving_since == clock.now and runner.run_once() == []
+    clock.advance(301)  # and still nothing from it since central came back
+    assert told(runner.run_once()) == [("raised", "kiosk_offline", "test-kiosk", "")]
+
+
+def test_a_city_wide_outage_is_told_as_one_summary(tmp_path, receivers):
+    hook, mail = receivers
+    fleet = fleet_on(tmp_path)
+    runner = runner_for(fleet, hook, mail, max_notices_per_pass=3)
+    kiosks = ["test-kiosk", "test-kiosk-01", "test-kiosk-07", "demo-kiosk-01", "stray-1"]
+    for k in kiosks:
+        fleet.heartbeat(k, beat(health=health(card_printer="offline")))
+    [summary] = runner.run_once()
+    assert (summary.kind, summary.status) == ("many", "raised")
+    assert summary.title.en == "5 alerts at once" and "Printer fault 5" in summary.text.en
+    assert "打印机故障 5" in summary.text.zh_CN and "2 hall(s)" in summary.text.en
+    assert runner.book.open_by_kind() == {"printer_fault": 5}
+    for k in kiosks:
+        fleet.heartbeat(k, beat())
+    assert runner.run_once() == []  # their raises were not told one by one: nor are the clears
+    assert runner.book.open_by_kind() == {}
+    assert [b["kind"] for b in hook.wait_for(1)] == ["many"]
+    [(_, message)] = mail.wait_for(1)
+    assert "同时出现 5 条告警 / 5 alerts at once — 多台自助机 many kiosks" in message["Subject"]
+
+
 def test_outbox_not_draining_and_the_driver_words_never_leave(tmp_path, receivers):
     hook, mail = receivers
     fleet = fleet_on(tmp_path)
