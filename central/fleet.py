@@ -106,7 +106,11 @@ class Fleet:
             diff = changes(old, new)
             if not diff:
                 return row.revision if row else 0
-            revision = (row.revision if row else 0) + 1
+            # Past what the kiosk last handled too: a kiosk ignores revisions it has seen, so
+            # after central's database was restored from an older copy it must not miss this.
+            applied = c.scalar(select(db.kiosks.c.applied_revision)
+                               .where(db.kiosks.c.kiosk_id == kiosk_id)) or 0
+            revision = max(row.revision if row else 0, applied) + 1
             # The audit row's key (kiosk, revision) stops a concurrent change taking this number.
             c.execute(insert(db.settings_audit).values(
                 kiosk_id=kiosk_id, revision=revision, at=now, who=who,

@@ -123,3 +123,16 @@ def test_the_commands_set_assign_and_show_the_audit(tmp_path):
     audit = run("audit", "test-kiosk").stdout
     assert "revision 1" in audit and "tech-3" in audit and "maintenance: false -> true" in audit
     assert fleet.hall_of("test-kiosk") == "zz-hetang" and fleet.settings_for("test-kiosk")[0] == 1
+
+
+def test_after_a_restored_database_the_next_revision_passes_what_the_kiosk_has(tmp_path):
+    """A kiosk ignores revisions it has seen; central's numbering must not fall behind it."""
+    from tests.central.fleet_world import beat
+
+    fleet = fleet_on(tmp_path)
+    seen = wire.SettingsApplied(revision=7, applied_at=dt.datetime.now(dt.timezone.utc))
+    answer = fleet.heartbeat("test-kiosk", beat(settings_applied=seen))
+    assert answer.settings_revision == 0 and answer.settings is None
+    assert fleet.set_settings("test-kiosk", wire.KioskSettings(maintenance=True), "ops") == 8
+    answer = fleet.heartbeat("test-kiosk", beat(settings_applied=seen))
+    assert answer.settings_revision == 8 and answer.settings.maintenance
