@@ -23,7 +23,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from central.schedule import DEFERRED_INTERVAL_S
 
     p = argparse.ArgumentParser(prog="python -m central",
-                                description="OneTrip reference central API.")
+                                description="OneTrip reference central API.",
+                                epilog="The fleet from a terminal: python -m central fleet --help")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8700, help="port to listen on (default 8700)")
     p.add_argument("--database", default="sqlite:///central.db",
