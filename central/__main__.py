@@ -1,7 +1,8 @@
 """Command line: `python -m central --database URL --public-url URL [--seed demo]`.
 
-Creates the tables at start, optionally loads the demo residents into an empty database, and
-serves the API with uvicorn. Logs go to stderr, one line per request, with no personal data.
+Creates the tables at start, optionally loads the demo residents into an empty database (and
+the demo halls and kiosks), and serves the API with uvicorn, judging the fleet for alerts
+every interval. `python -m central fleet ...` is the technicians' fleet tool (fleet_cli.py). Logs go to stderr, one line per request, with no personal data.
 `--write-openapi` regenerates central/openapi.json and exits; `--start-due [--today DAY]`
 starts the deferred applications due by that day and exits (the server also does it itself).
 """
@@ -18,10 +19,12 @@ log = logging.getLogger("central")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from central.config import add_arguments
     from central.schedule import DEFERRED_INTERVAL_S
 
     p = argparse.ArgumentParser(prog="python -m central",
-                                description="OneTrip reference central API.")
+                                description="OneTrip reference central API.",
+                                epilog="The fleet from a terminal: python -m central fleet --help")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8700, help="port to listen on (default 8700)")
     p.add_argument("--database", default="sqlite:///central.db",
@@ -44,6 +47,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="start the deferred applications due by today, print how many, exit")
     p.add_argument("--today", type=dt.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
                    help="with --start-due: the day to start applications due by")
+    add_arguments(p)
     args = p.parse_args(argv)
     if args.today is not None and not args.start_due:
         p.error("--today needs --start-due")
@@ -58,6 +62,10 @@ def _positive(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fleet"]:
+        from central.fleet_cli import main as fleet_main
+        return fleet_main(argv[1:])
     args = parse_args(argv)
     if args.write_openapi is not None:
         from central.app import OPENAPI_PATH, write_openapi
@@ -81,30 +89,40 @@ def main(argv: list[str] | None = None) -> int:
 
 def build(args: argparse.Namespace):
     """Policies, database, seed, application: everything that can fail before serving."""
+    from central.alerts import AlertRunner, notifiers_from
     from central.app import create_app
-    from central.seed import seed_demo
+    from central.seed import seed_demo, seed_fleet
 
     office = open_office(args)
     if args.seed == "demo":
         count = seed_demo(office.store, office.clock.today())
         log.info("demo seed: %s",
                  f"{count} residents loaded" if count else "database not empty, kept")
+        log.info("demo fleet: %d hall(s) added", seed_fleet(office.fleet))
+    alerts = office.config.alerts
+    notifiers = notifiers_from(alerts)
+    log.info("alerts every %gs to %s", alerts.interval_s,
+             ", ".join(n.name for n in notifiers) or "nowhere (no webhook, no SMTP)")
     log.info("serving cities %s on %s (database %s)", ", ".join(sorted(office.policies)),
              office.public_url, office.store.engine.url.get_backend_name())
-    return create_app(office, deferred_interval_s=args.deferred_interval_s)
+    return create_app(office, deferred_interval_s=args.deferred_interval_s,
+                      services=(AlertRunner(office.fleet, alerts, notifiers),))
 
 
 def open_office(args: argparse.Namespace):
-    """Policies and the database (tables created): what both serving and --start-due need."""
+    """Settings, policies and the database (tables created): what both serving and
+    --start-due need."""
+    from central.config import load_config
     from central.db import make_engine
     from central.office import PermitOffice
     from central.policy import POLICY_DIR, load_policies
     from central.store import CentralStore
 
+    config = load_config(args.config, args)
     policies = load_policies(args.policies or POLICY_DIR)
     store = CentralStore(make_engine(args.database))
     store.create_tables()
-    return PermitOffice(store=store, policies=policies,
+    return PermitOffice(store=store, policies=policies, config=config,
                         public_url=args.public_url or f"http://{args.host}:{args.port}")
 
 

@@ -7,6 +7,7 @@ it: our own ApiProblem, a request that does not match the contract, an unknown r
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -20,9 +21,10 @@ from central.applications import file_application
 from central.cards import apply_card_outcome
 from central.deferred import start_due_for, start_if_due
 from central.errors import ApiProblem
+from central.metrics import CentralMetrics
 from central.office import PermitOffice
 from central.requestlog import RequestLog
-from central.schedule import DEFERRED_INTERVAL_S, lifespan
+from central.schedule import DEFERRED_INTERVAL_S, Service, lifespan
 from central.tracking import not_found_page, pending_page, tracking_page
 
 API_VERSION = "1.0.0"
@@ -42,18 +44,22 @@ def _errors(*statuses: int) -> dict:
 
 
 def create_app(office: PermitOffice | None = None,
-               deferred_interval_s: float = DEFERRED_INTERVAL_S) -> FastAPI:
+               deferred_interval_s: float = DEFERRED_INTERVAL_S,
+               services: tuple[Service, ...] = ()) -> FastAPI:
     """The application; `office` may be None only to generate the OpenAPI document.
 
-    While it serves, due deferred applications are started every `deferred_interval_s`."""
+    While it serves, due deferred applications are started every `deferred_interval_s`, and
+    `services` (the alert runner) are started with it and stopped after it."""
     app = FastAPI(title="OneTrip central API", version=API_VERSION, docs_url=None,
                   redoc_url=None, openapi_url=P + "/openapi.json",
-                  lifespan=lifespan(office, deferred_interval_s),
+                  lifespan=lifespan(office, deferred_interval_s, services),
                   description="Reference central API for OneTrip residence-permit kiosks. "
                               "Models are those of central/wire.py.")
     app.state.office = office
+    app.state.metrics = CentralMetrics(office.fleet if office is not None else None)
     _add_error_handlers(app)
     _add_v1_routes(app)
+    _add_metrics_route(app)
     _add_application_routes(app)
     _add_tracking_route(app)
     app.add_middleware(RequestLog)
@@ -85,8 +91,20 @@ def _add_v1_routes(app: FastAPI) -> None:
 
     @app.post(P + "/kiosks/{kiosk_id}/heartbeat", response_model=wire.HeartbeatAnswer,
               responses=_errors(422))
-    def heartbeat(kiosk_id: str, beat: wire.Heartbeat, office: Office) -> wire.HeartbeatAnswer:
-        return office.heartbeat(kiosk_id, beat)
+    def heartbeat(kiosk_id: str, beat: wire.Heartbeat, office: Office,
+                  request: Request) -> wire.HeartbeatAnswer:
+        started = time.perf_counter()
+        answer = office.heartbeat(kiosk_id, beat)
+        request.app.state.metrics.heartbeat_handled(time.perf_counter() - started)
+        return answer
+
+
+def _add_metrics_route(app: FastAPI) -> None:
+    @app.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """Prometheus text format: the fleet's figures (central/metrics.py)."""
+        body, content_type = request.app.state.metrics.exposition()
+        return Response(body, media_type=content_type)
 
 
 def _add_application_routes(app: FastAPI) -> None:

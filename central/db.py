@@ -8,10 +8,14 @@ hidden from SQLAlchemy's error messages so a document number never reaches a log
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, Engine, ForeignKey, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint, create_engine, event, make_url)
+from sqlalchemy import (Boolean, Column, Date, DateTime, Engine, Float, ForeignKey, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint, create_engine, event,
+                        inspect, make_url)
+
+log = logging.getLogger("central.db")
 
 metadata = MetaData()
 
@@ -109,15 +113,87 @@ deferred_requests = Table(
     Column("filed_on", Date, nullable=False),
 )
 
+# -- the fleet --------------------------------------------------------------------------------
+# Counts, device states and settings only: nothing here is about a resident.
+
+halls = Table(
+    "halls", metadata,
+    Column("hall_id", String(32), primary_key=True),
+    Column("city", String(32), nullable=False),
+    Column("name_zh", String(80), nullable=False),
+    Column("name_en", String(120), nullable=False),
+)
+
+# One row per kiosk: its hall (NULL for one that heartbeats before it is assigned), the last
+# heartbeat as it came (NULLs until the first), and the desired settings revision copied from
+# kiosk_settings, so a heartbeat learns whether to send settings from its own upsert.
 kiosks = Table(
     "kiosks", metadata,
     Column("kiosk_id", String(64), primary_key=True),
-    Column("software_version", String(32), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("outbox_depth", Integer, nullable=False),
-    Column("journeys_completed", Integer, nullable=False),
-    Column("health_json", Text, nullable=False),
+    Column("hall_id", String(32), ForeignKey("halls.hall_id"), index=True),
+    Column("software_version", String(32)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("received_at", DateTime(timezone=True)),
+    Column("outbox_depth", Integer),
+    Column("outbox_oldest_s", Float),
+    Column("journeys_completed", Integer),
+    Column("health_json", Text),  # {device: wire.DeviceHealthReport}
+    Column("supplies_json", Text),  # [wire.SupplyReport]
+    Column("in_service", Boolean),
+    Column("out_of_service_reason", String(64)),
+    Column("applied_revision", Integer),  # wire.SettingsApplied as the kiosk reported it
+    Column("applied_at", DateTime(timezone=True)),
+    Column("settings_errors_json", Text),
+    Column("settings_revision", Integer, nullable=False, default=0),  # desired
+)
+
+kiosk_settings = Table(
+    "kiosk_settings", metadata,
+    Column("kiosk_id", String(64), ForeignKey("kiosks.kiosk_id"), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("settings_json", Text, nullable=False),  # wire.KioskSettings
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+# Who changed what, when: one row per revision, with every changed field as [old, new].
+settings_audit = Table(
+    "settings_audit", metadata,
+    Column("kiosk_id", String(64), ForeignKey("kiosks.kiosk_id"), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("who", String(64), nullable=False),
+    Column("changes_json", Text, nullable=False),
+)
+
+# wire.JourneyDay per kiosk and local day; each heartbeat replaces the kiosk's rows it sends.
+journey_days = Table(
+    "journey_days", metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("started", Integer, nullable=False),
+    Column("completed", Integer, nullable=False),
+    Column("abandoned_json", Text, nullable=False),  # {step: count}
+    Column("decisions_json", Text, nullable=False),  # {decision: count}
+    Column("cards_printed_here", Integer, nullable=False),
+    Column("cards_queued", Integer, nullable=False),
+    Column("durations_json", Text, nullable=False),  # counts per wire.DURATION_BUCKETS_S
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# An alert per kiosk, kind and subject (a device, or "") while its cause lasts; cleared_at is
+# set when it clears. `notified` says whether its raise went out (rate limits may hold it back),
+# so only a raise that was told is followed by a "resolved".
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(32), nullable=False),
+    Column("detail", String(64), nullable=False),
+    Column("raised_at", DateTime(timezone=True), nullable=False),
+    Column("cleared_at", DateTime(timezone=True), index=True),
+    Column("notified", Boolean, nullable=False),
 )
 
 
@@ -154,7 +230,20 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
 
 def create_tables(engine: Engine) -> None:
+    _drop_pre_fleet_kiosks(engine)
     metadata.create_all(engine)
+
+
+def _drop_pre_fleet_kiosks(engine: Engine) -> None:
+    """A database made before the fleet tables has a narrower ``kiosks`` that create_all would
+    keep. It held only each kiosk's last heartbeat, which the next heartbeat brings again."""
+    found = inspect(engine)
+    if not found.has_table("kiosks") or found.has_table("kiosk_settings"):
+        return
+    if "settings_revision" not in {c["name"] for c in found.get_columns("kiosks")}:
+        log.warning("replacing the kiosks table of an older schema (last heartbeats only)")
+        with engine.begin() as c:
+            c.exec_driver_sql("DROP TABLE kiosks")
 
 
 def utc(value: dt.datetime) -> dt.datetime:

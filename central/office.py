@@ -7,12 +7,13 @@ that tests can call without HTTP.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import Callable
 
 from central import errors, wire
+from central.config import CentralConfig
 from central.errors import ApiProblem
+from central.fleet import Fleet
 from central.policy import CityPolicy
 from central.rules import DeclarationMissing, decide, summarise
 from central.status import application_status
@@ -33,6 +34,12 @@ class PermitOffice:
     policies: dict[str, CityPolicy]
     public_url: str
     clock: Clock = field(default_factory=Clock)
+    config: CentralConfig = field(default_factory=CentralConfig)
+    fleet: Fleet = None  # type: ignore[assignment]  # default: on the store, config.fleet
+
+    def __post_init__(self) -> None:
+        if self.fleet is None:
+            self.fleet = Fleet(self.store.engine, self.config.fleet, clock=self.clock.now)
 
     def policy(self, city: str, status: int = 404) -> CityPolicy:
         found = self.policies.get(city)
@@ -79,14 +86,8 @@ class PermitOffice:
             for app in self.store.applications_for(document_number)])
 
     def heartbeat(self, kiosk_id: str, beat: wire.Heartbeat) -> wire.HeartbeatAnswer:
-        now = self.clock.now()
-        health = {name: report.model_dump(mode="json") for name, report in beat.health.items()}
-        self.store.record_heartbeat(kiosk_id, {
-            "software_version": beat.software_version[:32], "sent_at": beat.sent_at,
-            "received_at": now, "outbox_depth": beat.outbox_depth,
-            "journeys_completed": beat.journeys_completed,
-            "health_json": json.dumps(health, sort_keys=True)})
-        return wire.HeartbeatAnswer(server_time=now)
+        """Kept in the fleet tables; the answer brings newer settings when there are any."""
+        return self.fleet.heartbeat(kiosk_id, beat)
 
 
 def check_address(policy: CityPolicy, address: wire.Address) -> None:

@@ -170,3 +170,33 @@ def seed_demo(store: CentralStore, today: dt.date) -> int:
     residents = all_residents()
     store.insert_rows(rows(residents, today))
     return len(residents)
+
+
+# -- the demo fleet ------------------------------------------------------------------------------
+# Halls, and the kiosk ids the demo and the tests use put in them; a kiosk heard from without
+# being here is kept with no hall. Two never heartbeat: the dashboard shows them Offline.
+
+DEMO_HALLS = [
+    ("zz-centre", "zhuzhou", "株洲市政务服务中心 24小时自助区",
+     "Zhuzhou Government Service Centre, 24-hour self-service area"),
+    ("zz-hetang", "zhuzhou", "株洲市荷塘区出入境自助服务厅",
+     "Hetang District exit-entry self-service hall, Zhuzhou"),
+    ("bj-chaoyang", "beijing", "北京市朝阳区望京24小时自助服务厅",
+     "Wangjing 24-hour self-service hall, Chaoyang, Beijing"),
+]
+DEMO_KIOSKS = {
+    "demo-kiosk-01": "zz-centre", "demo-kiosk-02": "zz-centre", "test-kiosk": "zz-centre",
+    "test-kiosk-diag": "zz-centre", "test-kiosk-01": "zz-hetang", "test-kiosk-07": "zz-hetang",
+    "hall-1-kiosk-2": "bj-chaoyang", "bj-kiosk-01": "bj-chaoyang",
+}
+
+
+def seed_fleet(fleet) -> int:
+    """Add the demo halls and put the demo kiosks in them, leaving alone any kiosk already
+    known (an operator may have moved it); returns how many halls were new."""
+    from central.fleet import Hall
+
+    added = fleet.add_halls([Hall(hall_id=h, city=city, name=wire.Text(zh_CN=zh, en=en))
+                             for h, city, zh, en in DEMO_HALLS])
+    fleet.add_kiosks(DEMO_KIOSKS)
+    return added

@@ -141,21 +141,6 @@ class CentralStore:
 
     # -- kiosks ---------------------------------------------------------------------------
 
-    def record_heartbeat(self, kiosk_id: str, values: dict) -> None:
-        """Keep the last heartbeat per kiosk (update, or insert the first one)."""
-        for _ in range(2):
-            with self.engine.begin() as c:
-                done = c.execute(update(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id)
-                                 .values(**values))
-                if done.rowcount == 1:
-                    return
-            try:
-                with self.engine.begin() as c:
-                    c.execute(insert(db.kiosks), [dict(values, kiosk_id=kiosk_id)])
-                return
-            except IntegrityError:
-                continue  # another heartbeat of the same kiosk inserted first: update it
-
     def kiosk(self, kiosk_id: str) -> Row | None:
         with self.engine.connect() as c:
             return c.execute(select(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id)).first()

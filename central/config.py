@@ -1,0 +1,88 @@
+"""The central server's own settings file (TOML): the fleet's thresholds and the alerts.
+
+    [fleet]
+    offline_after_s = 90
+    [alerts]
+    interval_s = 30
+    webhook_url = "https://ops.example/hooks/onetrip"
+    smtp_host = "mail.example"
+    mail_to = ["hall-managers@example"]
+
+Unknown keys and out-of-range values are errors that name the file and the key. Options on
+the command line override single keys (``--alert-webhook``, ``--offline-after-s`` ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from central.alerts import AlertConfig
+from central.fleet_states import Thresholds
+
+# command-line option -> (section, key)
+OVERRIDES = {"offline_after_s": ("fleet", "offline_after_s"),
+             "alerts_interval_s": ("alerts", "interval_s"),
+             "alert_offline_after_s": ("alerts", "offline_after_s"),
+             "alert_repeat_s": ("alerts", "repeat_after_s"),
+             "alert_webhook": ("alerts", "webhook_url"), "smtp_host": ("alerts", "smtp_host"),
+             "smtp_port": ("alerts", "smtp_port"), "mail_from": ("alerts", "mail_from"),
+             "mail_to": ("alerts", "mail_to")}
+
+
+class ConfigError(ValueError):
+    """The settings file cannot be used; the message names the file and the key."""
+
+
+class CentralConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fleet: Thresholds = Field(default_factory=Thresholds)
+    alerts: AlertConfig = Field(default_factory=AlertConfig)
+
+
+def load_config(path: Path | None, args: argparse.Namespace | None = None) -> CentralConfig:
+    """The file (defaults without one), then the command line's overrides."""
+    data: dict = {}
+    where = str(path) if path else "the command line"
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    for option, (section, key) in OVERRIDES.items():
+        value = getattr(args, option, None) if args is not None else None
+        if value is not None:
+            data.setdefault(section, {})[key] = value
+    try:
+        return CentralConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"[{'.'.join(str(p) for p in e['loc'][:1])}] "
+                             f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}"
+                             for e in exc.errors())
+        raise ConfigError(f"{where}: {problems}") from None
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The options that override the file."""
+    g = p.add_argument_group("fleet and alerts (override --config)")
+    g.add_argument("--config", type=Path, default=None, metavar="PATH",
+                   help="central settings file (TOML, [fleet] and [alerts])")
+    g.add_argument("--offline-after-s", type=float, metavar="SECONDS",
+                   help="a kiosk without heartbeat this long is Offline (default 90)")
+    g.add_argument("--alerts-interval-s", type=float, metavar="SECONDS",
+                   help="how often alerts are evaluated (default 30)")
+    g.add_argument("--alert-offline-after-s", type=float, metavar="SECONDS",
+                   help="a kiosk silent this long raises an alert (default 300)")
+    g.add_argument("--alert-repeat-s", type=float, metavar="SECONDS",
+                   help="tell the same kiosk, kind and device at most once in this long "
+                        "(default 3600)")
+    g.add_argument("--alert-webhook", metavar="URL", help="POST every alert notice here as JSON")
+    g.add_argument("--smtp-host", metavar="HOST", help="send alert e-mail through this server")
+    g.add_argument("--smtp-port", type=int, metavar="PORT", help="SMTP port (default 25)")
+    g.add_argument("--mail-from", metavar="ADDRESS", help="alert e-mail sender")
+    g.add_argument("--mail-to", action="append", metavar="ADDRESS",
+                   help="alert e-mail recipient (repeatable)")
