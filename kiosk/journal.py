@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from kiosk.errors import JournalError
+from kiosk.sqlite_files import open_sqlite
 
 State = Literal["begun", "done"]
 
@@ -65,13 +66,7 @@ class Journal:
         self.path = Path(path)
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None,
-                                       check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(_SCHEMA)
+            self._db = open_sqlite(self.path, _SCHEMA, "FULL")
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open journal: {exc}", code="journal_open_failed")
 

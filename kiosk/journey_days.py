@@ -15,6 +15,7 @@ from pathlib import Path
 
 from central import wire
 from kiosk.errors import KioskError
+from kiosk.sqlite_files import open_sqlite
 
 _TOKEN = re.compile(r"^[a-z0-9_]{0,40}$")
 
@@ -55,13 +56,8 @@ class JourneyDays:
         self.path = Path(path)
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None,
-                                       check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")  # a count lost in a power cut is fine
-            self._db.execute("PRAGMA busy_timeout=10000")
-            self._db.executescript(_SCHEMA)
+            # a count lost in a power cut is fine
+            self._db = open_sqlite(self.path, _SCHEMA, "NORMAL")
         except sqlite3.Error as exc:
             raise StatisticsError(f"cannot open statistics: {exc}",
                                   code="statistics_open_failed") from exc
