@@ -30,6 +30,7 @@ from kiosk.steps import Step  # noqa: E402
 from tools.display import virtual_display  # noqa: E402
 from benchmarks.camera_preview import bench_preview  # noqa: E402
 from benchmarks.card_ipp import bench_card_print  # noqa: E402
+from benchmarks.fleet_load import bench_fleet  # noqa: E402
 from benchmarks.chip_read import bench_chip_reads  # noqa: E402
 from benchmarks.photo_analysis import bench_analysis  # noqa: E402
 from benchmarks.receipt_escpos import bench_receipt_modes  # noqa: E402
@@ -142,6 +143,10 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--output", default=str(ROOT / "benchmarks" / "results.json"))
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--fleet-kiosks", type=int, default=4200,
+                   help="simulated kiosks heartbeating every 30 s against central")
+    p.add_argument("--fleet-seconds", type=float, default=300,
+                   help="how long the fleet load runs, per database")
     args = p.parse_args()
     results: dict = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                      "machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
@@ -154,6 +159,8 @@ def main() -> int:
             results["chip_read_pcsc"] = bench_chip_reads(args.rounds)
             results["receipt_escpos"] = {f"{mm}mm": bench_receipt_modes(mm) for mm in (80, 58)}
             results["card_ipp"] = bench_card_print(args.rounds)
+            results["fleet_heartbeats"] = bench_fleet(tmp, args.fleet_kiosks,
+                                                      args.fleet_seconds)
             results["photo_analysis"] = bench_analysis()
             results["camera_preview"] = bench_camera_preview()
         finally:
