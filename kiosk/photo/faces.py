@@ -280,14 +280,12 @@ class FaceFinder:
 
     def find(self, rgb: np.ndarray) -> list[FaceGeometry]:
         rgb = _as_rgb(rgb)
-        h, w = rgb.shape[:2]
         with self._lock, _quiet_protobuf():
-            detections = self._detector.process(rgb).detections or []
-            boxes = []
-            for d in detections:
-                b = d.location_data.relative_bounding_box
-                boxes.append((float(d.score[0]), b.xmin * w, b.ymin * h,
-                              (b.xmin + b.width) * w, (b.ymin + b.height) * h))
+            boxes = self._boxes(rgb, 0)
+            if not boxes:
+                # A face filling an ID photo to its edges is missed by the detector; with
+                # a margin around the picture it is found (chip photos, permit crops).
+                boxes = self._boxes(rgb, round(0.25 * max(rgb.shape[:2])))
             if not boxes:
                 return []
             boxes.sort(key=lambda b: -(b[4] - b[2]))
@@ -301,6 +299,22 @@ class FaceFinder:
                 else:
                     faces.append(_box_only(score, (x0, y0, x1, y1)))
         return sorted(faces, key=lambda f: -f.height)
+
+    def _boxes(self, rgb: np.ndarray, margin: int) -> list[tuple[float, ...]]:
+        """(score, x0, y0, x1, y1) of each detection, in ``rgb``'s pixels; with ``margin``
+        the detector sees the picture inside a grey border that wide."""
+        h, w = rgb.shape[:2]
+        seen = rgb
+        if margin:
+            seen = np.full((h + 2 * margin, w + 2 * margin, 3), 128, dtype=np.uint8)
+            seen[margin:margin + h, margin:margin + w] = rgb
+        sh, sw = seen.shape[:2]
+        boxes = []
+        for d in self._detector.process(seen).detections or []:
+            b = d.location_data.relative_bounding_box
+            boxes.append((float(d.score[0]), b.xmin * sw - margin, b.ymin * sh - margin,
+                          (b.xmin + b.width) * sw - margin, (b.ymin + b.height) * sh - margin))
+        return boxes
 
     def _mesh_in(self, rgb: np.ndarray, box: tuple[float, float, float, float]):
         """The mesh of the face in ``box``, run on a square crop twice its size (padded
