@@ -40,6 +40,10 @@ class JourneyConfig(Section):
     idle_warning_s: float = Field(60, gt=0, description="Idle time before the countdown shows.")
     idle_reset_s: float = Field(90, gt=0, description="Idle time before the session is wiped.")
     receipt_return_s: float = Field(30, gt=0, description="Receipt screen returns to attract after.")
+    recovery_window_s: float = Field(
+        300, ge=0, le=3600, description="After a restart, an application cut off this "
+        "recently gets a receipt printed (and its QR code on the attract screen): the "
+        "resident may still be standing there. 0: never.")
     read_resumes: int = Field(
         3, ge=0, le=10, description="Times a document lifted mid-read may be put back to "
         "continue the read; after that the resident is sent to staff.")

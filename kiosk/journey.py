@@ -62,6 +62,7 @@ class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps,
         self.clock = clock
         self.today = today
         self.now = now  # the kiosk's local wall clock: service hours, the statistics' day
+        self.recovered: list = []  # applications a restart cut off, for the attract screen
         self.state = Step.ATTRACT
         self.session = ResidentSession()
         self.stats = statistics or JourneyStatistics(today=lambda: now().date())
@@ -264,8 +265,21 @@ class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps,
             self._apply_service_state()
 
     # ----- attract, language, menu --------------------------------------------------------
+    def show_recovered(self, recovered: list) -> None:
+        """Applications a restart cut off (kiosk/recovery.py): the attract screen shows
+        them, with the QR code where no receipt came out, until the window passes or the
+        next resident starts."""
+        self.recovered = list(recovered)
+        self._notify("update")
+
+    def recovered_now(self) -> list:
+        now = self.now().astimezone()
+        self.recovered = [r for r in self.recovered if r.until > now]
+        return self.recovered
+
     def begin(self) -> None:
         self._expect(Step.ATTRACT)
+        self.recovered = []  # whoever was cut off has gone: a new resident is here
         self._began_at, self._began_day = self.clock(), self.now().date()
         self._session_menu = self.services_offered()  # the menu holds for this session
         self.stats.record_start(self._began_day)

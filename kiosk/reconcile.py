@@ -19,6 +19,7 @@ the outside world remembers:
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
@@ -38,6 +39,10 @@ class Reconciliation:
     reports_sent: int = 0
     reports_pending: int = 0
     closed: dict[str, int] = field(default_factory=dict)
+    # Applications whose card, receipt or submission the restart cut off, with when that
+    # began: kiosk/recovery.py gives a resident who may still be there their receipt.
+    # Random keys only; never logged.
+    interrupted: dict[str, dt.datetime] = field(default_factory=dict, repr=False)
 
     def close(self, kind: str) -> None:
         self.closed[kind] = self.closed.get(kind, 0) + 1
@@ -47,11 +52,15 @@ def reconcile(journal, outbox, card_printer, client) -> Reconciliation:
     """Settle the unfinished journal entries; safe to run again (settled ones are done)."""
     result = Reconciliation()
     for entry in journal.unfinished():
+        if entry.kind in ("card", "receipt", "submit"):
+            result.interrupted.setdefault(entry.key, entry.begun_at)
         if entry.kind == "card":
             _settle_card(journal, card_printer, entry.key, result)
         elif entry.kind == "receipt":
             journal.finish("receipt", entry.key, "failed:interrupted")
             result.close("receipt")
+        elif entry.kind == "recovery_receipt":
+            journal.finish("recovery_receipt", entry.key, "failed:interrupted")
         elif entry.kind == "submit":
             journal.finish("submit", entry.key, "queued" if outbox.holds(entry.key)
                            else "failed:not_kept")

@@ -23,6 +23,7 @@ from kiosk.journey_days import JourneyDays
 from kiosk.metrics import MetricsServer
 from kiosk.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
 from kiosk.reconcile import Reconciliation, reconcile
+from kiosk.recovery import Recovered, recover
 from kiosk.remote_settings import SETTINGS_FILE, RemoteSettings
 from kiosk.statistics import JourneyStatistics
 from kiosk.supplies import SupplyTracker
@@ -91,16 +92,22 @@ class KioskRuntime:
         self.worker.run(self.reconcile_journal, self._reconciled, self._reconcile_failed)
         log.info("kiosk %s started", self.config.kiosk_id)
 
-    def reconcile_journal(self) -> Reconciliation:
-        """Settle what a power cut left half-done (off the UI thread: printer and network)."""
+    def reconcile_journal(self) -> tuple[Reconciliation, list[Recovered]]:
+        """Settle what a power cut left half-done, then give a resident who may still be
+        there their receipt (off the UI thread: printers and network)."""
         client = _client(self.config)  # its own: a requests.Session is not shared by threads
         try:
-            return reconcile(self.journal, self.outbox, self.devices.card_printer, client)
+            result = reconcile(self.journal, self.outbox, self.devices.card_printer, client)
+            recovered = recover(result.interrupted, self.journal, self.outbox, client,
+                                self.devices.receipt_printer, self.config.central.url,
+                                self.config.journey.recovery_window_s)
+            return result, recovered
         finally:
             client.close()
 
-    def _reconciled(self, result: Reconciliation) -> None:
-        self.last_reconciliation = result
+    def _reconciled(self, settled: tuple[Reconciliation, list[Recovered]]) -> None:
+        self.last_reconciliation, recovered = settled
+        self.journey.show_recovered(recovered)
 
     def _reconcile_failed(self, exc: BaseException) -> None:
         log.error("journal reconciliation failed: %s", type(exc).__name__)

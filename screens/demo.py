@@ -215,6 +215,10 @@ def journeys(pin: str) -> dict[str, Journey]:
         J("idle_zh", "-", "zh_CN", None, script=opening("zh_CN", "new")[:-1] + [
             ("wait_for_overlay",), ("expect_text", "idle.title"), ("tap", "idle_continue"),
             ("tap", "cancel"), ("expect", S.ATTRACT)]),
+        J("restart_recovery", "-", "zh_CN", None, script=[
+            ("expect", S.ATTRACT), ("show_recovered",),
+            ("expect_literal", "重启前中断的申请", "was received. Scan or photograph this code"),
+            ("shot",), ("show_recovered", False), ("expect", S.ATTRACT)]),
         J("fleet_settings", "-", "zh_CN", None, script=fleet_settings(pin)),
         J("diagnostics", "-", "zh_CN", None, script=[("expect", S.ATTRACT)] + [
             ("tap_at", 0.02, 0.02)] * 5 + [("expect", "diagnostics_pin")] + [
@@ -270,12 +274,26 @@ class DemoRunner:
         self.pilot._do_fleet_hours = self._fleet_hours
         self.pilot._do_expect_literal = self._expect_literal
         self.pilot._do_expect_both = self._expect_both
+        self.pilot._do_show_recovered = self._show_recovered
         self._hours = ""
         app.journey.add_listener(self._observe)
         self.index = -1
         self.current: Journey | None = None
         self.shot_names: set[str] = set()
         self.tracking_url: str | None = None
+
+    def _show_recovered(self, shown: bool = True) -> None:
+        """What the attract screen shows after a restart cut an application off and no
+        receipt could be printed (tests/printers/test_card_kill9.py makes it for real, with
+        a killed process; the demo shows the first journey's application)."""
+        import datetime as dt
+        from kiosk.recovery import Recovered
+        first = self.selected[0] if self.selected else None
+        until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)
+        recovered = [Recovered(first.application_number if first else None,
+                               (first.tracking_url if first else None) or "-", False, until)]
+        self.app.journey.show_recovered(recovered if shown else [])
+        self.pilot._schedule(0.3)
 
     # ---- observation ---------------------------------------------------------------
     def _observe(self, what: str) -> None:

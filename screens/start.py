@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import ObjectProperty, StringProperty
 
 from central import wire
 from kiosk.journey_availability import hours_text
@@ -43,11 +43,15 @@ class AttractScreen(TechnicianCorner, StepScreen):
     notice_en = StringProperty("")
     hours_zh = StringProperty("")
     hours_en = StringProperty("")
+    recovered_text = StringProperty("")  # an application a restart cut off, both languages
+    recovered_qr = ObjectProperty(None, allownone=True)  # its QR code, when no receipt came out
 
     def __init__(self, kiosk, **kwargs):
         super().__init__(kiosk, **kwargs)
         self.show_cancel = False
         self.title_id = "attract.title"
+        self._recovered_url = ""
+        self._expiry = None
         self.hours_zh, self.hours_en = self.tr("attract.hours", "zh_CN"), self.tr(
             "attract.hours", "en")
 
@@ -63,6 +67,36 @@ class AttractScreen(TechnicianCorner, StepScreen):
             text = hours_text(hours)
             self.hours_zh = self.tr("attract.hours_set", "zh_CN", hours=text)
             self.hours_en = self.tr("attract.hours_set", "en", hours=text)
+
+        self._show_recovered()
+
+    def enter(self) -> None:
+        super().enter()
+        self._expiry = Clock.schedule_interval(lambda dt: self._show_recovered(), 5)
+
+    def leave(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+
+    def _show_recovered(self) -> None:
+        """The newest application a restart cut off, until its window passes: its number,
+        and the QR code to photograph when its receipt could not be printed."""
+        recovered = self.journey.recovered_now()
+        if not recovered:
+            self.recovered_text, self.recovered_qr, self._recovered_url = "", None, ""
+            return
+        r = recovered[-1]
+        msgid = "recovery.attract_printed" if r.receipt_printed else "recovery.attract_scan"
+        number = r.number or "-"
+        self.recovered_text = (self.tr(msgid, "zh_CN", number=number) + "\n"
+                               + self.tr(msgid, "en", number=number))
+        if not r.receipt_printed and r.tracking_url != self._recovered_url:
+            from screens.finish import qr_texture
+            self.recovered_qr = qr_texture(r.tracking_url)
+        elif r.receipt_printed:
+            self.recovered_qr = None
+        self._recovered_url = r.tracking_url if not r.receipt_printed else ""
 
     def on_start(self) -> None:
         self.act(self.journey.begin)

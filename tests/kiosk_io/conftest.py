@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from central import wire
 from kiosk.central_client import CentralClient
+from kiosk.journal import Journal
 from kiosk.outbox import Outbox
 from tests.central_server import CentralProcess, central_on
 from tests.kiosk_io import residents
@@ -49,3 +51,23 @@ def outbox(outbox_path, kiosk_key) -> Outbox:
     box = Outbox(outbox_path, kiosk_key)
     yield box
     box.close()
+
+
+@pytest.fixture
+def store(tmp_path, kiosk_key):
+    outbox = Outbox(tmp_path / "outbox.sqlite3", kiosk_key)
+    journal = Journal(tmp_path / "journal.sqlite3")
+    yield outbox, journal
+    outbox.close()
+    journal.close()
+
+
+def print_here_application(client, outbox, zhuzhou_codes) -> tuple[str, str]:
+    """An approved print-here application, sent and kept: what exists when printing starts."""
+    sub = residents.submission(*zhuzhou_codes).model_copy(update={"fulfilment": wire.Fulfilment(
+        method=wire.FulfilmentMethod.PRINT_HERE)})
+    outbox.put(sub)
+    receipt = client.submit_application(sub)
+    assert receipt.state is wire.ApplicationState.APPROVED
+    outbox.mark_sent(sub.idempotency_key, receipt)
+    return sub.idempotency_key, receipt.application_number

@@ -3,16 +3,14 @@ central always learns whether it came out (and posts it when it did not)."""
 
 from __future__ import annotations
 
-import pytest
 
 from central import wire
 from drivers.printer.base import CardDocument, JobState
 from drivers.printer.simulated import SimulatedCardPrinter
 from kiosk.central_client import CentralClient
-from kiosk.journal import Journal
-from kiosk.outbox import Outbox
 from kiosk.reconcile import reconcile
 from tests.kiosk_io import residents
+from tests.kiosk_io.conftest import print_here_application
 
 S = wire.ApplicationState
 
@@ -33,26 +31,6 @@ class PendingJobPrinter(SimulatedCardPrinter):
         if self.cancellable:
             self.cancelled.append(job_key)
         return self.cancellable
-
-
-@pytest.fixture
-def store(tmp_path, kiosk_key):
-    outbox = Outbox(tmp_path / "outbox.sqlite3", kiosk_key)
-    journal = Journal(tmp_path / "journal.sqlite3")
-    yield outbox, journal
-    outbox.close()
-    journal.close()
-
-
-def print_here_application(client, outbox, zhuzhou_codes) -> tuple[str, str]:
-    """An approved print-here application, sent and kept: what exists when printing starts."""
-    sub = residents.submission(*zhuzhou_codes).model_copy(update={"fulfilment": wire.Fulfilment(
-        method=wire.FulfilmentMethod.PRINT_HERE)})
-    outbox.put(sub)
-    receipt = client.submit_application(sub)
-    assert receipt.state is S.APPROVED
-    outbox.mark_sent(sub.idempotency_key, receipt)
-    return sub.idempotency_key, receipt.application_number
 
 
 def card(number: str) -> CardDocument:

@@ -75,7 +75,12 @@ def restart(k: HeadlessKiosk) -> None:
     while k.runtime.last_reconciliation is None:
         assert time.monotonic() < deadline, "no reconciliation at start"
         k.pump(None)
-    say("reconciled " + json.dumps(k.runtime.last_reconciliation.__dict__))
+    settled = {name: value for name, value in vars(k.runtime.last_reconciliation).items()
+               if name != "interrupted"}
+    say("reconciled " + json.dumps(settled))
+    say("recovered " + json.dumps([{"number": r.number, "tracking_url": r.tracking_url,
+                                    "printed": r.receipt_printed}
+                                   for r in k.journey.recovered]))
 
 
 def main(central_url: str, printer_uri: str, data_dir: str, *flags: str) -> None:

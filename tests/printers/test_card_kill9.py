@@ -5,7 +5,8 @@ is killed with SIGKILL (by its PID) at the two moments the issue names: after th
 intent reached the journal and before the job reached the printer, and after the job was
 sent and before it completed. A new kiosk process on the same data folder reconciles at
 start. Each case ends with exactly one card, or none and the card posted, and central
-knowing which; never a job left to print later by surprise.
+knowing which; never a job left to print later by surprise; and a receipt for the
+resident, printed by the restarted kiosk (kiosk/recovery.py).
 """
 
 from __future__ import annotations
@@ -109,11 +110,28 @@ def application_of(central_url: str, key_of_kiosk: str) -> wire.ApplicationStatu
 
 
 def restart_and_reconcile(central, printer, data: Path) -> dict:
+    """A new kiosk process on the same data: what its start-up settled, and the receipt it
+    printed for the resident who may still be standing there."""
     again = KioskProcess(central.url, printer.uri, data, "--restart")
     try:
-        return json.loads(again.expect("reconciled "))
+        settled = json.loads(again.expect("reconciled "))
+        settled["recovered"] = json.loads(again.expect("recovered "))
     finally:
         again.close()
+    return settled
+
+
+def assert_recovery_receipt(settled: dict, data: Path, central_url: str, key: str) -> None:
+    """One receipt came out after the restart, its QR code the application's tracking link."""
+    from pyzbar.pyzbar import decode
+    from PIL import Image
+    [recovered] = settled["recovered"]
+    assert recovered["printed"] is True and recovered["number"]
+    receipts = sorted((data / "printed").glob("receipt-*.png"))
+    assert len(receipts) == 1, "one receipt, printed once"
+    with Image.open(receipts[0]) as image:
+        codes = {c.data.decode() for c in decode(image.convert("L"))}
+    assert codes == {f"{central_url}/track/ref/{key}"}
 
 
 def holder_document_number() -> str:
@@ -146,6 +164,7 @@ def test_killed_after_the_intent_before_the_job_reached_the_printer(central, pri
     assert printer.jobs() == [] and printer.printed() == [], "no card printed after the restart"
     status = application_of(central.url, holder_document_number())
     assert status.state is S.IN_DELIVERY, "the card is posted instead"
+    assert_recovery_receipt(settled, data, central.url, key)
 
 
 def test_killed_after_the_job_was_sent_before_it_completed(central, printer, tmp_path):
@@ -172,6 +191,7 @@ def test_killed_after_the_job_was_sent_before_it_completed(central, printer, tmp
     assert printer.wait_job(job_id) == 7, "cancelled, so it cannot print later by surprise"
     status = application_of(central.url, holder_document_number())
     assert status.state is S.IN_DELIVERY
+    assert_recovery_receipt(settled, data, central.url, key)
 
 
 def test_killed_mid_job_the_card_came_out_meanwhile_counts_once(central, printer, tmp_path):
@@ -196,3 +216,4 @@ def test_killed_mid_job_the_card_came_out_meanwhile_counts_once(central, printer
     assert card_intent(data, key) == "done"
     status = application_of(central.url, holder_document_number())
     assert status.state is S.CARD_PRINTED
+    assert_recovery_receipt(settled, data, central.url, key)
