@@ -104,8 +104,8 @@ def mrz_key(number: str, birth: str, expiry: str) -> list[tuple]:
 
 
 def fleet_settings(pin: str) -> list[tuple]:
-    """A hall manager's settings as the heartbeat's answer brings them (applied here through
-    the same RemoteSettings): the notice on the attract screen, maintenance (a technician
+    """A hall manager's settings, set at central, as the heartbeat's answer brings them: the
+    notice on the attract screen, maintenance (a technician
     still gets into diagnostics), service hours that close the kiosk, then hours that open
     it (shown on the attract screen), then all lifted."""
     return [("expect", S.ATTRACT), ("fleet", {"attract_notice": FLEET_NOTICE}),
@@ -255,7 +255,8 @@ def screen_texts(root) -> str:
 
 
 class DemoRunner:
-    def __init__(self, app, selected: list[Journey], output: Path, printed_dirs: list[Path]):
+    def __init__(self, app, selected: list[Journey], output: Path, printed_dirs: list[Path],
+                 central_database: str | None = None):
         from screens.autopilot import Autopilot
         self.app, self.selected, self.output = app, selected, output
         self.printed_dirs = printed_dirs
@@ -275,6 +276,7 @@ class DemoRunner:
         self.pilot._do_expect_literal = self._expect_literal
         self.pilot._do_expect_both = self._expect_both
         self.pilot._do_show_recovered = self._show_recovered
+        self.central_database = central_database  # where the hall manager's settings go
         self._hours = ""
         app.journey.add_listener(self._observe)
         self.index = -1
@@ -335,11 +337,18 @@ class DemoRunner:
         self.pilot._schedule(0.4)
 
     def _fleet(self, values: dict) -> None:
-        """New fleet settings, one revision up, through the heartbeat's own path."""
-        from central import wire
-        from kiosk.remote_settings import SettingsOffer
-        rs = self.app.runtime.remote_settings
-        rs.offer(SettingsOffer(rs.revision + 1, wire.KioskSettings.model_validate(values)))
+        """A hall manager sets this kiosk's settings at the reference central server; they
+        reach the kiosk in the answer to its next heartbeat (each second in the demo)."""
+        from central.db import make_engine
+        from central.fleet import Fleet
+        from screens.autopilot import AutopilotFailed
+        if not self.central_database:
+            raise AutopilotFailed("the fleet journey needs --central-database")
+        fleet = Fleet(make_engine(self.central_database))
+        try:
+            fleet.set_settings(self.app.runtime.config.kiosk_id, values, who="demo-manager")
+        finally:
+            fleet.engine.dispose()
         self.pilot._schedule(0.2)
 
     def _fleet_hours(self, open_now: bool) -> None:
@@ -534,6 +543,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=Path("demo-output"))
     parser.add_argument("--journey", action="append", default=[],
                         help="run only these journeys (repeatable); default: all")
+    parser.add_argument("--central-database", default=None, metavar="URL",
+                        help="the reference central's database: the fleet journey's hall "
+                             "manager sets the kiosk's settings there")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -561,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
     app = KioskApp(config)
     runner: dict[str, DemoRunner] = {}
     app.bind(on_start=lambda a: runner.setdefault(
-        "r", DemoRunner(app, selected, output, printed_dirs)).start())
+        "r", DemoRunner(app, selected, output, printed_dirs, args.central_database)).start())
     app.run()
     ok = all(j.ok for j in selected) and len(selected) > 0
     (output / "summary.json").write_text(json.dumps(

@@ -24,6 +24,7 @@ KIOSK_CONFIG = """\
 kiosk_id = "demo-kiosk-01"
 [central]
 url = "{url}"
+heartbeat_s = 1  # a hall manager's settings reach the demo kiosk within a second
 [storage]
 data_dir = "{tmp}/data"
 [display]
@@ -65,7 +66,7 @@ def main() -> int:
         try:
             config = write_kiosk_config(tmp, central.url, args.orientation)
             cmd = [sys.executable, "-m", "screens.demo", "--config", str(config),
-                   "--output", str(output)]
+                   "--output", str(output), "--central-database", central.database]
             for name in args.journey:
                 cmd += ["--journey", name]
             if not os.environ.get("DISPLAY"):

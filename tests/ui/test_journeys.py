@@ -26,7 +26,8 @@ def run_demo(tmp_path: Path, display: str, central, journeys: list[str],
              orientation: str = "portrait") -> dict:
     config = write_kiosk_config(tmp_path, central.url, orientation, scale=0.4)
     output = tmp_path / "out"
-    cmd = [sys.executable, "-m", "screens.demo", "--config", str(config), "--output", str(output)]
+    cmd = [sys.executable, "-m", "screens.demo", "--config", str(config), "--output", str(output),
+           "--central-database", central.database]
     for name in journeys:
         cmd += ["--journey", name]
     env = dict(os.environ, DISPLAY=display, PYTHONPATH=str(ROOT))
