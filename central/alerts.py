@@ -41,6 +41,9 @@ TITLES = {
 KINDS = tuple(TITLES)
 
 
+PAUSE_EVERY = 20  # kiosks judged between two short pauses (Fleet.kiosk_states)
+
+
 class AlertConfig(BaseModel):
     """[alerts] in the central config; the command line overrides single keys."""
 
@@ -153,7 +156,7 @@ class AlertRunner:
     def evaluate(self, now: dt.datetime | None = None) -> list[AlertNotice]:
         """One pass: record raises and clears, return the notices to send."""
         now = now or self.fleet.clock()
-        states = self.fleet.kiosk_states(None, now)
+        states = self.fleet.kiosk_states(None, now, pause_every=PAUSE_EVERY)
         wanted, silent = self._wanted(states, now)
         open_alerts = {(r.kiosk_id, r.kind, r.subject): r for r in self.book.open_alerts()}
         told = self.book.told_since(now - dt.timedelta(seconds=self.config.repeat_after_s))
