@@ -53,14 +53,11 @@ class DecisionSteps:
     def _photo_and_face_check(camera, chip, pc):
         """On the worker: the still's checks, its permit crop, and the face in that crop
         against the chip's. The full frame never leaves this function."""
-        from kiosk.photo.crop import permit_photo
-        from kiosk.photo.quality import assess
-        frame = camera.capture_still()
-        assessment = assess(frame, pc)
-        permit = permit_photo(frame, pc, face=assessment.face)  # PhotoError without a face
-        quality = [c.as_dict() for c in assessment.checks]
-        face_check = fulfil.check_face(permit, chip, pc.match_threshold, pc.unsure_band)
-        return shot_from(permit, face_check, quality), quality
+        from kiosk.photo.crop import prepare_submission
+        ready = prepare_submission(camera.capture_still(), pc)  # PhotoError without a face
+        quality = [c.as_dict() for c in ready.assessment.checks]
+        face_check = fulfil.check_face(ready.jpeg, chip, pc.match_threshold, pc.unsure_band)
+        return shot_from(ready.jpeg, face_check, quality), quality
 
     def _on_photo(self, taken) -> None:
         self._capturing = False

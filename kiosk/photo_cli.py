@@ -1,16 +1,18 @@
 """`kiosk photo check|match`: the photo checks and the face comparison from a shell.
 
 ``check IMAGE...`` prints every check of each image (score, threshold, verdict, the
-guidance a resident would get) and, with --write-crop DIR, the permit photo cropped
-from it. ``match A B`` compares two photos the way the kiosk compares the resident
-with the document's photo: distance, threshold and verdict. Neither prints or keeps a
-face template.
+guidance a resident would get) and, with ``--crop OUT`` (one image) or ``--write-crop
+DIR``, the permit photo cropped from it exactly as the kiosk submits it, saying whether
+the crown (top of the hair) came from the person mask or was estimated. ``match A B``
+compares two photos the way the kiosk compares the resident with the document's photo:
+distance, threshold and verdict. Neither prints or keeps a face template.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +33,11 @@ def _photo_config(args: argparse.Namespace) -> PhotoConfig:
     return config
 
 
-def check_image(path: Path, config: PhotoConfig, crop_dir: Path | None) -> dict[str, Any]:
-    from kiosk.photo.crop import PhotoError, permit_photo
+def check_image(path: Path, config: PhotoConfig, crop_to: Path | None = None,
+                crop_dir: Path | None = None) -> dict[str, Any]:
+    """One image's report; its permit photo written to ``crop_to`` (a file) or into
+    ``crop_dir`` as ``<stem>.permit.jpg`` when either is given."""
+    from kiosk.photo.crop import PhotoError, prepare_submission
     from kiosk.photo.messages import text
     from kiosk.photo.quality import assess, to_rgb_array
 
@@ -40,22 +45,26 @@ def check_image(path: Path, config: PhotoConfig, crop_dir: Path | None) -> dict[
         rgb = to_rgb_array(path.read_bytes())
     except (OSError, ValueError, SyntaxError) as exc:
         return {"image": str(path), "error": "unreadable", "detail": str(exc)}
-    assessment = assess(rgb, config)
+    out = crop_to or (crop_dir / f"{path.stem}.permit.jpg" if crop_dir is not None else None)
+    submission, crop_error = None, None
+    if out is not None:
+        try:  # the kiosk's own path: one face search and one segmentation for both
+            submission = prepare_submission(rgb, config)
+        except PhotoError as exc:
+            crop_error = exc.code
+    assessment = submission.assessment if submission else assess(rgb, config)
     report: dict[str, Any] = {"image": str(path), **assessment.as_dict()}
     guidance = assessment.guidance()
     report["guidance_text"] = {"zh_CN": text(guidance, "zh_CN"), "en": text(guidance, "en")} \
         if guidance else None
-    if crop_dir is not None and assessment.face is not None:
-        try:
-            jpeg = permit_photo(rgb, config, assessment.face)
-        except PhotoError as exc:
-            report["crop_error"] = exc.code
-        else:
-            crop_dir.mkdir(parents=True, exist_ok=True)
-            out = crop_dir / f"{path.stem}.permit.jpg"
-            out.write_bytes(jpeg)
-            report["crop"] = {"path": str(out), "bytes": len(jpeg),
-                              "size": [config.crop_width, config.crop_height]}
+    if submission is not None and out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(submission.jpeg)
+        report["crop"] = {"path": str(out), "bytes": len(submission.jpeg),
+                          "size": [config.crop_width, config.crop_height],
+                          "crown": submission.crown}
+    elif crop_error is not None:
+        report["crop_error"] = crop_error
     return report
 
 
@@ -75,15 +84,21 @@ def _print_check(report: dict[str, Any]) -> None:
     else:
         print("  guidance: none, every check passes")
     if "crop" in report:
-        print(f"  permit photo: {report['crop']['path']} ({report['crop']['bytes']} bytes)")
+        crop = report["crop"]
+        crown = "the person mask" if crop["crown"] == "mask" else "estimated from the face"
+        print(f"  permit photo: {crop['path']} ({crop['bytes']} bytes, crown {crown})")
     elif "crop_error" in report:
         print(f"  permit photo: not made ({report['crop_error']})")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.crop and len(args.images) > 1:
+        print("--crop OUT takes one IMAGE; use --write-crop DIR for several", file=sys.stderr)
+        return EXIT_UNREADABLE
     config = _photo_config(args)
+    crop_to = Path(args.crop) if args.crop else None
     crop_dir = Path(args.write_crop) if args.write_crop else None
-    reports = [check_image(Path(name), config, crop_dir) for name in args.images]
+    reports = [check_image(Path(name), config, crop_to, crop_dir) for name in args.images]
     if args.json:
         print(json.dumps(reports if len(reports) > 1 else reports[0], ensure_ascii=False,
                          indent=2))
@@ -125,6 +140,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     check = photo_sub.add_parser("check", help="run the ID photo checks on image files")
     check.add_argument("images", nargs="+", metavar="IMAGE")
     check.add_argument("--json", action="store_true")
+    check.add_argument("--crop", metavar="OUT",
+                       help="also write the image's permit photo (JPEG) to the file OUT")
     check.add_argument("--write-crop", metavar="DIR",
                        help="also write each image's permit photo crop into DIR")
     check.set_defaults(func=cmd_check)

@@ -32,6 +32,35 @@ def test_check_json_and_crops(capsys, tmp_path):
     assert biden["crop"]["bytes"] == (tmp_path / "biden2.permit.jpg").stat().st_size
 
 
+def test_check_crop_writes_the_permit_photo_the_kiosk_would_submit(capsys, tmp_path):
+    from kiosk.photo.crop import submission_photo
+    out = tmp_path / "permit.jpg"
+    main(["photo", "check", str(FACES / "obama.jpg"), "--crop", str(out)])
+    printed = capsys.readouterr().out
+    assert f"permit photo: {out} ({out.stat().st_size} bytes, crown the person mask)" in printed
+    assert out.read_bytes() == submission_photo((FACES / "obama.jpg").read_bytes())
+    assert Image.open(out).size == (358, 441)
+    main(["photo", "check", str(FACES / "biden2.jpg"), "--crop", str(out), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["crop"] == {"path": str(out), "bytes": out.stat().st_size,
+                              "size": [358, 441], "crown": "mask"}
+
+
+def test_check_crop_takes_one_image(capsys, tmp_path):
+    code = main(["photo", "check", str(FACES / "obama.jpg"), str(FACES / "biden2.jpg"),
+                 "--crop", str(tmp_path / "permit.jpg")])
+    assert code == 2 and "--crop OUT takes one IMAGE" in capsys.readouterr().err
+    assert not (tmp_path / "permit.jpg").exists()
+
+
+def test_check_crop_without_a_face(capsys, tmp_path):
+    blank = tmp_path / "wall.png"
+    Image.new("RGB", (640, 480), (230, 230, 230)).save(blank)
+    assert main(["photo", "check", str(blank), "--crop", str(tmp_path / "p.jpg")]) == 1
+    assert "permit photo: not made (photo_no_face)" in capsys.readouterr().out
+    assert not (tmp_path / "p.jpg").exists()
+
+
 def test_check_an_unreadable_file(capsys, tmp_path):
     bad = tmp_path / "not-a-photo.jpg"
     bad.write_bytes(b"hello")
