@@ -103,6 +103,28 @@ def wait_until(predicate, timeout: float = 3.0, step: float = 0.02) -> bool:
     return bool(predicate())
 
 
+def wait_for_free_ports(ports: tuple[int, ...], timeout: float = 90.0) -> None:
+    """vpcd's ports lie in Linux's ephemeral range (32768-60999): any outgoing connection on
+    the machine may hold one for a while, or leave it in TIME_WAIT for 60 s, and vpcd then
+    fails with "Address already in use". Wait until vpcd could bind them."""
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = []
+        for port in ports:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.bind(("0.0.0.0", port))
+                except OSError:
+                    busy.append(port)
+        if not busy:
+            return
+        if time.monotonic() > deadline:
+            raise PcscdUnavailable(f"vpcd's ports {busy} stayed in use for {timeout:.0f} s")
+        time.sleep(0.5)
+
+
 class SessionLock:
     """Only one test session at a time may use the machine's pcscd and vpcd ports.
 
@@ -169,6 +191,7 @@ class Pcscd:
         if os.geteuid() != 0:
             raise PcscdUnavailable("pcscd must run as root to create /run/pcscd; run the chip "
                                    "tests as root (CI does) or start pcscd yourself first")
+        wait_for_free_ports((PORT_0, PORT_1))
         self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen([binary, "--foreground", "--info"], stdin=subprocess.DEVNULL,
                                         stdout=self._log, stderr=subprocess.STDOUT)
