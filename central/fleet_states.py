@@ -64,6 +64,7 @@ class KioskState(BaseModel):
     last_heartbeat: dt.datetime | None
     software_version: str | None
     in_service: bool | None
+    out_of_service_reason: str  # as the kiosk said it ("maintenance", "closed", ...); "" in service
     outbox_depth: int | None
     outbox_oldest_s: float | None
     health: dict[str, wire.DeviceHealthReport]
@@ -96,7 +97,8 @@ def judge(row: Any, limits: Thresholds, now: dt.datetime) -> KioskState:
         kiosk_id=row.kiosk_id, hall_id=row.hall_id, state=STATUS_OF[severity], reasons=reasons,
         maintenance=desired_maintenance or row.out_of_service_reason == "maintenance",
         last_heartbeat=received, software_version=row.software_version,
-        in_service=row.in_service, outbox_depth=row.outbox_depth,
+        in_service=row.in_service, out_of_service_reason=row.out_of_service_reason or "",
+        outbox_depth=row.outbox_depth,
         outbox_oldest_s=row.outbox_oldest_s, health=health, supplies=supplies,
         settings_revision=row.settings_revision or 0, applied_revision=row.applied_revision,
         settings_errors=errors)

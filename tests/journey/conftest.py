@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
+from central.db import make_engine
+from central.fleet import Fleet
 from kiosk.config import load_config
 from kiosk.headless import HeadlessKiosk
 from tests.central_server import central_on
@@ -48,9 +51,25 @@ def kiosk_config(tmp: Path, central_url: str, **overrides: Any):
     return load_config(overrides=base)
 
 
+@pytest.fixture(scope="module")
+def fleet(central):
+    """Central's fleet service over central's own database: what a hall manager changes
+    through the dashboard, and what central made of the kiosk's heartbeats."""
+    f = Fleet(make_engine(central.database))
+    yield f
+    f.engine.dispose()
+
+
+@pytest.fixture
+def kiosk_id(request) -> str:
+    """A kiosk id of the test's own, so settings and counts at central start from nothing."""
+    return re.sub(r"[^a-z0-9-]+", "-", request.node.name.lower())[-60:].strip("-")
+
+
 @pytest.fixture
 def desk(central):
-    """A real HTTP server in front of central that keeps heartbeats and adds settings."""
+    """A real HTTP server in front of central that keeps heartbeats and can answer what
+    central never would: settings that break the contract, a route that is down."""
     with FleetDesk(central.url) as d:
         yield d
 

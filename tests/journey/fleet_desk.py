@@ -1,11 +1,10 @@
-"""A real HTTP server between a kiosk and the real central server, for the fleet tests.
+"""A real HTTP server between a kiosk and the real central server, for the answers central
+would never give.
 
-Every request goes on to central as it came. Heartbeats are also kept, as the
-kiosk sent them, and central's answer comes back with the settings a test put
-on the desk (a hall manager's change; the raw JSON, so a test can also send what
-the wire contract forbids). Central's own fleet storage may not keep all of a
-heartbeat yet; the desk shows what the kiosk really sent, and central still
-checks it against the wire contract (its status is kept too).
+Every request goes on to central as it came, and heartbeats are kept as the kiosk sent them.
+A test can make a route answer 503 while the rest works (`down`), or put raw settings JSON
+in heartbeat answers: settings that break the wire contract, or a revision used twice.
+Settings a hall manager makes go through central itself (`central.fleet.Fleet.set_settings`).
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ class FleetDesk:
         self.heartbeats: list[wire.Heartbeat] = []
         self.central_status: list[int] = []  # central's answer to each heartbeat
         self.settings: tuple[int, dict[str, Any]] | None = None
+        self.even_if_seen = False
         self.down: set[str] = set()  # "POST /v1/applications": answered 503, central not asked
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -39,10 +39,12 @@ class FleetDesk:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
-    def push(self, revision: int, settings: dict[str, Any]) -> None:
-        """What the dashboard would do: newer settings for the kiosk's next heartbeat."""
+    def push(self, revision: int, settings: dict[str, Any], even_if_seen: bool = False) -> None:
+        """Settings for the kiosk's next heartbeat answers, as raw JSON; `even_if_seen` sends
+        them under a revision the kiosk already applied (which central never does)."""
         with self._lock:
             self.settings = (revision, settings)
+            self.even_if_seen = even_if_seen
 
     def last_heartbeat(self) -> wire.Heartbeat:
         with self._lock:
@@ -62,14 +64,14 @@ class FleetDesk:
         with self._lock:
             self.heartbeats.append(beat)
             self.central_status.append(upstream.status_code)
-            settings = self.settings
+            settings, even_if_seen = self.settings, self.even_if_seen
         if upstream.status_code != 200:
             return upstream.content
         answer = upstream.json()
         applied = beat.settings_applied.revision if beat.settings_applied else 0
         if settings is not None:
             answer["settings_revision"] = settings[0]
-            if settings[0] > applied:  # central sends settings only when they are news
+            if settings[0] > applied or even_if_seen:  # central: only when they are news
                 answer["settings"] = settings[1]
         return json.dumps(answer).encode()
 

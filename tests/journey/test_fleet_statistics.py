@@ -1,11 +1,15 @@
 """Journey counts per local day: whole journeys counted right, kept over a restart, and
-carried by the heartbeat (today and yesterday) to a real HTTP server in front of central."""
+carried by the heartbeat (today and yesterday) to the real central server, which adds them
+up per kiosk and hall."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from central import wire
+from sqlalchemy import select
+
+from central import db, wire
+from central.fleet_stats import JourneyTotals
 from kiosk.steps import Step
 from tests.journey.walk import drive_to, menu, to_decision
 
@@ -85,9 +89,14 @@ def test_old_days_are_pruned_after_the_configured_days(make_kiosk):
     assert days.days() == [dt.date(2025, 3, 2), dt.date(2025, 3, 3), dt.date(2025, 3, 4)]
 
 
-def test_the_heartbeat_carries_today_and_yesterday_and_nothing_personal(make_kiosk, desk):
+def totals(day: wire.JourneyDay) -> JourneyTotals:
+    return JourneyTotals(**day.model_dump(exclude={"day"}))
+
+
+def test_the_heartbeat_carries_today_and_yesterday_and_nothing_personal(
+        make_kiosk, desk, fleet, kiosk_id):
     c = Clocks(dt.datetime(2025, 3, 3, 23, 50))
-    k = make_kiosk(url=desk.url, clock=c.mono, now=c.now)
+    k = make_kiosk(url=desk.url, kiosk_id=kiosk_id, clock=c.mono, now=c.now)
     k.runtime.heartbeat.stop()  # the test sends each heartbeat itself
     drive_to(k, S.RECEIPT)
     c.t += 100
@@ -103,26 +112,32 @@ def test_the_heartbeat_carries_today_and_yesterday_and_nothing_personal(make_kio
     c.at += dt.timedelta(minutes=1)
 
     assert k.runtime.heartbeat.send_once()
-    beat = desk.last_heartbeat()
     assert desk.central_status[-1] == 200, "central took it as the wire contract says"
-    yesterday, today = beat.journeys
-    assert yesterday == wire.JourneyDay(
+    yesterday = wire.JourneyDay(
         day=DAY, started=1, completed=1, decisions={"eligible": 1}, cards_queued=1,
         duration_buckets=buckets(b1=1))
-    assert (today.day, today.started, today.completed) == (dt.date(2025, 3, 4), 2, 1)
-    assert today.abandoned_at == {"service_menu": 1} and today.cards_queued == 1
-    assert beat.outbox_depth == 1 and beat.outbox_oldest_s is not None \
-        and 0 <= beat.outbox_oldest_s < 120
-    assert beat.in_service and beat.out_of_service_reason == ""
-    assert beat.settings_applied is None  # nothing pushed yet
-    body = beat.model_dump_json()
+    assert fleet.journey_stats(None, DAY, DAY).kiosks[kiosk_id] == totals(yesterday)
+    today = fleet.journey_stats(None, dt.date(2025, 3, 4), dt.date(2025, 3, 4)).kiosks[kiosk_id]
+    assert (today.started, today.completed, today.cards_queued) == (2, 1, 1)
+    assert today.abandoned_at == {"service_menu": 1}
+    [state] = [s for s in fleet.kiosk_states() if s.kiosk_id == kiosk_id]
+    assert state.outbox_depth == 1 and 0 <= state.outbox_oldest_s < 120
+    assert state.in_service and state.out_of_service_reason == ""
+    assert state.applied_revision is None  # nothing set yet
+    sent = desk.last_heartbeat()
+    assert [d.day for d in sent.journeys] == [DAY, dt.date(2025, 3, 4)]
+    body = sent.model_dump_json()
     for personal in ("430502199003151236", "李明", "12-3-401"):
         assert personal not in body
 
 
-def test_a_day_with_nothing_yet_sends_today_alone(make_kiosk, desk):
-    k = make_kiosk(url=desk.url, now=lambda: dt.datetime(2025, 6, 1, 8, 0))
+def test_a_day_with_nothing_yet_sends_today_alone(make_kiosk, fleet, kiosk_id):
+    day = dt.date(2025, 6, 1)
+    k = make_kiosk(kiosk_id=kiosk_id, now=lambda: dt.datetime(2025, 6, 1, 8, 0))
     k.runtime.heartbeat.stop()
     assert k.runtime.heartbeat.send_once()
-    assert desk.last_heartbeat().journeys == [wire.JourneyDay(
-        day=dt.date(2025, 6, 1), duration_buckets=[0] * BUCKETS)]
+    j = db.journey_days
+    with fleet.engine.connect() as c:
+        days = c.execute(select(j.c.day).where(j.c.kiosk_id == kiosk_id)).scalars().all()
+    assert days == [day], "today alone, no empty yesterday"
+    assert fleet.journey_stats(None, day, day).kiosks[kiosk_id] == JourneyTotals()
