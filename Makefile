@@ -13,7 +13,7 @@ APT_PACKAGES := python3-venv xvfb xauth fonts-wqy-microhei libgl1 libegl1 libgle
                 python3-virtualsmartcard python3-pycryptodome \
                 socat libzbar0 \
                 cups-ipp-utils cups-daemon cups-client dbus-daemon \
-                espeak-ng
+                espeak-ng chromium chromium-driver
 PO := $(wildcard kiosk/locale/*/LC_MESSAGES/kiosk.po)
 MO := $(PO:.po=.mo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -2,7 +2,9 @@
 
 Creates the tables at start, optionally loads the demo residents into an empty database (and
 the demo halls and kiosks), and serves the API with uvicorn, judging the fleet for alerts
-every interval. `python -m central fleet ...` is the technicians' fleet tool (fleet_cli.py). Logs go to stderr, one line per request, with no personal data.
+every interval, and serves the fleet dashboard under /fleet. `python -m central fleet ...` is
+the technicians' fleet tool (fleet_cli.py), `python -m central accounts ...` makes dashboard
+accounts (accounts_cli.py). Logs go to stderr, one line per request, with no personal data.
 `--write-openapi` regenerates central/openapi.json and exits; `--start-due [--today DAY]`
 starts the deferred applications due by that day and exits (the server also does it itself).
 """
@@ -24,7 +26,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
     p = argparse.ArgumentParser(prog="python -m central",
                                 description="OneTrip reference central API.",
-                                epilog="The fleet from a terminal: python -m central fleet --help")
+                                epilog="The fleet from a terminal: python -m central fleet --help; dashboard "
+                                       "accounts: python -m central accounts --help")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8700, help="port to listen on (default 8700)")
     p.add_argument("--database", default="sqlite:///central.db",
@@ -66,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["fleet"]:
         from central.fleet_cli import main as fleet_main
         return fleet_main(argv[1:])
+    if argv[:1] == ["accounts"]:
+        from central.accounts_cli import main as accounts_main
+        return accounts_main(argv[1:])
     args = parse_args(argv)
     if args.write_openapi is not None:
         from central.app import OPENAPI_PATH, write_openapi

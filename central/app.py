@@ -62,8 +62,18 @@ def create_app(office: PermitOffice | None = None,
     _add_metrics_route(app)
     _add_application_routes(app)
     _add_tracking_route(app)
+    if office is not None:
+        _add_dashboard(app, office)
     app.add_middleware(RequestLog)
     return app
+
+
+def _add_dashboard(app: FastAPI, office: PermitOffice) -> None:
+    from central.accounts import Accounts
+    from central.dashboard.routes import add_dashboard
+
+    accounts = Accounts(office.store.engine, office.config.dashboard, clock=office.clock.now)
+    add_dashboard(app, accounts, secure_cookies=office.public_url.startswith("https:"))
 
 
 def _add_v1_routes(app: FastAPI) -> None:

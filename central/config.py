@@ -7,6 +7,8 @@
     webhook_url = "https://ops.example/hooks/onetrip"
     smtp_host = "mail.example"
     mail_to = ["hall-managers@example"]
+    [dashboard]
+    idle_s = 1800
 
 Unknown keys and out-of-range values are errors that name the file and the key. Options on
 the command line override single keys (``--alert-webhook``, ``--offline-after-s`` ...).
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from central.accounts import SessionLimits
 from central.alerts import AlertConfig
 from central.fleet_states import Thresholds
 
@@ -42,6 +45,7 @@ class CentralConfig(BaseModel):
 
     fleet: Thresholds = Field(default_factory=Thresholds)
     alerts: AlertConfig = Field(default_factory=AlertConfig)
+    dashboard: SessionLimits = Field(default_factory=SessionLimits)
 
 
 def load_config(path: Path | None, args: argparse.Namespace | None = None) -> CentralConfig:

@@ -197,6 +197,36 @@ alerts = Table(
 )
 
 
+# Dashboard accounts. A password is kept only as its argon2 hash; an account sees the halls
+# listed for it in account_halls (a city administrator sees every hall and needs none).
+accounts = Table(
+    "accounts", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # city_admin, hall_manager or technician
+    Column("password_hash", String(200), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+account_halls = Table(
+    "account_halls", metadata,
+    Column("username", String(64), ForeignKey("accounts.username"), primary_key=True),
+    Column("hall_id", String(32), ForeignKey("halls.hall_id"), primary_key=True),
+)
+
+# A signed-in browser: only the SHA-256 of its cookie is kept, so a copy of the database
+# opens no session. Each has its own CSRF token for the forms and the JSON API.
+dashboard_sessions = Table(
+    "dashboard_sessions", metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("username", String(64), ForeignKey("accounts.username"), nullable=False, index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL, a busy timeout and write-locking transactions."""
     if url.startswith("sqlite"):

@@ -10,6 +10,7 @@ anything else only the server needs: the kiosk imports it.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from enum import Enum
 
 from typing import Literal
@@ -335,9 +336,17 @@ class KioskSettings(WireModel):
 
     @field_validator("attract_notice")
     @classmethod
-    def _short_notice(cls, value: Text | None) -> Text | None:
-        if value is not None and max(len(value.zh_CN), len(value.en)) > NOTICE_MAX_CHARS:
+    def _showable_notice(cls, value: Text | None) -> Text | None:
+        """Short, in both languages, and nothing a screen cannot draw."""
+        if value is None:
+            return value
+        if max(len(value.zh_CN), len(value.en)) > NOTICE_MAX_CHARS:
             raise ValueError(f"the notice is longer than {NOTICE_MAX_CHARS} characters")
+        if not value.zh_CN.strip() or not value.en.strip():
+            raise ValueError("both zh_CN and en are needed")
+        if any(unicodedata.category(ch).startswith("C") and ch != "\n"
+               for ch in value.zh_CN + value.en):
+            raise ValueError("control characters cannot be shown")
         return value
 
 

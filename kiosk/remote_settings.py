@@ -19,7 +19,6 @@ import logging
 import os
 import secrets
 import threading
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -49,7 +48,8 @@ def describe_errors(exc: ValidationError) -> tuple[str, ...]:
 
 
 def check_limits(settings: wire.KioskSettings, offered: list[wire.Service]) -> list[str]:
-    """What this kiosk cannot do although the wire contract allows it."""
+    """What this kiosk cannot do although the wire contract allows it (the notice's own
+    rules, both languages and drawable characters, are the contract's: central checks them)."""
     errors = []
     # A service the kiosk's own config leaves out stays out (the dashboard's defaults name
     # all three); only a menu left with nothing on it is refused: that would be maintenance.
@@ -57,13 +57,6 @@ def check_limits(settings: wire.KioskSettings, offered: list[wire.Service]) -> l
         errors.append(f"enabled_services: none of "
                       f"{', '.join(s.value for s in settings.enabled_services)} is offered by "
                       f"this kiosk (its config offers {', '.join(s.value for s in offered)})")
-    notice = settings.attract_notice
-    if notice is not None:
-        if not notice.zh_CN.strip() or not notice.en.strip():
-            errors.append("attract_notice: both zh_CN and en are needed")
-        if any(unicodedata.category(ch).startswith("C") and ch != "\n"
-               for ch in notice.zh_CN + notice.en):
-            errors.append("attract_notice: control characters cannot be shown")
     return errors
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+from pydantic import ValidationError
+
 from central import wire
 from kiosk.remote_settings import RemoteSettings, SettingsOffer, check_limits
 
@@ -49,7 +52,18 @@ def test_an_unreadable_file_starts_from_revision_zero(tmp_path):
 
 def test_the_kiosks_own_limits():
     assert check_limits(settings(), ALL) == []
-    notice = settings(attract_notice={"zh_CN": "通知\x07", "en": "Notice"})
-    assert check_limits(notice, ALL) == ["attract_notice: control characters cannot be shown"]
+    assert check_limits(settings(enabled_services=["renewal"]), [wire.Service.NEW]) == [
+        "enabled_services: none of renewal is offered by this kiosk (its config offers new)"]
     two_lines = settings(attract_notice={"zh_CN": "通知\n第二行", "en": "Notice\nline two"})
     assert check_limits(two_lines, ALL) == []
+
+
+@pytest.mark.parametrize("notice,why", [
+    ({"zh_CN": "通知\x07", "en": "Notice"}, "control characters cannot be shown"),
+    ({"zh_CN": "只有中文", "en": "  "}, "both zh_CN and en are needed"),
+    ({"zh_CN": "长" * 161, "en": "long"}, "longer than 160"),
+])
+def test_a_notice_a_screen_cannot_show_breaks_the_contract_itself(notice, why):
+    """Checked by the model both sides share, so central refuses it before any kiosk sees it."""
+    with pytest.raises(ValidationError, match=why):
+        settings(attract_notice=notice)

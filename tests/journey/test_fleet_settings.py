@@ -189,7 +189,6 @@ def test_a_revision_seen_is_never_applied_again_whatever_the_answer_says(
 
 
 @pytest.mark.parametrize("settings,why", [
-    ({"attract_notice": {"zh_CN": "只有中文", "en": " "}}, "both zh_CN and en"),  # our limit
     ({"enabled_services": ["renewal"]}, "none of renewal is offered by this kiosk"),
 ])
 def test_settings_the_kiosk_cannot_honour_are_refused_and_shown_at_central(
@@ -218,6 +217,8 @@ def test_settings_the_kiosk_cannot_honour_are_refused_and_shown_at_central(
 @pytest.mark.parametrize("settings,why", [
     ({"enabled_services": []}, "enabled_services"),  # central's own check forbids it
     ({"maintenance": True, "reboot": True}, "reboot"),
+    ({"attract_notice": {"zh_CN": "只有中文", "en": " "}}, "both zh_CN and en"),
+    ({"attract_notice": {"zh_CN": "响铃\a", "en": "Bell\a"}}, "control characters"),
 ])
 def test_settings_that_break_the_contract_are_refused_and_reported(
         make_kiosk, desk, kiosk_id, settings, why):

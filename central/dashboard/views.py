@@ -1,0 +1,260 @@
+"""The dashboard's HTML, built on the server: no front-end build to keep, and every value
+escaped in one place (``e``). Parts that refresh live are functions of their own, so the page
+and its refresh are the same markup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from html import escape
+from urllib.parse import quote
+
+from central import wire
+from central.accounts import SignedIn
+from central.dashboard.texts import DECISIONS, STEPS, named, pick, word
+from central.fleet import AuditEntry, Hall
+from central.fleet_reasons import duration
+from central.fleet_states import KioskState
+from central.fleet_stats import JourneyTotals
+
+REFRESH_S = 5
+
+
+def e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def ago(seconds: float, lang: str) -> str:
+    zh, en = duration(max(0.0, seconds))
+    return word("ago", lang).format(en if lang == "en" else zh)
+
+
+def page(lang: str, title: str, body: str, signed: SignedIn | None = None,
+         here: str = "/fleet") -> str:
+    """The frame every page shares: header, navigation, the language switch."""
+    return (f'<!DOCTYPE html>\n<html lang="{"en" if lang == "en" else "zh-CN"}"><head>'
+            '<meta charset="utf-8"><meta name="viewport" content="width=device-width, '
+            'initial-scale=1"><meta name="robots" content="noindex">'
+            f'<title>{e(title)} · {e(word("title", lang))}</title>'
+            '<link rel="stylesheet" href="/fleet/static/dashboard.css">'
+            '<script src="/fleet/static/live.js" defer></script></head><body>'
+            f'{_header(lang, signed, here)}<main>{body}</main></body></html>\n')
+
+
+def _header(lang: str, signed: SignedIn | None, here: str) -> str:
+    other = "en" if lang != "en" else "zh_CN"
+    switch = (f'<a class="lang" href="/fleet/lang?to={other}&amp;back={quote(here, safe="")}">'
+              f'{e(word("switch_lang", lang))}</a>')
+    if signed is None:
+        return f'<header><strong>{e(word("title", lang))}</strong>{switch}</header>'
+    who = signed.account
+    nav = (f'<nav><a href="/fleet">{e(word("overview", lang))}</a>'
+           f'<a href="/fleet/stats">{e(word("statistics", lang))}</a></nav>')
+    out = (f'<form method="post" action="/fleet/logout" class="inline">'
+           f'<input type="hidden" name="csrf" value="{e(signed.csrf_token)}">'
+           f'<button type="submit">{e(word("logout", lang))}</button></form>')
+    return (f'<header><strong>{e(word("title", lang))}</strong>{nav}<span class="who">'
+            f'{e(who.username)} · {e(word("role_" + who.role.value, lang))}</span>'
+            f'{switch}{out}</header>')
+
+
+def login_page(lang: str, csrf: str, problem: str = "", username: str = "") -> str:
+    alert = f'<p class="problem" role="alert">{e(problem)}</p>' if problem else ""
+    body = (f'<section class="card narrow"><h1>{e(word("login", lang))}</h1>{alert}'
+            '<form method="post" action="/fleet/login">'
+            f'<input type="hidden" name="csrf" value="{e(csrf)}">'
+            f'<label>{e(word("username", lang))}<input name="username" autocomplete="username" '
+            f'value="{e(username)}" required autofocus></label>'
+            f'<label>{e(word("password", lang))}<input name="password" type="password" '
+            'autocomplete="current-password" required></label>'
+            f'<button type="submit" class="primary">{e(word("login", lang))}</button>'
+            '</form></section>')
+    return page(lang, word("login", lang), body, here="/fleet/login")
+
+
+# -- the overview ---------------------------------------------------------------------------
+
+def live(src: str, inner: str, lang: str) -> str:
+    """A part the browser refreshes every REFRESH_S seconds from `src` (live.js)."""
+    return (f'<div class="live" data-src="{e(src)}" data-every="{REFRESH_S}" '
+            f'data-lost="{e(word("live_lost", lang))}" aria-live="polite">{inner}</div>')
+
+
+def overview_page(lang: str, signed: SignedIn, halls: list[Hall], states: list[KioskState],
+                  now: dt.datetime) -> str:
+    body = (f'<h1>{e(word("overview", lang))}</h1>'
+            + live("/fleet/part/overview", overview_part(lang, halls, states, now), lang))
+    return page(lang, word("overview", lang), body, signed, "/fleet")
+
+
+def overview_part(lang: str, halls: list[Hall], states: list[KioskState],
+                  now: dt.datetime) -> str:
+    if not states:
+        return f'<p class="card">{e(word("no_kiosks", lang))}</p>'
+    names = {h.hall_id: pick(h.name, lang) for h in halls}
+    by_hall: dict[str, list[KioskState]] = {}
+    for s in states:
+        by_hall.setdefault(s.hall_id or "", []).append(s)
+    sections = [_hall_section(lang, names.get(h, word("no_hall", lang)), kiosks, now)
+                for h, kiosks in sorted(by_hall.items())]
+    stamp = word("updated", lang).format(now.astimezone().strftime("%H:%M:%S"))
+    return "".join(sections) + f'<p class="stamp">{e(stamp)}</p>'
+
+
+def _hall_section(lang: str, name: str, kiosks: list[KioskState], now: dt.datetime) -> str:
+    counts = {}
+    for k in kiosks:
+        counts[k.state.value] = counts.get(k.state.value, 0) + 1
+    tally = "".join(f'<span class="badge {s}">{e(word(s, lang))} {n}</span>'
+                    for s, n in sorted(counts.items(), key=lambda x: _ORDER[x[0]]))
+    cards = "".join(kiosk_card(lang, k, now) for k in kiosks)
+    return (f'<section class="hall"><h2>{e(name)} <small>{len(kiosks)} '
+            f'{e(word("kiosks", lang))}</small> {tally}</h2><div class="grid">{cards}</div>'
+            '</section>')
+
+
+_ORDER = {"offline": 0, "error": 1, "warning": 2, "ok": 3}
+
+
+def badge(lang: str, state: KioskState) -> str:
+    extra = (f' <span class="badge maint">{e(word("maintenance", lang))}</span>'
+             if state.maintenance else "")
+    return (f'<span class="badge {state.state.value}" data-state="{state.state.value}">'
+            f'{e(word(state.state.value, lang))}</span>{extra}')
+
+
+def kiosk_card(lang: str, s: KioskState, now: dt.datetime) -> str:
+    reasons = "".join(f'<li>{e(pick(r.text, lang))}</li>' for r in s.reasons) \
+        or f'<li class="quiet">{e(word("all_good", lang))}</li>'
+    return (f'<article class="kiosk {s.state.value}" data-kiosk="{e(s.kiosk_id)}">'
+            f'<h3><a href="/fleet/kiosks/{quote(s.kiosk_id, safe="")}">{e(s.kiosk_id)}</a> '
+            f'{badge(lang, s)}</h3><ul class="reasons">{reasons}</ul>'
+            f'<dl>{_facts(lang, s, now)}</dl>{_supplies(lang, s.supplies)}</article>')
+
+
+def _facts(lang: str, s: KioskState, now: dt.datetime) -> str:
+    heard = ago((now - s.last_heartbeat).total_seconds(), lang) if s.last_heartbeat \
+        else word("never", lang)
+    outbox = "–" if s.outbox_depth is None else str(s.outbox_depth)
+    if s.outbox_depth and s.outbox_oldest_s is not None:
+        zh, en = duration(s.outbox_oldest_s)
+        outbox += " · " + word("outbox_oldest", lang).format(en if lang == "en" else zh)
+    rows = [("last_heartbeat", heard), ("outbox", outbox),
+            ("version", s.software_version or "–")]
+    return "".join(f'<dt>{e(word(k, lang))}</dt><dd>{e(v)}</dd>' for k, v in rows)
+
+
+def _supplies(lang: str, supplies: list[wire.SupplyReport]) -> str:
+    if not supplies:
+        return ""
+    rows = []
+    for sup in supplies:
+        bits = [word("level_" + sup.level, lang) if ("level_" + sup.level) in _LEVELS
+                else sup.level]
+        if sup.remaining is not None:
+            bits.append(word("left", lang).format(sup.remaining))
+        if sup.hours_to_empty is not None:
+            zh, en = duration(sup.hours_to_empty * 3600)
+            bits.append(word("empty_in", lang).format(en if lang == "en" else zh))
+        name = word(sup.supply, lang) if sup.supply in ("paper", "cards", "ribbon") \
+            else sup.supply
+        rows.append(f'<li class="supply {e(sup.level)}"><span>{e(name)}</span> '
+                    f'{e(" · ".join(bits))}</li>')
+    return f'<ul class="supplies">{"".join(rows)}</ul>'
+
+
+_LEVELS = {"level_ok", "level_low", "level_empty", "level_unknown"}
+
+
+# -- one kiosk --------------------------------------------------------------------------------
+
+def kiosk_part(lang: str, s: KioskState, now: dt.datetime) -> str:
+    devices = "".join(
+        f'<tr><td>{e(word(name, lang) if name in _DEVICES else name)}</td>'
+        f'<td class="dev {e(h.state)}">{e(word(h.state, lang) if h.state in _STATES else h.state)}'
+        f'{" · " + e(h.code) if h.code else ""}</td></tr>'
+        for name, h in sorted(s.health.items())) or '<tr><td class="quiet">–</td></tr>'
+    applied = word("applied", lang).format(s.applied_revision if s.applied_revision is not None
+                                           else "–")
+    return (f'<div class="card">{kiosk_card(lang, s, now)}'
+            f'<p>{e(word("revision", lang))}: {s.settings_revision} ({e(applied)})</p></div>'
+            f'<div class="card"><h2>{e(word("devices", lang))}</h2><table>{devices}</table></div>')
+
+
+_DEVICES = {"reader", "camera", "receipt_printer", "card_printer", "scanner"}
+_STATES = {"ok", "warning", "error", "offline"}
+
+
+def kiosk_page(lang: str, signed: SignedIn, state: KioskState, now: dt.datetime,
+               journeys: tuple[JourneyTotals, JourneyTotals], form: str,
+               audit: list[AuditEntry]) -> str:
+    path = "/fleet/kiosks/" + quote(state.kiosk_id, safe="")
+    body = (f'<p><a href="/fleet">← {e(word("back", lang))}</a></p>'
+            f'<h1>{e(word("kiosk", lang))} {e(state.kiosk_id)}</h1><div class="columns"><div>'
+            + live("/fleet/part/kiosks/" + quote(state.kiosk_id, safe=""),
+                   kiosk_part(lang, state, now), lang)
+            + f'<div class="card"><h2>{e(word("statistics", lang))}</h2>'
+            + stats_table(lang, [(word("today", lang), journeys[0]),
+                                 (word("week", lang), journeys[1])])
+            + "</div></div><div>" + form + audit_table(lang, audit) + "</div></div>")
+    return page(lang, state.kiosk_id, body, signed, path)
+
+
+def audit_table(lang: str, audit: list[AuditEntry]) -> str:
+    if not audit:
+        return (f'<div class="card"><h2>{e(word("audit", lang))}</h2>'
+                f'<p class="quiet">{e(word("audit_none", lang))}</p></div>')
+    rows = "".join(
+        f'<tr><td>{e(a.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"))}</td><td>{e(a.who)}</td>'
+        f'<td>#{a.revision}: {e(_changes(a.changes))}</td></tr>' for a in audit)
+    return (f'<div class="card audit"><h2>{e(word("audit", lang))}</h2><table><tr>'
+            f'<th>{e(word("when", lang))}</th><th>{e(word("who", lang))}</th>'
+            f'<th>{e(word("what", lang))}</th></tr>{rows}</table></div>')
+
+
+def _changes(changes: dict[str, list]) -> str:
+    return "; ".join(f"{field}: {old!s} → {new!s}" for field, (old, new) in changes.items())
+
+
+# -- journeys -------------------------------------------------------------------------------
+
+def stats_table(lang: str, rows: list[tuple[str, JourneyTotals]]) -> str:
+    head = "".join(f"<th>{e(word(k, lang))}</th>" for k in
+                   ("started", "completed", "abandoned", "printed_here", "queued", "median",
+                    "decisions", "abandoned_at"))
+    body = "".join(f"<tr><th>{e(label)}</th>{_stats_cells(lang, t)}</tr>" for label, t in rows)
+    return f'<div class="scroll"><table class="stats"><tr><th></th>{head}</tr>{body}</table></div>'
+
+
+def _stats_cells(lang: str, t: JourneyTotals) -> str:
+    median = "–"
+    if t.median_s is not None:
+        zh, en = duration(t.median_s)
+        median = en if lang == "en" else zh
+    decisions = ", ".join(f"{named(DECISIONS, k, lang)} {n}" for k, n in sorted(t.decisions.items()))
+    left = ", ".join(f"{named(STEPS, k, lang)} {n}" for k, n in
+                     sorted(t.abandoned_at.items(), key=lambda x: -x[1]))
+    cells = [t.started, t.completed, t.abandoned, t.cards_printed_here, t.cards_queued, median,
+             decisions or "–", left or "–"]
+    return "".join(f"<td>{e(c)}</td>" for c in cells)
+
+
+def stats_page(lang: str, signed: SignedIn, halls: list[Hall],
+               periods: list[tuple[str, dict[str, JourneyTotals], JourneyTotals]]) -> str:
+    """`halls`: those the account sees; `periods`: (title, totals per hall id, all of them)
+    for today and the week."""
+    names = {h.hall_id: pick(h.name, lang) for h in halls}
+    sections = []
+    for title, by_hall, total in periods:
+        shown = sorted(set(names) | set(by_hall))  # a hall with no journey yet shows zeros
+        rows = [(names.get(h, word("no_hall", lang)), by_hall.get(h, JourneyTotals()))
+                for h in shown]
+        rows.append((word("all_halls", lang), total))
+        sections.append(f'<div class="card"><h2>{e(title)}</h2>{stats_table(lang, rows)}</div>')
+    body = f'<h1>{e(word("statistics", lang))}</h1>' + "".join(sections)
+    return page(lang, word("statistics", lang), body, signed, "/fleet/stats")
+
+
+def message_page(lang: str, signed: SignedIn | None, text: str) -> str:
+    body = (f'<div class="card"><p class="problem">{e(text)}</p>'
+            f'<p><a href="/fleet">{e(word("back", lang))}</a></p></div>')
+    return page(lang, word("title", lang), body, signed)
