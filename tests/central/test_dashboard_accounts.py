@@ -166,7 +166,7 @@ def test_the_cli_makes_and_lists_accounts_with_the_password_on_stdin(tmp_path):
     made = cli("add", "wang-hetang", "--role", "hall_manager", "--hall", "zz-hetang",
                "--password-stdin", stdin=PASSWORD + "\n")
     assert made.returncode == 0 and "wang-hetang: hall_manager zz-hetang" in made.stdout
-    refused = cli("add", "x1", "--role", "technician", "--password-stdin", stdin=PASSWORD)
+    refused = cli("add", "xu-tech", "--role", "technician", "--password-stdin", stdin=PASSWORD)
     assert refused.returncode == 2 and "needs at least one hall" in refused.stderr
     listed = cli("list")
     assert "wang-hetang" in listed.stdout and PASSWORD not in listed.stdout + made.stdout
