@@ -109,6 +109,8 @@ def build(args: argparse.Namespace):
     notifiers = notifiers_from(alerts)
     log.info("alerts every %gs to %s", alerts.interval_s,
              ", ".join(n.name for n in notifiers) or "nowhere (no webhook, no SMTP)")
+    if office.config.kiosks.auth == "open":
+        log.warning("kiosk auth is OPEN: unsigned kiosk requests are accepted (development only)")
     log.info("serving cities %s on %s (database %s)", ", ".join(sorted(office.policies)),
              office.public_url, office.store.engine.url.get_backend_name())
     return create_app(office, deferred_interval_s=args.deferred_interval_s,
@@ -120,6 +122,7 @@ def open_office(args: argparse.Namespace):
     --start-due need."""
     from central.config import load_config
     from central.db import make_engine
+    from central.enrolment import Enrolment, default_key_path, load_or_create_central_key
     from central.office import PermitOffice
     from central.policy import POLICY_DIR, load_policies
     from central.store import CentralStore
@@ -128,8 +131,10 @@ def open_office(args: argparse.Namespace):
     policies = load_policies(args.policies or POLICY_DIR)
     store = CentralStore(make_engine(args.database))
     store.create_tables()
-    return PermitOffice(store=store, policies=policies, config=config,
-                        public_url=args.public_url or f"http://{args.host}:{args.port}")
+    public_url = args.public_url or f"http://{args.host}:{args.port}"
+    key = load_or_create_central_key(config.kiosks.key_path or default_key_path(args.database))
+    return PermitOffice(store=store, policies=policies, config=config, public_url=public_url,
+                        enrolment=Enrolment(store.engine, key, public_url))
 
 
 def start_due(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from central.applications import file_application
 from central.cards import apply_card_outcome
 from central.deferred import start_due_for, start_if_due
 from central.errors import ApiProblem
+from central.kiosk_auth import KioskAuth
 from central.metrics import CentralMetrics
 from central.office import PermitOffice
 from central.requestlog import RequestLog
@@ -64,6 +65,11 @@ def create_app(office: PermitOffice | None = None,
     _add_tracking_route(app)
     if office is not None:
         _add_dashboard(app, office)
+    if office is None or office.enrolment is not None:
+        _add_enrolment_route(app)
+    if office is not None and office.enrolment is not None:
+        app.add_middleware(KioskAuth, enrolment=office.enrolment,
+                           mode=office.config.kiosks.auth)
     app.add_middleware(RequestLog)
     return app
 
@@ -107,6 +113,17 @@ def _add_v1_routes(app: FastAPI) -> None:
         answer = office.heartbeat(kiosk_id, beat)
         request.app.state.metrics.heartbeat_handled(time.perf_counter() - started)
         return answer
+
+
+def _add_enrolment_route(app: FastAPI) -> None:
+    @app.post(P + "/kiosks/{kiosk_id}/enrol", response_model=wire.EnrolmentAnswer,
+              responses=_errors(403, 422))
+    def enrol(kiosk_id: str, request: wire.EnrolmentRequest,
+              office: Office) -> wire.EnrolmentAnswer:
+        """A new kiosk's key, with a one-time code; the answer is central's key to pin."""
+        central_key = office.enrolment.enrol(kiosk_id, request.code, request.public_key)
+        return wire.EnrolmentAnswer(kiosk_id=kiosk_id, hall_id=office.fleet.hall_of(kiosk_id),
+                                    central_public_key=central_key)
 
 
 def _add_metrics_route(app: FastAPI) -> None:

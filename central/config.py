@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,11 +34,24 @@ OVERRIDES = {"offline_after_s": ("fleet", "offline_after_s"),
              "alert_repeat_s": ("alerts", "repeat_after_s"),
              "alert_webhook": ("alerts", "webhook_url"), "smtp_host": ("alerts", "smtp_host"),
              "smtp_port": ("alerts", "smtp_port"), "mail_from": ("alerts", "mail_from"),
-             "mail_to": ("alerts", "mail_to")}
+             "mail_to": ("alerts", "mail_to"), "kiosk_auth": ("kiosks", "auth"),
+             "fleet_key": ("kiosks", "key_path")}
 
 
 class ConfigError(ValueError):
     """The settings file cannot be used; the message names the file and the key."""
+
+
+class KioskAccess(BaseModel):
+    """[kiosks]: how kiosks prove who they are (central/kiosk_auth.py, central/signing.py)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    auth: Literal["required", "open"] = Field(
+        "required", description="'open' lets unsigned requests through: development only.")
+    key_path: Path | None = Field(
+        None, description="central's Ed25519 key (made if absent); default beside the "
+                          "SQLite file, or central-fleet.key for a database server")
 
 
 class CentralConfig(BaseModel):
@@ -46,6 +60,7 @@ class CentralConfig(BaseModel):
     fleet: Thresholds = Field(default_factory=Thresholds)
     alerts: AlertConfig = Field(default_factory=AlertConfig)
     dashboard: SessionLimits = Field(default_factory=SessionLimits)
+    kiosks: KioskAccess = Field(default_factory=KioskAccess)
 
 
 def load_config(path: Path | None, args: argparse.Namespace | None = None) -> CentralConfig:
@@ -90,3 +105,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--mail-from", metavar="ADDRESS", help="alert e-mail sender")
     g.add_argument("--mail-to", action="append", metavar="ADDRESS",
                    help="alert e-mail recipient (repeatable)")
+    k = p.add_argument_group("kiosk credentials (override --config [kiosks])")
+    k.add_argument("--kiosk-auth", choices=["required", "open"],
+                   help="'required' (default): kiosks must sign every request; 'open': "
+                        "unsigned requests pass too, for development only")
+    k.add_argument("--fleet-key", type=Path, metavar="PATH",
+                   help="central's Ed25519 signing key, made if absent (default: beside the "
+                        "SQLite database)")

@@ -227,6 +227,39 @@ dashboard_sessions = Table(
     Column("last_seen", DateTime(timezone=True), nullable=False),
 )
 
+# Enrolment: a one-time code binds a kiosk id to a hall until it is used or expires (only its
+# SHA-256 is kept); enrolling records the kiosk's Ed25519 public key, which signs every
+# request after. Revoking keeps the key row, marked, so the kiosk is refused, not forgotten.
+enrolment_codes = Table(
+    "enrolment_codes", metadata,
+    Column("code_sha256", String(64), primary_key=True),
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("hall_id", String(32), ForeignKey("halls.hall_id"), nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+kiosk_keys = Table(
+    "kiosk_keys", metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("public_key", String(64), nullable=False),  # Ed25519, raw, base64
+    Column("enrolled_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# Who issued a code, who enrolled or revoked a kiosk, when, and why.
+credential_audit = Table(
+    "credential_audit", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kiosk_id", String(64), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("who", String(64), nullable=False),
+    Column("what", String(16), nullable=False),  # code_issued, enrolled, revoked
+    Column("detail", String(200), nullable=False),
+)
+
 def make_engine(url: str) -> Engine:
     """An engine for the URL; SQLite gets WAL, a busy timeout and write-locking transactions."""
     if url.startswith("sqlite"):

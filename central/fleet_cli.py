@@ -4,6 +4,9 @@
     python -m central fleet states --database URL [--hall HALL_ID ...] [--json]
     python -m central fleet assign --database URL KIOSK_ID HALL_ID
     python -m central fleet audit --database URL KIOSK_ID [--json]
+    python -m central fleet enrolment-code --database URL KIOSK_ID --hall HALL_ID --who NAME
+                                           --public-url URL [--valid-minutes 60] [--qr PNG]
+    python -m central fleet revoke --database URL KIOSK_ID --who NAME --reason TEXT
 
 Settings are checked by wire.KioskSettings, the model the kiosk checks them with; what is
 wrong is printed field by field and the exit status is 2.
@@ -12,8 +15,10 @@ wrong is printed field by field and the exit status is 2.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -48,6 +53,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     au = command("audit", "who changed a kiosk's settings, when, and what")
     au.add_argument("kiosk_id")
     au.add_argument("--json", action="store_true")
+    e = command("enrolment-code", "a one-time code that enrols a kiosk (typed or as a QR code)")
+    e.add_argument("kiosk_id")
+    e.add_argument("--hall", required=True, metavar="HALL_ID")
+    e.add_argument("--who", required=True, help="who asks for it (kept in the audit)")
+    e.add_argument("--public-url", required=True, help="the address kiosks reach central at")
+    e.add_argument("--valid-minutes", type=float, default=60.0)
+    e.add_argument("--fleet-key", type=Path, default=None, metavar="PATH",
+                   help="central's key (default: beside the SQLite database)")
+    e.add_argument("--qr", type=Path, default=None, metavar="PNG", help="also write the QR code")
+    r = command("revoke", "refuse a kiosk from now on (its outbox waits on the kiosk)")
+    r.add_argument("kiosk_id")
+    r.add_argument("--who", required=True)
+    r.add_argument("--reason", required=True)
+    r.add_argument("--fleet-key", type=Path, default=None, metavar="PATH")
     return p.parse_args(argv)
 
 
@@ -129,4 +148,40 @@ def audit(fleet, args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"set-settings": set_settings, "states": states, "assign": assign, "audit": audit}
+def _enrolment(fleet, args: argparse.Namespace, public_url: str = ""):
+    from central.enrolment import Enrolment, default_key_path, load_or_create_central_key
+
+    key = load_or_create_central_key(args.fleet_key or default_key_path(args.database))
+    return Enrolment(fleet.engine, key, public_url)
+
+
+def enrolment_code(fleet, args: argparse.Namespace) -> int:
+    from central.fleet import UnknownHall
+
+    try:
+        issued = _enrolment(fleet, args, args.public_url.rstrip("/")).issue_code(
+            args.kiosk_id, args.hall, args.who, dt.timedelta(minutes=args.valid_minutes))
+    except UnknownHall:
+        print(f"没有这个服务厅 No such hall: {args.hall}", file=sys.stderr)
+        return 2
+    print(f"登记码 Enrolment code: {issued.code}")
+    print(f"自助机 Kiosk {issued.kiosk_id} -> {issued.hall_id}; "
+          f"有效至 valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(f"二维码内容 QR payload: {issued.qr_payload}")
+    if args.qr is not None:
+        import qrcode
+        qrcode.make(issued.qr_payload, border=4).save(args.qr)
+        print(f"二维码 QR code: {args.qr}")
+    return 0
+
+
+def revoke(fleet, args: argparse.Namespace) -> int:
+    if not _enrolment(fleet, args).revoke(args.kiosk_id, args.who, args.reason):
+        print(f"{args.kiosk_id}: 未登记或已撤销 not enrolled, or revoked already", file=sys.stderr)
+        return 2
+    print(f"{args.kiosk_id}: 已撤销 revoked")
+    return 0
+
+
+COMMANDS = {"set-settings": set_settings, "states": states, "assign": assign, "audit": audit,
+            "enrolment-code": enrolment_code, "revoke": revoke}

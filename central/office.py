@@ -13,6 +13,7 @@ from typing import Callable
 from central import errors, wire
 from central.config import CentralConfig
 from central.errors import ApiProblem
+from central.enrolment import Enrolment
 from central.fleet import Fleet
 from central.policy import CityPolicy
 from central.rules import DeclarationMissing, decide, summarise
@@ -36,6 +37,7 @@ class PermitOffice:
     clock: Clock = field(default_factory=Clock)
     config: CentralConfig = field(default_factory=CentralConfig)
     fleet: Fleet = None  # type: ignore[assignment]  # default: on the store, config.fleet
+    enrolment: Enrolment | None = None  # kiosks' keys; None: no enrolment, no signatures
 
     def __post_init__(self) -> None:
         if self.fleet is None:

@@ -403,6 +403,21 @@ class HeartbeatAnswer(WireModel):
         default=None, description="Sent when settings_revision is newer than the kiosk's.")
 
 
+class EnrolmentRequest(WireModel):
+    """A kiosk enrolling: the one-time code a technician typed or scanned, and the public
+    half of the Ed25519 key the kiosk has just made (raw, base64)."""
+
+    code: str = Field(min_length=4, max_length=32)
+    public_key: str = Field(min_length=40, max_length=64)
+
+
+class EnrolmentAnswer(WireModel):
+    kiosk_id: str
+    hall_id: str
+    central_public_key: str = Field(description="Ed25519, raw, base64: answers are signed "
+                                                "with it; the kiosk pins it.")
+
+
 class ApiError(WireModel):
     """Every non-2xx answer carries this body."""
 

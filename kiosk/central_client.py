@@ -22,12 +22,17 @@ from pydantic import BaseModel, ValidationError
 
 from central import wire
 from kiosk import __version__
-from kiosk.errors import CentralError, CentralRejected, CentralUnavailable
+from central import signing
+from kiosk.credentials import Credentials
+from kiosk.errors import CentralError, CentralRejected, CentralUnavailable, KioskNotTrusted
 from kiosk.remote_settings import describe_errors
 
 log = logging.getLogger("kiosk.central")
 
 RETRYABLE_STATUS = frozenset({502, 503, 504})
+# Central's answers that are about this kiosk's credentials, not about the request.
+TRUST_CODES = frozenset({"kiosk_not_signed", "kiosk_not_enrolled", "kiosk_revoked",
+                         "bad_signature", "stale_request", "replayed_request", "wrong_kiosk"})
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -58,9 +63,13 @@ class CentralClient:
     def __init__(self, *, base_url: str, kiosk_id: str, timeout_s: float = 5.0, retries: int = 3,
                  backoff_base_s: float = 0.25, backoff_cap_s: float = 4.0,
                  rng: random.Random | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 credentials: Credentials | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.kiosk_id = kiosk_id
+        # With credentials every request is signed and every 2xx answer must carry central's
+        # signature; without (a kiosk not enrolled yet) requests go unsigned.
+        self.credentials = credentials
         self.timeout = (timeout_s, timeout_s)  # (connect, read)
         self.retries = max(0, retries)
         self.backoff_base_s = backoff_base_s
@@ -162,6 +171,13 @@ class CentralClient:
             return answer, describe_errors(exc)
         return answer, ()
 
+    def enrol(self, code: str, public_key: str) -> wire.EnrolmentAnswer:
+        """Enrol this kiosk id with a one-time code (unsigned: there is no key yet)."""
+        path = "/kiosks/" + quote(self.kiosk_id, safe="") + "/enrol"
+        body = wire.EnrolmentRequest(code=code, public_key=public_key)
+        resp = self._call("enrol", "POST", path, body=body, retry=True, sign=False)
+        return self._parse("enrol", resp, wire.EnrolmentAnswer)
+
     def close(self) -> None:
         self._session.close()
 
@@ -174,12 +190,13 @@ class CentralClient:
     # -- transport ---------------------------------------------------------------------------
 
     def _call(self, op: str, method: str, path: str, *, body: BaseModel | None = None,
-              headers: dict[str, str] | None = None, retry: bool) -> requests.Response:
+              headers: dict[str, str] | None = None, retry: bool,
+              sign: bool = True) -> requests.Response:
         """Send with retries; return a 2xx response or raise a CentralError."""
         attempts = self.retries + 1 if retry else 1
         for attempt in range(attempts):
             try:
-                return self._attempt(op, method, path, body, headers, attempt)
+                return self._attempt(op, method, path, body, headers, attempt, sign)
             except CentralUnavailable as exc:
                 retryable = exc.status is None or exc.status in RETRYABLE_STATUS
                 if not retryable or attempt + 1 >= attempts:
@@ -194,11 +211,14 @@ class CentralClient:
         return backoff_delay(attempt, self.backoff_base_s, self.backoff_cap_s, self._rng)
 
     def _attempt(self, op: str, method: str, path: str, body: BaseModel | None,
-                 headers: dict[str, str] | None, attempt: int) -> requests.Response:
+                 headers: dict[str, str] | None, attempt: int, sign: bool) -> requests.Response:
         data = body.model_dump_json().encode() if body is not None else None
         send_headers = dict(headers or {})
         if data is not None:
             send_headers["Content-Type"] = "application/json"
+        signer = self.credentials if sign else None
+        if signer is not None:  # signed afresh each attempt: a nonce is good once
+            send_headers.update(signer.sign(method, wire.API_PREFIX + path, data or b""))
         started = time.monotonic()
         try:
             resp = self._session.request(method, self.base_url + wire.API_PREFIX + path,
@@ -212,6 +232,13 @@ class CentralClient:
         self._log(op, attempt, started, outcome=str(resp.status_code))
         if resp.status_code >= 400:
             raise self._error(op, resp)
+        if signer is not None and not signer.answer_is_centrals(
+                send_headers[signing.NONCE], resp.status_code, resp.content,
+                resp.headers.get(signing.CENTRAL_SIGNATURE)):
+            log.error("central answer not signed by the central this kiosk enrolled with",
+                      extra={"op": op, "status": resp.status_code})
+            raise KioskNotTrusted(f"{op}: answer not signed by central", code="central_unsigned",
+                                  status=resp.status_code)
         return resp
 
     def _error(self, op: str, resp: requests.Response) -> CentralError:
@@ -222,6 +249,8 @@ class CentralClient:
                 f"{op}: HTTP {status}" + (f" {api.code}" if api else ""), status=status,
                 retry_after_s=parse_retry_after(resp.headers.get("Retry-After")))
         code = api.code if api else f"http_{status}"
+        if code in TRUST_CODES:
+            return KioskNotTrusted(f"{op}: HTTP {status} {code}", code=code, status=status)
         return CentralRejected(f"{op}: HTTP {status} {code}", code=code, status=status,
                                message=api.message if api else None)
 

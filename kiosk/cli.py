@@ -43,6 +43,26 @@ def cmd_diag(args: argparse.Namespace) -> int:
     return 0 if report.healthy else 3
 
 
+def cmd_enrol(args: argparse.Namespace) -> int:
+    """Enrol with a code a technician was given; exit 0 enrolled, 2 refused, 3 try again."""
+    from kiosk.enrolment import enrol, read_qr_payload, typed_code
+    from kiosk.errors import CentralRejected, CentralUnavailable, InvalidInput
+
+    try:
+        ticket = read_qr_payload(args.qr_payload) if args.qr_payload else typed_code(args.code)
+        done = enrol(_config(args), ticket)
+    except (InvalidInput, CentralRejected) as exc:
+        print(f"未登记 Not enrolled: {exc.code}: {exc.detail}", file=sys.stderr)
+        return 2
+    except CentralUnavailable as exc:
+        print(f"中心暂不可达，请稍后重试 Central not reachable, try again: {exc.code}",
+              file=sys.stderr)
+        return 3
+    print(f"已登记 Enrolled: {done.kiosk_id} -> {done.hall_id}; "
+          f"central key {done.central_fingerprint}")
+    return 0
+
+
 def cmd_config_check(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files:
@@ -70,6 +90,11 @@ def parser() -> argparse.ArgumentParser:
     check = config_sub.add_parser("check", help="validate config files")
     check.add_argument("files", nargs="+")
     check.set_defaults(func=cmd_config_check)
+    enrol = sub.add_parser("enrol", help="enrol this kiosk with central's one-time code")
+    how = enrol.add_mutually_exclusive_group(required=True)
+    how.add_argument("code", nargs="?", help="the code as printed (ABCDE-FGHJK)")
+    how.add_argument("--qr-payload", metavar="TEXT", help="the text of the enrolment QR code")
+    enrol.set_defaults(func=cmd_enrol)
     document_cli.add_parser(sub)
     printer_cli.add_parser(sub)
     photo_cli.add_parser(sub)

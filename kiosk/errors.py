@@ -40,6 +40,15 @@ class CentralUnavailable(CentralError):
         self.retry_after_s = retry_after_s
 
 
+class KioskNotTrusted(CentralUnavailable):
+    """Central does not accept this kiosk's credentials (not enrolled, revoked, a signature
+    that does not verify), or an answer is not signed by the central this kiosk enrolled with.
+    Like an outage for the work in hand: the outbox keeps every application until a
+    technician enrols the kiosk again. ``code`` is central's (kiosk_revoked ...)."""
+
+    code = "kiosk_not_trusted"
+
+
 class CentralRejected(CentralError):
     """A 4xx answer: the server understood and said no. Retrying the same request will not help.
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from central import wire
 from kiosk import __version__
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, KioskNotTrusted
 from kiosk.periodic import PeriodicThread
 from kiosk.remote_settings import SettingsOffer
 
@@ -74,10 +74,17 @@ class HeartbeatSender(PeriodicThread):
         try:
             answer, settings_errors = self._runtime.heartbeat_client.heartbeat_reply(
                 build_heartbeat(self._runtime))
+        except KioskNotTrusted as exc:
+            self.failures += 1
+            log.error("heartbeat refused: credentials code=%s", exc.code)
+            self._runtime.worker.dispatch_event(self._runtime.journey.on_trust, exc.code)
+            return False
         except KioskError as exc:
             self.failures += 1
             log.info("heartbeat not delivered code=%s", exc.code)
             return False
+        if self._runtime.journey.trust_problem:  # enrolled again: back in service
+            self._runtime.worker.dispatch_event(self._runtime.journey.on_trust, None)
         self.last_answer = answer
         self._runtime.remote_settings.offer(SettingsOffer(
             answer.settings_revision, answer.settings, settings_errors))

@@ -67,6 +67,7 @@ class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps,
         self.session = ResidentSession()
         self.stats = statistics or JourneyStatistics(today=lambda: now().date())
         self.fleet_settings = fleet_settings or wire.KioskSettings()
+        self.trust_problem: str | None = None  # central refuses our credentials: its code
         self.out_of_service_reason = ""  # read by the heartbeat's thread: a plain string
         self._service_hold: str | None = None  # the reason this journey went out of service
         self._session_menu: list[wire.Service] | None = None

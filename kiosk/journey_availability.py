@@ -4,9 +4,9 @@ One mechanism for every reason: at the attract screen, a reason takes the kiosk
 out of service (the calm screen, the session wiped); when the reason goes, it
 comes back by itself. A resident already being served is never cut off: a reason
 that appears mid-journey waits until their session ends. Reasons, in the order
-they are shown: ``maintenance`` and ``closed`` (outside the service hours, in the
-hall's local time by the kiosk's clock) from the fleet, ``reader_offline`` from
-the device monitor.
+they are shown: central refusing the kiosk's credentials (``kiosk_revoked`` ...),
+``maintenance`` and ``closed`` (outside the service hours, in the hall's local time
+by the kiosk's clock) from the fleet, ``reader_offline`` from the device monitor.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from kiosk.steps import IDLE_STEPS, READER_ARMED_STEPS, Step
 log = logging.getLogger("kiosk.journey")
 
 FLEET_REASONS = frozenset({"maintenance", "closed"})
+# Central refuses this kiosk: every new resident's application would wait in the outbox.
+TRUST_REASONS = frozenset({"kiosk_revoked", "kiosk_not_enrolled", "kiosk_not_signed",
+                           "bad_signature", "wrong_kiosk", "central_unsigned"})
 
 
 def hours_text(hours: wire.ServiceHours) -> str:
@@ -60,7 +63,19 @@ class AvailabilitySteps:
         hours = self.fleet_settings.service_hours
         return None if hours.opens == hours.closes else hours
 
+    def on_trust(self, code: str | None) -> None:
+        """Central refused this kiosk's credentials (its code), or accepts them again (None):
+        out of service at the next rest, back by itself once a technician has enrolled it."""
+        code = code if code in TRUST_REASONS else None
+        if code != self.trust_problem:
+            log.log(logging.ERROR if code else logging.INFO, "credentials code=%s", code)
+            self.trust_problem = code
+            self._apply_service_state()
+            self._notify("update")
+
     def _fleet_reason(self) -> str | None:
+        if self.trust_problem:
+            return self.trust_problem
         if self.fleet_settings.maintenance:
             return "maintenance"
         if not self.fleet_settings.service_hours.open_at(self.now().time()):

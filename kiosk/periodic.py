@@ -21,11 +21,16 @@ class PeriodicThread:
         self.name = name
         self._work, self._interval, self._first_delay = work, interval, first_delay
         self._stop = threading.Event()
+        self._wake = threading.Event()  # set by stop() and wake()
         self._thread: threading.Thread | None = None
 
     def _loop(self) -> None:
         delay = self._first_delay()
-        while not self._stop.wait(delay):
+        while True:
+            self._wake.wait(delay)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 self._work()
             except Exception as exc:  # one bad pass must not end the thread; no message text
@@ -35,12 +40,18 @@ class PeriodicThread:
     def start(self) -> None:
         if self._thread is None:
             self._stop.clear()
+            self._wake.clear()
             self._thread = threading.Thread(target=self._loop, name=self.name)
             self._thread.start()
+
+    def wake(self) -> None:
+        """Do the work now rather than at the end of the interval (no effect when stopped)."""
+        self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Wake the thread and join it; safe to call twice."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

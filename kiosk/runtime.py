@@ -11,6 +11,8 @@ import time
 from typing import Callable
 
 from kiosk.central_client import CentralClient
+from kiosk.credentials import Credentials
+from kiosk.credentials import load as load_credentials
 from kiosk.config import KioskConfig
 from kiosk.device_monitor import DeviceMonitor
 from kiosk.devices import Devices, build_devices
@@ -112,6 +114,12 @@ class KioskRuntime:
     def _reconcile_failed(self, exc: BaseException) -> None:
         log.error("journal reconciliation failed: %s", type(exc).__name__)
 
+    def use_credentials(self, credentials: Credentials) -> None:
+        """After enrolment: sign from the next request on, on every thread's client."""
+        for client in (self.client, self.sync_client, self.heartbeat_client):
+            client.credentials = credentials
+        self.heartbeat.wake()  # tell central at once; its answer brings the kiosk back
+
     def stop(self) -> None:
         """Stop every thread we started and close every file; safe to call twice."""
         self.journey.stop()
@@ -131,4 +139,14 @@ class KioskRuntime:
 
 def _client(config: KioskConfig) -> CentralClient:
     return CentralClient(base_url=config.central.url, kiosk_id=config.kiosk_id,
-                         timeout_s=config.central.timeout_s, retries=config.central.retries)
+                         timeout_s=config.central.timeout_s, retries=config.central.retries,
+                         credentials=own_credentials(config))
+
+
+def own_credentials(config: KioskConfig) -> Credentials | None:
+    """The credentials enrolment left, if they are this kiosk id's."""
+    found = load_credentials(config.storage.path())
+    if found is not None and found.kiosk_id != config.kiosk_id:
+        log.error("credentials are for another kiosk id; not used until enrolled again")
+        return None
+    return found
