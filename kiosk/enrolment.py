@@ -52,6 +52,49 @@ def typed_code(text: str) -> EnrolmentTicket:
     return EnrolmentTicket(code=code)
 
 
+def ticket_in_frame(frame) -> EnrolmentTicket | None:
+    """The enrolment QR code in a camera frame (drivers.camera.base.Frame), if one is there
+    and readable. Any other QR code in view is not an enrolment ticket: None."""
+    import cv2  # OpenCV comes with the photo checks; imported here to keep start-up light
+    import numpy as np
+
+    image = np.frombuffer(frame.rgb, np.uint8).reshape(frame.height, frame.width, 3)
+    text, _points, _ = cv2.QRCodeDetector().detectAndDecode(
+        cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
+    if not text:
+        return None
+    try:
+        return read_qr_payload(text)
+    except InvalidInput:
+        return None
+
+
+def scan_for_ticket(camera, timeout_s: float = 20.0, sleep_s: float = 0.15) -> EnrolmentTicket:
+    """Look at the camera's frames until an enrolment QR code is read; raises InvalidInput
+    (code enrolment_qr_none) when none is seen in time. The camera is started if needed
+    and stopped again if this started it."""
+    import time
+
+    started = False
+    if camera.latest_frame() is None:
+        camera.start()
+        started = True
+    try:
+        deadline, seen = time.monotonic() + timeout_s, -1
+        while time.monotonic() < deadline:
+            frame = camera.latest_frame()
+            if frame is not None and frame.seq != seen:
+                seen = frame.seq
+                ticket = ticket_in_frame(frame)
+                if ticket is not None:
+                    return ticket
+            time.sleep(sleep_s)
+    finally:
+        if started:
+            camera.stop()
+    raise InvalidInput("no enrolment QR code seen", code="enrolment_qr_none")
+
+
 @dataclass(frozen=True)
 class Enrolled:
     kiosk_id: str

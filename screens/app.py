@@ -30,7 +30,8 @@ from screens.theme import T  # noqa: E402
 log = logging.getLogger("screens.app")
 
 KV_DIR = Path(__file__).resolve().parent / "kv"
-KV_FILES = ["common.kv"] + [f"{step.value}.kv" for step in Step] + ["diagnostics.kv"]
+KV_FILES = (["common.kv"] + [f"{step.value}.kv" for step in Step]
+            + ["diagnostics.kv", "diagnostics_enrol.kv"])
 
 
 def register_fonts() -> None:
@@ -148,7 +149,8 @@ class KioskApp(App):
             self.screens[screen.name] = screen
             self.manager.add_widget(screen)
         from screens.diagnostics import DiagnosticsPinScreen, DiagnosticsScreen
-        for screen in (DiagnosticsPinScreen(self), DiagnosticsScreen(self)):
+        from screens.diagnostics_enrol import EnrolScreen
+        for screen in (DiagnosticsPinScreen(self), DiagnosticsScreen(self), EnrolScreen(self)):
             self.screens[screen.name] = screen
             self.manager.add_widget(screen)
         self.overlay = IdleOverlay(self)
@@ -271,6 +273,15 @@ class KioskApp(App):
         self.screens[REPORT_SCREEN].refresh_report()
         for listener in list(self.shown_listeners):
             listener(REPORT_SCREEN)
+
+    def show_enrolment(self) -> None:
+        """From the report: enrol this kiosk with central's one-time code."""
+        from screens.diagnostics_enrol import ENROL_SCREEN
+        self._shown = ENROL_SCREEN
+        self.screens[ENROL_SCREEN].reset()
+        self.manager.current = ENROL_SCREEN
+        for listener in list(self.shown_listeners):
+            listener(ENROL_SCREEN)
 
     def close_diagnostics(self) -> None:
         self._diagnostics = False

@@ -226,8 +226,24 @@ def journeys(pin: str) -> dict[str, Journey]:
             ("tap", "pin_ok"), ("expect", "diagnostics"), ("wait_for_report",),
             ("tap", "diag_test_receipt"), ("wait_for_test_print",), ("wait", 1.0), ("shot",),
             ("tap", "diag_exit"), ("expect", S.ATTRACT)]),
+        J("enrolment", "-", "zh_CN", None, script=enrolment(pin)),
     ]
     return {j.name: j for j in all_journeys}
+
+
+def enrolment(pin: str) -> list[tuple]:
+    """A technician re-enrols the kiosk: a mistyped code is refused and says why; central's
+    QR code held up to the camera enrols it (a new key, in use at once)."""
+    return ([("expect", S.ATTRACT)] + [("tap_at", 0.02, 0.02)] * 5
+            + [("expect", "diagnostics_pin")] + [("tap", f"pin_{d}") for d in pin]
+            + [("tap", "pin_ok"), ("expect", "diagnostics"), ("wait_for_report",),
+               ("tap", "diag_enrol"), ("expect", "diagnostics_enrol")]
+            + [("tap", f"enrol_{ch}") for ch in "ABCDEFGHJK"]
+            + [("tap", "enrol_ok"), ("wait_for_enrol", "diag.enrol_refused"), ("shot",),
+               ("show_enrolment_qr",), ("tap", "enrol_scan"),
+               ("wait_for_enrol", "diag.enrol_done"), ("hide_enrolment_qr",), ("shot",),
+               ("tap", "enrol_back"), ("expect", "diagnostics"), ("tap", "diag_exit"),
+               ("expect", S.ATTRACT)])
 
 
 def save_screenshot(path: Path) -> None:
@@ -276,6 +292,9 @@ class DemoRunner:
         self.pilot._do_expect_literal = self._expect_literal
         self.pilot._do_expect_both = self._expect_both
         self.pilot._do_show_recovered = self._show_recovered
+        self.pilot._do_show_enrolment_qr = self._show_enrolment_qr
+        self.pilot._do_hide_enrolment_qr = self._hide_enrolment_qr
+        self.pilot._do_wait_for_enrol = self._wait_for_enrol
         self.central_database = central_database  # where the hall manager's settings go
         self._hours = ""
         app.journey.add_listener(self._observe)
@@ -349,6 +368,41 @@ class DemoRunner:
             fleet.set_settings(self.app.runtime.config.kiosk_id, values, who="demo-manager")
         finally:
             fleet.engine.dispose()
+        self.pilot._schedule(0.2)
+
+    def _show_enrolment_qr(self) -> None:
+        """Central issues a one-time code for this kiosk (as `python -m central fleet
+        enrolment-code --qr` does) and the technician holds its QR code up to the camera."""
+        import tempfile
+
+        import qrcode
+
+        from central.db import make_engine
+        from central.enrolment import Enrolment, default_key_path, load_or_create_central_key
+        from screens.autopilot import AutopilotFailed
+        if not self.central_database:
+            raise AutopilotFailed("the enrolment journey needs --central-database")
+        engine = make_engine(self.central_database)
+        try:
+            key = load_or_create_central_key(default_key_path(self.central_database))
+            issued = Enrolment(engine, key, self.app.runtime.config.central.url).issue_code(
+                self.app.runtime.config.kiosk_id, "zz-centre", "demo-technician")
+        finally:
+            engine.dispose()
+        path = Path(tempfile.mkdtemp(prefix="onetrip-qr-")) / "enrol.png"
+        qrcode.make(issued.qr_payload, border=4).save(path)
+        self.app.runtime.devices.camera.faults.set("shown", str(path))
+        self.pilot._schedule(0.2)
+
+    def _wait_for_enrol(self, msgid: str) -> None:
+        """Until the enrolment screen says this message (its words before any value)."""
+        from screens.base import tr
+        said = tr(msgid, "zh_CN").split("{")[0]
+        screen = self.app.screens["diagnostics_enrol"]
+        self.pilot._do_wait_for(lambda: screen.status.startswith(said), 40, msgid)
+
+    def _hide_enrolment_qr(self) -> None:
+        self.app.runtime.devices.camera.faults.clear("shown")
         self.pilot._schedule(0.2)
 
     def _fleet_hours(self, open_now: bool) -> None:

@@ -1,8 +1,10 @@
 """`make demo`: the reference central server and the kiosk, an autopilot resident, screenshots.
 
-Starts central on loopback with a fresh demo database, writes a kiosk config
-pointing at it, and runs the real Kivy kiosk (under Xvfb when there is no
-display) with the autopilot. Everything it makes lands in the output folder.
+Starts central on loopback with a fresh demo database, requiring signed kiosk requests;
+writes a kiosk config pointing at it and enrols the kiosk with a one-time code, as a
+technician would; runs the real Kivy kiosk (under Xvfb when there is no display) with the
+autopilot; then photographs the fleet dashboard in headless Chromium. Everything it makes
+lands in the output folder.
 """
 
 from __future__ import annotations
@@ -50,6 +52,21 @@ def write_kiosk_config(tmp: Path, url: str, orientation: str = "portrait",
     return config
 
 
+def enrol_demo_kiosk(config: Path, central) -> None:
+    """What a technician does at installation: a one-time code from central's command line,
+    entered at the kiosk (`python -m kiosk enrol CODE`)."""
+    from kiosk.config import load_config
+
+    kiosk_id = load_config(config).kiosk_id
+    issued = subprocess.run(
+        [sys.executable, "-m", "central", "fleet", "enrolment-code", kiosk_id, "--hall",
+         "zz-centre", "--who", "demo-technician", "--public-url", central.url,
+         "--database", central.database], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    code = issued.split("Enrolment code: ")[1].split()[0]
+    subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config), "enrol", code],
+                   cwd=ROOT, check=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--output", default="demo-output")
@@ -62,16 +79,26 @@ def main() -> int:
     output.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="onetrip-demo-") as tmp_name:
         tmp = Path(tmp_name)
-        central = central_on(tmp).start()
+        central = central_on(tmp)
+        central.kiosk_auth = "required"
+        central.start()
         try:
             config = write_kiosk_config(tmp, central.url, args.orientation)
+            enrol_demo_kiosk(config, central)
             cmd = [sys.executable, "-m", "screens.demo", "--config", str(config),
                    "--output", str(output), "--central-database", central.database]
             for name in args.journey:
                 cmd += ["--journey", name]
             if not os.environ.get("DISPLAY"):
                 cmd = ["xvfb-run", "-a", "-s", "-screen 0 1920x1920x24"] + cmd
-            return subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, KIVY_NO_ARGS="1")).returncode
+            code = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, KIVY_NO_ARGS="1")).returncode
+            if not args.journey:
+                from tools.dashboard_demo import dashboard_screenshots
+                number = len([d for d in output.iterdir() if d.is_dir()]) + 1
+                shots = dashboard_screenshots(central.url, central.database,
+                                              output / f"{number:02d}-fleet_dashboard")
+                print(f"fleet dashboard: {len(shots)} screenshots")
+            return code
         finally:
             central.stop()
 

@@ -137,7 +137,8 @@ class SimulatedCamera(Camera):
     """Streams at ``fps`` on its own thread. Faults (while set): ``no_frames`` (nothing is
     produced), ``frozen`` (the same frame is delivered again and again, its seq unchanged),
     ``unplugged`` (OFFLINE, no frames); ``resident`` makes the drawn resident do one of
-    SyntheticScene.BEHAVIOURS."""
+    SyntheticScene.BEHAVIOURS; ``shown`` (an image file's path) is held up to the lens, as
+    a technician shows the enrolment QR code on a phone or a sheet of paper."""
 
     def __init__(self, name: str, frames: FrameSource | None = None, fps: float = 15,
                  width: int = 640, height: int = 480, persona: str | None = None,
@@ -193,9 +194,25 @@ class SimulatedCamera(Camera):
             self._stream.publish(self.width, self.height, self._next_frame(seq))
 
     def _next_frame(self, seq: int) -> bytes:
+        shown = self.faults.value("shown")
+        if shown:
+            return self._held_up(str(shown), seq)
         if isinstance(self._scene, SyntheticScene):
             return self._scene.frame(seq, self.faults.value("resident"))
         return self._scene.frame(seq)
+
+    def _held_up(self, path: str, seq: int) -> bytes:
+        """The image filling most of the frame on a grey desk, swaying a little."""
+        if getattr(self, "_shown", (None,))[0] != path:
+            with Image.open(path) as image:
+                side = int(min(self.width, self.height) * 0.8)
+                self._shown = (path, ImageOps.contain(image.convert("RGB"), (side, side)))
+        picture = self._shown[1]
+        frame = Image.new("RGB", (self.width, self.height), (118, 122, 128))
+        x = (self.width - picture.width) // 2 + int(4 * math.sin(seq / 7))
+        y = (self.height - picture.height) // 2 + int(3 * math.sin(seq / 5))
+        frame.paste(picture, (x, y))
+        return frame.tobytes()
 
     def _blocked(self) -> bool:
         return any(self.faults.value(name) for name in ("unplugged", "no_frames", "frozen"))

@@ -72,7 +72,10 @@ def chromium(central):
 
 @pytest.fixture
 def browser(chromium, accounts):
-    """The module's Chromium, signed out and in Chinese at the start of each test."""
+    """The module's Chromium, signed out and in Chinese at the start of each test. It leaves
+    the page first: a live part refreshing while signed out would reload the page under the
+    next test's feet."""
+    chromium.driver.get("about:blank")
     chromium.driver.delete_all_cookies()
     yield chromium
 

@@ -25,7 +25,7 @@ from central.enrolment import Enrolment, default_key_path, load_or_create_centra
 from central.fleet import Fleet
 from kiosk import credentials as stored
 from kiosk.credentials import Credentials
-from kiosk.enrolment import enrol, read_qr_payload, typed_code
+from kiosk.enrolment import enrol, read_qr_payload, scan_for_ticket, typed_code
 from kiosk.errors import CentralRejected, InvalidInput, KioskNotTrusted
 from kiosk.steps import Step
 from tests.central_server import central_on
@@ -220,3 +220,23 @@ def test_a_revoked_kiosk_keeps_what_it_accepted_and_sends_it_once_enrolled_again
     assert [a["what"] for a in history] == ["code_issued", "enrolled", "revoked", "code_issued",
                                             "enrolled"]
     assert history[2]["who"] == "manager-li" and history[2]["detail"] == "stolen cabinet key"
+
+
+def test_the_qr_code_held_up_to_the_camera_enrols_the_kiosk(make_kiosk, central, kiosk_id,
+                                                             tmp_path):
+    k = quiet_kiosk(make_kiosk, central, kiosk_id)
+    png = tmp_path / "enrol.png"
+    subprocess.run([sys.executable, "-m", "central", "fleet", "enrolment-code", kiosk_id,
+                    "--hall", HALL, "--who", "tech-wu", "--public-url", central.url,
+                    "--database", central.database, "--qr", str(png)],
+                   check=True, capture_output=True, timeout=60)
+    camera = k.devices.camera
+    with pytest.raises(InvalidInput) as nothing:  # the drawn resident, no QR code in view
+        scan_for_ticket(camera, timeout_s=1.0)
+    assert nothing.value.code == "enrolment_qr_none"
+    camera.faults.set("shown", str(png))
+    ticket = scan_for_ticket(camera, timeout_s=10.0)
+    assert ticket.kiosk_id == kiosk_id and ticket.central_fingerprint
+    assert camera.latest_frame() is None, "the camera it started is stopped again"
+    k.runtime.use_credentials(enrol(k.runtime.config, ticket).credentials)
+    assert k.runtime.heartbeat.send_once()
