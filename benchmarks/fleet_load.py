@@ -2,7 +2,8 @@
 
 Each simulated kiosk sends what a real one sends (five devices, three supplies, today's
 journey counts, its settings revision) at its own phase in the interval, as a fleet that
-powered up at different times would. A pool of senders on keep-alive connections posts
+powered up at different times would, signed with its own key: central runs as in production,
+requiring signatures, checking each and signing each answer. A pool of senders on keep-alive connections posts
 them on schedule; the figures are the round trip of each heartbeat, how late the senders
 fell behind the schedule (if they did, the server was the bottleneck and the latencies
 understate it), and the errors. The server and the senders share this machine's cores.
@@ -21,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from central import wire
+from central import signing, wire
 
 DEVICES = ("reader", "camera", "receipt_printer", "card_printer", "scanner")
 
@@ -70,16 +72,20 @@ class _Tally:
 
 
 def _sender(url: str, jobs: "queue.Queue[tuple[float, str, bytes] | None]",
-            tally: _Tally) -> None:
+            tally: _Tally, keys: dict[str, Ed25519PrivateKey]) -> None:
+    """Signs each heartbeat as the kiosk would (central requires it) and counts an answer
+    without central's signature as an error."""
     session = requests.Session()
-    headers = {"Content-Type": "application/json"}
     while (job := jobs.get()) is not None:
         due, kiosk_id, body = job
         started = time.monotonic()
+        path = f"/v1/kiosks/{kiosk_id}/heartbeat"
+        headers = {"Content-Type": "application/json"}
+        if keys:
+            headers.update(signing.sign_request(keys[kiosk_id], kiosk_id, "POST", path, body))
         try:
-            resp = session.post(f"{url}/v1/kiosks/{kiosk_id}/heartbeat", data=body,
-                                headers=headers, timeout=10)
-            ok = resp.status_code == 200
+            resp = session.post(url + path, data=body, headers=headers, timeout=10)
+            ok = resp.status_code == 200 and (not keys or signing.CENTRAL_SIGNATURE in resp.headers)
         except requests.RequestException as exc:
             ok, resp = False, type(exc).__name__
         took = time.monotonic() - started
@@ -91,18 +97,42 @@ def _sender(url: str, jobs: "queue.Queue[tuple[float, str, bytes] | None]",
     session.close()
 
 
-def run_fleet(url: str, kiosks: int = 4200, interval_s: float = 30.0, duration_s: float = 300,
-              senders: int = 24, seed: int = 7) -> dict[str, Any]:
-    """Every kiosk beats every ``interval_s`` for ``duration_s``; the figures of the run."""
+def enrol_fleet(database: str, ids: list[str]) -> dict[str, Ed25519PrivateKey]:
+    """A key per kiosk, stored at central as enrolment stores it (the codes are not what
+    is measured here)."""
+    from sqlalchemy import insert
+
+    from central import db
+    from central.db import make_engine
+
+    keys = {k: Ed25519PrivateKey.generate() for k in ids}
+    now = dt.datetime.now(dt.timezone.utc)
+    engine = make_engine(database)
+    try:
+        with engine.begin() as c:
+            c.execute(insert(db.kiosk_keys), [
+                {"kiosk_id": k, "public_key": signing.public_key_text(key), "enrolled_at": now}
+                for k, key in keys.items()])
+    finally:
+        engine.dispose()
+    return keys
+
+
+def run_fleet(url: str, database: str, kiosks: int = 4200, interval_s: float = 30.0,
+              duration_s: float = 300, senders: int = 24, seed: int = 7,
+              signed: bool = True) -> dict[str, Any]:
+    """Every kiosk beats every ``interval_s`` for ``duration_s``, signed (or, to see what
+    signatures cost, unsigned against a central in open mode); the run's figures."""
     rng = random.Random(seed)
     ids = [f"load-{n:05d}" for n in range(kiosks)]
+    keys = enrol_fleet(database, ids) if signed else {}
     bodies = {k: heartbeat_body(n, rng) for n, k in enumerate(ids)}
     start = time.monotonic() + 1.0
     schedule = [(start + rng.uniform(0, interval_s), k) for k in ids]
     heapq.heapify(schedule)
     jobs: queue.Queue = queue.Queue(maxsize=senders * 4)
     tally = _Tally()
-    threads = [threading.Thread(target=_sender, args=(url, jobs, tally), daemon=True,
+    threads = [threading.Thread(target=_sender, args=(url, jobs, tally, keys), daemon=True,
                                 name=f"fleet-load-{i}") for i in range(senders)]
     for t in threads:
         t.start()
@@ -147,17 +177,19 @@ def bench_fleet(tmp, kiosks: int = 4200, duration_s: float = 300) -> dict[str, A
     folder = tmp / "fleet-sqlite"
     folder.mkdir()
     servers: list[tuple[str, CentralProcess]] = [("sqlite", central_on(folder))]
+    servers[0][1].kiosk_auth = "required"
     pg = start_postgres() if postgres_binaries() is not None else None
     if pg is not None:
         port = free_port()
         servers.append(("postgresql", CentralProcess(
             url=f"http://127.0.0.1:{port}", port=port, database=pg.new_database("fleet_load"),
-            log_path=tmp / "fleet-postgresql.log")))
+            log_path=tmp / "fleet-postgresql.log", kiosk_auth="required")))
     try:
         for kind, server in servers:
             server.start()
             try:
-                results[kind] = run_fleet(server.url, kiosks, duration_s=duration_s)
+                results[kind] = run_fleet(server.url, server.database, kiosks,
+                                          duration_s=duration_s)
             finally:
                 server.stop()
     finally:

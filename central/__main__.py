@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def build(args: argparse.Namespace):
     """Policies, database, seed, application: everything that can fail before serving."""
-    from central.alerts import AlertRunner, notifiers_from
+    from central.alert_process import AlertProcess
+    from central.alerts import notifiers_from
     from central.app import create_app
     from central.seed import seed_demo, seed_fleet
 
@@ -113,8 +114,8 @@ def build(args: argparse.Namespace):
         log.warning("kiosk auth is OPEN: unsigned kiosk requests are accepted (development only)")
     log.info("serving cities %s on %s (database %s)", ", ".join(sorted(office.policies)),
              office.public_url, office.store.engine.url.get_backend_name())
-    return create_app(office, deferred_interval_s=args.deferred_interval_s,
-                      services=(AlertRunner(office.fleet, alerts, notifiers),))
+    runner = AlertProcess(args.database, office.config.fleet, alerts, args.log_level)
+    return create_app(office, deferred_interval_s=args.deferred_interval_s, services=(runner,))
 
 
 def open_office(args: argparse.Namespace):

@@ -17,6 +17,7 @@ import getpass
 import sys
 
 from central.accounts import AccountError, Accounts, Role
+from central.cli_args import database_command
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -25,9 +26,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sub = p.add_subparsers(dest="command", required=True)
 
     def command(name: str, help_: str) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help_)
-        c.add_argument("--database", default="sqlite:///central.db", help="SQLAlchemy URL")
-        return c
+        return database_command(sub, name, help_)
 
     a = command("add", "add an account")
     a.add_argument("username")

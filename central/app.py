@@ -69,7 +69,8 @@ def create_app(office: PermitOffice | None = None,
         _add_enrolment_route(app)
     if office is not None and office.enrolment is not None:
         app.add_middleware(KioskAuth, enrolment=office.enrolment,
-                           mode=office.config.kiosks.auth)
+                           mode=office.config.kiosks.auth,
+                           key_cache_s=office.config.kiosks.key_cache_s)
     app.add_middleware(RequestLog)
     return app
 

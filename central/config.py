@@ -35,7 +35,7 @@ OVERRIDES = {"offline_after_s": ("fleet", "offline_after_s"),
              "alert_webhook": ("alerts", "webhook_url"), "smtp_host": ("alerts", "smtp_host"),
              "smtp_port": ("alerts", "smtp_port"), "mail_from": ("alerts", "mail_from"),
              "mail_to": ("alerts", "mail_to"), "kiosk_auth": ("kiosks", "auth"),
-             "fleet_key": ("kiosks", "key_path")}
+             "fleet_key": ("kiosks", "key_path"), "kiosk_key_cache_s": ("kiosks", "key_cache_s")}
 
 
 class ConfigError(ValueError):
@@ -49,6 +49,10 @@ class KioskAccess(BaseModel):
 
     auth: Literal["required", "open"] = Field(
         "required", description="'open' lets unsigned requests through: development only.")
+    key_cache_s: float = Field(
+        2.0, ge=0, description="Kiosks' keys are held in memory and refreshed this often: a "
+                               "revocation made elsewhere takes effect within this long "
+                               "(0: the database is asked on every request).")
     key_path: Path | None = Field(
         None, description="central's Ed25519 key (made if absent); default beside the "
                           "SQLite file, or central-fleet.key for a database server")
@@ -109,6 +113,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     k.add_argument("--kiosk-auth", choices=["required", "open"],
                    help="'required' (default): kiosks must sign every request; 'open': "
                         "unsigned requests pass too, for development only")
+    k.add_argument("--kiosk-key-cache-s", type=float, metavar="SECONDS",
+                   help="refresh the kiosks' keys held in memory this often (default 2; 0: "
+                        "ask the database on every request)")
     k.add_argument("--fleet-key", type=Path, metavar="PATH",
                    help="central's Ed25519 signing key, made if absent (default: beside the "
                         "SQLite database)")

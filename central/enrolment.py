@@ -153,6 +153,17 @@ class Enrolment:
                             ).first()
         return None if row is None else (row.public_key, row.revoked_at is not None)
 
+    def keys_changed_since(self, since: dt.datetime | None) -> list[tuple[str, str, bool]]:
+        """(kiosk id, public key, revoked) of every kiosk enrolled or revoked since then
+        (all of them for None)."""
+        k = db.kiosk_keys
+        query = select(k.c.kiosk_id, k.c.public_key, k.c.revoked_at)
+        if since is not None:
+            query = query.where((k.c.enrolled_at >= since) | (k.c.revoked_at >= since))
+        with self.engine.connect() as c:
+            return [(r.kiosk_id, r.public_key, r.revoked_at is not None)
+                    for r in c.execute(query)]
+
     def audit(self, kiosk_id: str) -> list[dict]:
         a = db.credential_audit
         with self.engine.connect() as c:

@@ -23,6 +23,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from central import wire
+from central.cli_args import database_command
 
 STATE_WORDS = {"ok": "正常 OK", "warning": "警告 Warning", "error": "故障 Error",
                "offline": "离线 Offline"}
@@ -34,9 +35,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     sub = p.add_subparsers(dest="command", required=True)
 
     def command(name: str, help_: str) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help_)
-        c.add_argument("--database", default="sqlite:///central.db", help="SQLAlchemy URL")
-        return c
+        return database_command(sub, name, help_)
 
     s = command("set-settings", "set a kiosk's desired settings (JSON of wire.KioskSettings)")
     s.add_argument("kiosk_id")

@@ -8,6 +8,8 @@ still refused. Health, city directories and enrolment itself need no signature.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
 import re
 import threading
@@ -15,6 +17,8 @@ import time
 from collections import OrderedDict
 from typing import Literal
 
+import anyio.to_thread
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from central import signing, wire
@@ -61,10 +65,62 @@ REFUSALS = {
 }
 
 
+class KeyCache:
+    """Every kiosk's key and whether it is revoked, held in memory so that a city's
+    heartbeats never wait on a query: loaded whole once, then brought up to date with what
+    changed (enrolments, revocations) at most every ``refresh_s``, off the event loop, while
+    requests go on with what is known. A revocation made by another process (the command
+    line) so takes effect within ``refresh_s``; an enrolment through this server at once.
+    ``refresh_s = 0`` asks the database on every request."""
+
+    OVERLAP = dt.timedelta(seconds=10)  # re-read a little back: writers' clocks differ
+
+    def __init__(self, enrolment: Enrolment, refresh_s: float) -> None:
+        self.enrolment, self.refresh_s = enrolment, refresh_s
+        self._keys: dict[str, tuple[Ed25519PublicKey, bool]] = {}
+        self._texts: dict[str, tuple[str, bool]] = {}  # as stored, to see what changed
+        self._since: dt.datetime | None = None
+        self._refreshed_at: float | None = None
+        self._refreshing = False
+        self._first = asyncio.Lock()
+
+    async def get(self, kiosk_id: str) -> tuple[Ed25519PublicKey, bool] | None:
+        if self.refresh_s <= 0:
+            found = await anyio.to_thread.run_sync(self.enrolment.key_of, kiosk_id)
+            return None if found is None else (signing.load_public_key(found[0]), found[1])
+        if self._refreshed_at is None:
+            async with self._first:
+                if self._refreshed_at is None:
+                    await anyio.to_thread.run_sync(self._refresh)
+        elif time.monotonic() - self._refreshed_at >= self.refresh_s and not self._refreshing:
+            self._refreshing = True
+            try:
+                await anyio.to_thread.run_sync(self._refresh)
+            finally:
+                self._refreshing = False
+        return self._keys.get(kiosk_id)
+
+    async def reload(self, kiosk_id: str) -> None:
+        """After an enrolment here: the new key from the next request on."""
+        found = await anyio.to_thread.run_sync(self.enrolment.key_of, kiosk_id)
+        if found is not None:
+            self._keys[kiosk_id] = (signing.load_public_key(found[0]), found[1])
+
+    def _refresh(self) -> None:
+        started = self.enrolment.clock()
+        for kiosk_id, public_key, revoked in self.enrolment.keys_changed_since(self._since):
+            if self._texts.get(kiosk_id) != (public_key, revoked):  # the overlap re-reads
+                self._texts[kiosk_id] = (public_key, revoked)
+                self._keys[kiosk_id] = (signing.load_public_key(public_key), revoked)
+        self._since = started - self.OVERLAP
+        self._refreshed_at = time.monotonic()
+
+
 class KioskAuth:
     def __init__(self, app: ASGIApp, enrolment: Enrolment, mode: KioskAuthMode = "required",
-                 nonces: NonceBook | None = None) -> None:
+                 key_cache_s: float = 2.0, nonces: NonceBook | None = None) -> None:
         self.app, self.enrolment, self.mode = app, enrolment, mode
+        self.keys = KeyCache(enrolment, key_cache_s)
         self.nonces = nonces or NonceBook()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -75,10 +131,12 @@ class KioskAuth:
                    for k, v in scope.get("headers", [])}
         if OPEN_PATHS.match(path):  # anyone may ask; an enrolled kiosk still gets it signed
             nonce = headers.get(signing.NONCE.lower())
-            return await self.app(scope, receive,
-                                  self._signing_send(send, nonce) if nonce else send)
+            await self.app(scope, receive, self._signing_send(send, nonce) if nonce else send)
+            if path.endswith("/enrol"):  # a new key: its next request must not meet the old
+                await self.keys.reload(path.split("/")[-2])
+            return
         body = await _read_body(receive)
-        refusal = self.check(scope["method"], _path_with_query(scope), headers, body)
+        refusal = await self.check(scope["method"], _path_with_query(scope), headers, body)
         if refusal is not None:
             return await _refuse(send, refusal)
         nonce = headers.get(signing.NONCE.lower())
@@ -87,11 +145,12 @@ class KioskAuth:
             return await self.app(scope, replay, send)  # open mode, unsigned
         await self.app(scope, replay, self._signing_send(send, nonce))
 
-    def check(self, method: str, path: str, headers: dict[str, str], body: bytes) -> str | None:
+    async def check(self, method: str, path: str, headers: dict[str, str],
+                    body: bytes) -> str | None:
         """None to let the request through, or the refusal's code."""
         kiosk_id = headers.get(signing.KIOSK_ID.lower(), "")
         signature = headers.get(signing.SIGNATURE.lower())
-        known = self.enrolment.key_of(kiosk_id) if kiosk_id else None
+        known = await self.keys.get(kiosk_id) if kiosk_id else None
         if known is not None and known[1]:
             return "kiosk_revoked"
         if signature is None:
@@ -104,7 +163,7 @@ class KioskAuth:
         if not timestamp.isdigit() or abs(now - int(timestamp)) > signing.WINDOW_S:
             return "stale_request"
         message = signing.request_message(method, path, timestamp, nonce, body)
-        if not signing.verify(signing.load_public_key(known[0]), signature, message):
+        if not signing.verify(known[0], signature, message):
             return "bad_signature"
         in_path = KIOSK_IN_PATH.match(path)
         if in_path and in_path.group(1) != kiosk_id:

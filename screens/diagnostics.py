@@ -24,7 +24,21 @@ PIN_SCREEN = "diagnostics_pin"
 REPORT_SCREEN = "diagnostics"
 
 
-class DiagnosticsPinScreen(Screen):
+class TechnicianScreen(Screen):
+    """A technician's screen: every line in Chinese and English side by side; a button's
+    main line in Chinese with the English under it."""
+
+    def tr(self, msgid: str, **values: Any) -> str:
+        return tr(msgid, "zh_CN", **values) + "  " + tr(msgid, "en", **values)
+
+    def tr_zh(self, msgid: str) -> str:
+        return tr(msgid, "zh_CN")
+
+    def tr_en(self, msgid: str) -> str:
+        return tr(msgid, "en")
+
+
+class DiagnosticsPinScreen(TechnicianScreen):
     pin_mask = StringProperty("")
     message = StringProperty("")
 
@@ -34,9 +48,6 @@ class DiagnosticsPinScreen(Screen):
         self.gate = PinGate(diag.pin, diag.max_attempts, diag.lockout_s)
         self._pin = ""
         super().__init__(name=PIN_SCREEN, **kwargs)
-
-    def tr(self, msgid: str, **values: Any) -> str:
-        return tr(msgid, "zh_CN", **values) + "  " + tr(msgid, "en", **values)
 
     def reset(self) -> None:
         self._pin, self.pin_mask = "", ""
@@ -66,7 +77,7 @@ class DiagnosticsPinScreen(Screen):
         self.kiosk.close_diagnostics()
 
 
-class DiagnosticsScreen(Screen):
+class DiagnosticsScreen(TechnicianScreen):
     lines = ListProperty([])
     status = StringProperty("")
     status_alert = BooleanProperty(False)  # the status says something failed
@@ -76,16 +87,6 @@ class DiagnosticsScreen(Screen):
         self.kiosk = kiosk
         self._said = 0
         super().__init__(name=REPORT_SCREEN, **kwargs)
-
-    def tr(self, msgid: str, **values: Any) -> str:
-        return tr(msgid, "zh_CN", **values) + "  " + tr(msgid, "en", **values)
-
-    def tr_zh(self, msgid: str) -> str:
-        """A button's main line (the English goes under it, smaller)."""
-        return tr(msgid, "zh_CN")
-
-    def tr_en(self, msgid: str) -> str:
-        return tr(msgid, "en")
 
     def on_status(self, *_: Any) -> None:
         self._said += 1  # a collection started before this must not wipe it

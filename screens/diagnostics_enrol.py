@@ -9,12 +9,11 @@ from typing import Any
 
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from central.enrolment import ALPHABET
 from kiosk.enrolment import Enrolled, EnrolmentTicket, enrol, scan_for_ticket, typed_code
 from kiosk.errors import CentralUnavailable, KioskError
-from screens.base import tr
+from screens.diagnostics import TechnicianScreen
 from screens.theme import T
 
 log = logging.getLogger("screens.enrol")
@@ -31,7 +30,7 @@ FAILURES = {"enrolment_refused": "diag.enrol_refused",
             "enrolment_wrong_central": "diag.enrol_other_central"}
 
 
-class EnrolScreen(Screen):
+class EnrolScreen(TechnicianScreen):
     code_shown = StringProperty("")
     state_line = StringProperty("")
     status = StringProperty("")
@@ -49,15 +48,6 @@ class EnrolScreen(Screen):
             key.widget_id = f"enrol_{ch}"
             key.bind(on_release=lambda _w, ch=ch: self.key(ch))
             self.ids.code_keys.add_widget(key)
-
-    def tr(self, msgid: str, **values: Any) -> str:
-        return tr(msgid, "zh_CN", **values) + "  " + tr(msgid, "en", **values)
-
-    def tr_zh(self, msgid: str) -> str:
-        return tr(msgid, "zh_CN")
-
-    def tr_en(self, msgid: str) -> str:
-        return tr(msgid, "en")
 
     def reset(self) -> None:
         self._code, self.code_shown = "", ""

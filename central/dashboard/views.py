@@ -128,7 +128,8 @@ def kiosk_card(lang: str, s: KioskState, now: dt.datetime) -> str:
     return (f'<article class="kiosk {s.state.value}" data-kiosk="{e(s.kiosk_id)}">'
             f'<h3><a href="/fleet/kiosks/{quote(s.kiosk_id, safe="")}">{e(s.kiosk_id)}</a> '
             f'{badge(lang, s)}</h3><ul class="reasons">{reasons}</ul>'
-            f'<dl>{_facts(lang, s, now)}</dl>{_supplies(lang, s.supplies)}</article>')
+            f'<dl>{_facts(lang, s, now)}</dl>'
+            f'{_supplies(lang, s.supplies, {r.supply for r in s.reasons if r.supply})}</article>')
 
 
 def _facts(lang: str, s: KioskState, now: dt.datetime) -> str:
@@ -143,13 +144,15 @@ def _facts(lang: str, s: KioskState, now: dt.datetime) -> str:
     return "".join(f'<dt>{e(word(k, lang))}</dt><dd>{e(v)}</dd>' for k, v in rows)
 
 
-def _supplies(lang: str, supplies: list[wire.SupplyReport]) -> str:
+def _supplies(lang: str, supplies: list[wire.SupplyReport], flagged: set[str]) -> str:
+    """Each supply's level, what is left and when it runs out; a supply one of the kiosk's
+    reasons names (low by central's reckoning of time to empty) is shown low too."""
     if not supplies:
         return ""
     rows = []
     for sup in supplies:
-        bits = [word("level_" + sup.level, lang) if ("level_" + sup.level) in _LEVELS
-                else sup.level]
+        level = "low" if sup.level == "ok" and sup.supply in flagged else sup.level
+        bits = [word("level_" + level, lang) if ("level_" + level) in _LEVELS else level]
         if sup.remaining is not None:
             bits.append(word("left", lang).format(sup.remaining))
         if sup.hours_to_empty is not None:
@@ -157,8 +160,8 @@ def _supplies(lang: str, supplies: list[wire.SupplyReport]) -> str:
             bits.append(word("empty_in", lang).format(en if lang == "en" else zh))
         name = word(sup.supply, lang) if sup.supply in ("paper", "cards", "ribbon") \
             else sup.supply
-        rows.append(f'<li class="supply {e(sup.level)}"><span>{e(name)}</span> '
-                    f'{e(" · ".join(bits))}</li>')
+        rows.append(f'<li class="supply {e(level)}"><span>{e(name)}</span>'
+                    f'<span>{e(" · ".join(bits))}</span></li>')
     return f'<ul class="supplies">{"".join(rows)}</ul>'
 
 

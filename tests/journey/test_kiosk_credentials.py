@@ -39,6 +39,7 @@ HALL = "zz-centre"
 def central(tmp_path_factory):
     server = central_on(tmp_path_factory.mktemp("central"))
     server.kiosk_auth = "required"
+    server.extra_args = ("--kiosk-key-cache-s", "0")  # a revocation acts at once
     server.start()
     yield server
     server.stop()
@@ -240,3 +241,28 @@ def test_the_qr_code_held_up_to_the_camera_enrols_the_kiosk(make_kiosk, central,
     assert camera.latest_frame() is None, "the camera it started is stopped again"
     k.runtime.use_credentials(enrol(k.runtime.config, ticket).credentials)
     assert k.runtime.heartbeat.send_once()
+
+
+def test_with_keys_held_in_memory_enrolment_acts_at_once_and_revocation_within_seconds(
+        make_kiosk, tmp_path_factory, kiosk_id):
+    """Central as deployed: the kiosks' keys in memory, refreshed every 2 s."""
+    server = central_on(tmp_path_factory.mktemp("central-cached"))
+    server.kiosk_auth = "required"
+    server.start()
+    try:
+        k = quiet_kiosk(make_kiosk, server, kiosk_id)
+        assert not k.runtime.heartbeat.send_once(), "not enrolled: refused"
+        k.runtime.use_credentials(
+            enrol(k.runtime.config, typed_code(code_from_cli(server, kiosk_id)[0])).credentials)
+        assert k.runtime.heartbeat.send_once(), "the new key is known at once"
+        subprocess.run([sys.executable, "-m", "central", "fleet", "revoke", kiosk_id, "--who",
+                        "manager-li", "--reason", "test", "--database", server.database],
+                       check=True, capture_output=True, timeout=60)
+        revoked_at = time.monotonic()
+        while k.runtime.heartbeat.send_once():
+            assert time.monotonic() - revoked_at < 5, "still served 5 s after revocation"
+            time.sleep(0.2)
+        k.pump(S.OUT_OF_SERVICE)
+        assert k.journey.session.problem.code == "kiosk_revoked"
+    finally:
+        server.stop()
