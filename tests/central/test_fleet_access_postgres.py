@@ -1,0 +1,54 @@
+"""Dashboard accounts and kiosk enrolment on PostgreSQL too (central's database by URL):
+the same service code, the same answers as on SQLite."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from argon2 import PasswordHasher
+
+from central.accounts import Accounts, LoginRefused
+from central.db import create_tables, make_engine
+from central.enrolment import Enrolment
+from central.fleet import Fleet
+from central.seed import seed_fleet
+from central.signing import public_key_text
+from kiosk.credentials import new_key
+
+FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+
+
+@pytest.fixture
+def engine(postgres):
+    e = make_engine(postgres.new_database(f"access_{dt.datetime.now():%H%M%S%f}"))
+    create_tables(e)
+    seed_fleet(Fleet(e))
+    yield e
+    e.dispose()
+
+
+def test_accounts_and_sessions_on_postgresql(engine):
+    accounts = Accounts(engine, hasher=FAST)
+    accounts.add("li-manager", "hall_manager", ["zz-centre"], "correct-horse-9")
+    token, signed = accounts.login("li-manager", "correct-horse-9")
+    assert accounts.session(token).account.hall_scope == ["zz-centre"]
+    with pytest.raises(LoginRefused):
+        accounts.login("li-manager", "wrong-password")
+    accounts.disable("li-manager")
+    assert accounts.session(token) is None
+
+
+def test_enrolment_and_revocation_on_postgresql(engine):
+    enrolment = Enrolment(engine, new_key(), "http://central.invalid")
+    before = enrolment.clock()
+    issued = enrolment.issue_code("pg-kiosk", "zz-centre", "tech-wu")
+    key = public_key_text(new_key())
+    assert enrolment.enrol("pg-kiosk", issued.code, key) == enrolment.central_public_key
+    assert enrolment.key_of("pg-kiosk") == (key, False)
+    assert enrolment.keys_changed_since(before) == [("pg-kiosk", key, False)]
+    assert enrolment.revoke("pg-kiosk", "manager-li", "test")
+    assert enrolment.key_of("pg-kiosk") == (key, True)
+    assert Fleet(engine).hall_of("pg-kiosk") == "zz-centre"
+    assert [a["what"] for a in enrolment.audit("pg-kiosk")] == ["code_issued", "enrolled",
+                                                                "revoked"]
