@@ -183,7 +183,8 @@ def bench_fleet(tmp, kiosks: int = 4200, duration_s: float = 300) -> dict[str, A
         port = free_port()
         servers.append(("postgresql", CentralProcess(
             url=f"http://127.0.0.1:{port}", port=port, database=pg.new_database("fleet_load"),
-            log_path=tmp / "fleet-postgresql.log", kiosk_auth="required")))
+            log_path=tmp / "fleet-postgresql.log", kiosk_auth="required",
+            extra_args=("--fleet-key", str(tmp / "fleet-postgresql.key")))))
     try:
         for kind, server in servers:
             server.start()
