@@ -3,8 +3,10 @@
 Roles:
 - ``city_admin`` sees and changes every hall's kiosks;
 - ``hall_manager`` sees and changes the kiosks of their own halls;
-- ``technician`` sees the kiosks of their halls (devices, supplies, state) and changes nothing:
-  maintenance is a manager's decision, since it turns residents away.
+- ``technician`` sees the kiosks of their halls (devices, supplies, state) and changes no
+  setting: maintenance is a manager's decision, since it turns residents away. Technicians do
+  install kiosks, so they may ask for enrolment codes for their halls; revoking a kiosk is
+  again a manager's decision.
 
 A session is a random cookie of which only the SHA-256 is stored. It ends after ``idle_s``
 without a request or ``absolute_s`` after signing in, whichever comes first. Five wrong
@@ -78,6 +80,10 @@ class Account(BaseModel):
     @property
     def can_change_settings(self) -> bool:
         return self.role in (Role.CITY_ADMIN, Role.HALL_MANAGER)
+
+    @property
+    def can_revoke(self) -> bool:
+        return self.can_change_settings
 
     def sees_hall(self, hall_id: str | None) -> bool:
         return self.role is Role.CITY_ADMIN or (hall_id is not None and hall_id in self.halls)

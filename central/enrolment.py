@@ -53,6 +53,14 @@ class IssuedCode(BaseModel):
     qr_payload: str
 
 
+class Credential(BaseModel):
+    """A kiosk's key as central holds it: what the dashboard shows."""
+
+    fingerprint: str
+    enrolled_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+
+
 def load_or_create_central_key(path: Path) -> Ed25519PrivateKey:
     """Central's own signing key, made once (0600) and kept beside its database."""
     if path.exists():
@@ -152,6 +160,16 @@ class Enrolment:
             row = c.execute(select(db.kiosk_keys).where(db.kiosk_keys.c.kiosk_id == kiosk_id)
                             ).first()
         return None if row is None else (row.public_key, row.revoked_at is not None)
+
+    def credential(self, kiosk_id: str) -> Credential | None:
+        with self.engine.connect() as c:
+            row = c.execute(select(db.kiosk_keys).where(db.kiosk_keys.c.kiosk_id == kiosk_id)
+                            ).first()
+        if row is None:
+            return None
+        return Credential(fingerprint=fingerprint(row.public_key),
+                          enrolled_at=db.utc(row.enrolled_at),
+                          revoked_at=None if row.revoked_at is None else db.utc(row.revoked_at))
 
     def keys_changed_since(self, since: dt.datetime | None) -> list[tuple[str, str, bool]]:
         """(kiosk id, public key, revoked) of every kiosk enrolled or revoked since then

@@ -1,6 +1,8 @@
 """The demo's fleet dashboard: accounts for a hall manager and a technician, then Chromium
 signs in and photographs each page against the demo's own central server, with the demo
-kiosk's real heartbeats in it. The passwords are random for each run and never written down.
+kiosk's real heartbeats in it; the technician asks for an enrolment code for a kiosk about to
+be installed (demo-kiosk-02, never enrolled: its code simply expires). The passwords are random
+for each run and never written down.
 """
 
 from __future__ import annotations
@@ -45,4 +47,9 @@ def dashboard_screenshots(central_url: str, database: str, out: Path) -> list[Pa
         b.driver.delete_all_cookies()
         b.sign_in("chen-tech", technician)
         shots.append(b.screenshot(out / "08-overview-technician-en.png"))
+        b.open("/fleet/enrol")
+        b.type("input[name=kiosk_id]", "demo-kiosk-02")
+        shots.append(b.screenshot(out / "09-enrol-form-en.png"))
+        b.submit("button[type=submit].primary")
+        shots.append(b.screenshot(out / "10-enrolment-code-en.png"))
     return shots

@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import ValidationError
 
 from central import wire
@@ -22,61 +21,17 @@ from central.accounts import Accounts, LoginRefused, SignedIn
 from central.dashboard import views
 from central.dashboard.settings_form import read_form, settings_form, why_refused
 from central.dashboard.texts import word
-from central.errors import ApiProblem
-from central.fleet import Fleet, UnknownKiosk
-from central.fleet_states import KioskState
+from central.dashboard.credentials import add_credentials, credentials_card
+from central.dashboard.web import (COOKIE, HEADERS, LANG_COOKIE, LOGIN_CSRF, csrf_ok, form_of,
+                                   html, lang_of, signed_in, to_login, visible_kiosk)
+from central.fleet import Fleet
 from central.fleet_stats import JourneyTotals
 
-COOKIE = "onetrip_fleet"
-LANG_COOKIE = "onetrip_lang"
-LOGIN_CSRF = "onetrip_login_csrf"
 STATIC = Path(__file__).resolve().parent / "static"
-MAX_FORM_BYTES = 16_384
-HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-           "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff",
-           "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "
-                                      "form-action 'self'; base-uri 'none'"}
-
-
-def lang_of(request: Request) -> str:
-    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh_CN"
-
-
-def html(body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(body, status_code=status, headers=HEADERS)
-
-
-def signed_in(request: Request) -> SignedIn | None:
-    accounts: Accounts = request.app.state.accounts
-    return accounts.session(request.cookies.get(COOKIE))
-
-
-def visible_kiosk(fleet: Fleet, signed: SignedIn, kiosk_id: str) -> KioskState | None:
-    """The kiosk's state if this account may see it; None both for 'no such kiosk' and for
-    'not yours'."""
-    try:
-        hall = fleet.hall_of(kiosk_id)
-    except UnknownKiosk:
-        return None
-    if not signed.account.sees_hall(hall):
-        return None
-    states = fleet.kiosk_states([hall] if hall is not None else None)
-    return next((s for s in states if s.kiosk_id == kiosk_id), None)
 
 
 def week_of(today: dt.date) -> dt.date:
     return today - dt.timedelta(days=6)
-
-
-def csrf_ok(sent: str | None, expected: str) -> bool:
-    return bool(sent) and secrets.compare_digest(sent, expected)
-
-
-async def form_of(request: Request) -> dict[str, list[str]]:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise ApiProblem(413, "form_too_large", "提交的内容过长。", "The form is too large.")
-    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 
 def add_dashboard(app: FastAPI, accounts: Accounts, secure_cookies: bool) -> None:
@@ -86,6 +41,7 @@ def add_dashboard(app: FastAPI, accounts: Accounts, secure_cookies: bool) -> Non
     _add_sign_in(app)
     _add_pages(app)
     _add_settings_form(app)
+    add_credentials(app)
     _add_api(app)
 
 
@@ -145,10 +101,6 @@ def _add_sign_in(app: FastAPI) -> None:
         return response
 
 
-def _to_login() -> Response:
-    return RedirectResponse("/fleet/login?ended=1", status_code=303, headers=HEADERS)
-
-
 def _add_pages(app: FastAPI) -> None:
     def fleet() -> Fleet:
         return app.state.office.fleet
@@ -157,7 +109,7 @@ def _add_pages(app: FastAPI) -> None:
     def overview(request: Request) -> Response:
         signed = signed_in(request)
         if signed is None:
-            return _to_login()
+            return to_login()
         f, lang = fleet(), lang_of(request)
         states = f.kiosk_states(signed.account.hall_scope)
         return html(views.overview_page(lang, signed, f.halls(), states, f.clock()))
@@ -182,21 +134,23 @@ def _add_pages(app: FastAPI) -> None:
         return html(views.kiosk_part(lang_of(request), state, fleet().clock()))
 
     @app.get("/fleet/kiosks/{kiosk_id}", include_in_schema=False)
-    def kiosk(kiosk_id: str, request: Request, saved: int | None = None) -> Response:
+    def kiosk(kiosk_id: str, request: Request, saved: int | None = None,
+              revoked: int = 0) -> Response:
         signed = signed_in(request)
         if signed is None:
-            return _to_login()
+            return to_login()
         lang = lang_of(request)
         message = ""
         if saved is not None:
             message = word("saved", lang).format(saved) if saved else word("unchanged", lang)
-        return kiosk_page(app, request, signed, kiosk_id, message=message)
+        return kiosk_page(app, request, signed, kiosk_id, message=message,
+                          credentials_note=word("revoked_now", lang) if revoked else "")
 
     @app.get("/fleet/stats", include_in_schema=False)
     def stats(request: Request) -> Response:
         signed = signed_in(request)
         if signed is None:
-            return _to_login()
+            return to_login()
         f, lang = fleet(), lang_of(request)
         today = app.state.office.clock.today()
         periods = []
@@ -209,7 +163,7 @@ def _add_pages(app: FastAPI) -> None:
 
 def kiosk_page(app: FastAPI, request: Request, signed: SignedIn, kiosk_id: str,
                typed: dict | None = None, message: str = "", problem: str = "",
-               status: int = 200) -> Response:
+               status: int = 200, credentials_note: str = "") -> Response:
     """The kiosk's page; `typed` refills the form after a refusal."""
     f, lang = app.state.office.fleet, lang_of(request)
     state = visible_kiosk(f, signed, kiosk_id)
@@ -221,6 +175,10 @@ def kiosk_page(app: FastAPI, request: Request, signed: SignedIn, kiosk_id: str,
     current = typed if typed is not None else f.settings_for(kiosk_id)[1].model_dump(mode="json")
     form = settings_form(lang, f"/fleet/kiosks/{kiosk_id}/settings", signed.csrf_token, current,
                          signed.account.can_change_settings, message, problem)
+    enrolment = app.state.office.enrolment
+    if enrolment is not None:
+        form += credentials_card(lang, signed, kiosk_id, enrolment.credential(kiosk_id),
+                                 enrolment.audit(kiosk_id), credentials_note)
     body = views.kiosk_page(lang, signed, state, f.clock(), journeys, form, f.audit(kiosk_id))
     return html(body, status)
 
@@ -230,7 +188,7 @@ def _add_settings_form(app: FastAPI) -> None:
     async def change(kiosk_id: str, request: Request) -> Response:
         signed, lang = signed_in(request), lang_of(request)
         if signed is None:
-            return _to_login()
+            return to_login()
         form = await form_of(request)
         if visible_kiosk(app.state.office.fleet, signed, kiosk_id) is None:
             return html(views.message_page(lang, signed, word("not_found", lang)), 404)

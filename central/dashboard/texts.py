@@ -83,6 +83,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "audit_none": ("还没有修改。", "No change yet."),
     "when": ("时间", "When"), "who": ("修改人", "Who"), "what": ("内容", "What"),
     "back": ("返回总览", "Back to overview"),
+    "back_kiosk": ("返回自助机页面", "Back to the kiosk"),
     "not_found": ("没有这台自助机，或它不在您负责的服务厅。",
                   "No such kiosk, or it is not in your halls."),
     "forbidden": ("您的账户不能修改设置。", "Your account cannot change settings."),
@@ -90,6 +91,53 @@ WORDS: dict[str, tuple[str, str]] = {
     "role_hall_manager": ("服务厅管理员", "Hall manager"),
     "role_technician": ("技术员", "Technician"),
     "switch_lang": ("English", "中文"),
+    # enrolment codes and revocation (central/dashboard/credentials.py)
+    "enrol_nav": ("登记新自助机", "Enrol a kiosk"),
+    "credentials": ("身份凭证", "Credentials"),
+    "cred_enrolled": ("已登记，密钥指纹 {}，登记于 {}", "Enrolled with key {} on {}"),
+    "cred_revoked": ("已于 {} 撤销，自助机暂停服务，需重新登记。",
+                     "Revoked on {}: the kiosk is out of service until enrolled again."),
+    "cred_none": ("尚未登记：中心不接受它的请求。",
+                  "Not enrolled: central accepts nothing from it."),
+    "issue_code": ("签发登记码", "Issue an enrolment code"),
+    "issue_code_hint": ("安装或更换自助机时使用。登记码1小时内有效，只能使用一次；"
+                        "已登记的自助机用新码登记后，旧密钥即作废。",
+                        "For installing or replacing a kiosk. A code works once, within an hour; "
+                        "a kiosk enrolled again with a new code loses its old key."),
+    "kiosk_id": ("自助机编号", "Kiosk id"),
+    "kiosk_id_hint": ("字母、数字、点、横线或下划线，最多64个字符，与自助机配置中的编号一致。",
+                      "Letters, digits, dots, dashes or underscores, up to 64, as in the "
+                      "kiosk's own configuration."),
+    "bad_kiosk_id": ("自助机编号格式不正确。", "The kiosk id is not valid."),
+    "kiosk_id_taken": ("不能为这个编号签发登记码：它已属于您负责范围以外的服务厅。"
+                       "请换一个编号或联系市级管理员。",
+                       "No code for this kiosk id: it belongs outside your halls. Choose "
+                       "another id or ask the city administrator."),
+    "pick_hall": ("请选择您负责的服务厅。", "Choose one of your halls."),
+    "code_title": ("登记码", "Enrolment code"),
+    "code_for": ("自助机 {}，服务厅 {}，有效至 {}", "Kiosk {} in {}, valid until {}"),
+    "code_how": ("在自助机上打开“诊断 → 登记本机”，输入此码，"
+                 "或点“扫描二维码”后将本页二维码对准摄像头。",
+                 "On the kiosk, open Diagnostics → Enrol this kiosk and type the code, or tap "
+                 "Scan QR code and hold this page's QR code to the camera."),
+    "code_once": ("此码只显示这一次，只能使用一次。请勿拍照外传。",
+                  "This code is shown only now and works once. Do not share it."),
+    "revoke": ("撤销此自助机", "Revoke this kiosk"),
+    "revoke_reason": ("撤销原因（必填，将记录在案）", "Why (required, it is recorded)"),
+    "revoke_hint": ("撤销后，自助机的所有请求都被拒绝，在下一位居民办完后暂停服务；"
+                    "已受理的申请保留在其加密发件箱中，重新登记后自动补发。",
+                    "Once revoked, everything the kiosk sends is refused and it goes out of "
+                    "service after the current resident; applications it accepted stay in its "
+                    "encrypted outbox and are sent once it is enrolled again."),
+    "revoke_needs_reason": ("请填写撤销原因。", "Say why the kiosk is revoked."),
+    "revoked_now": ("已撤销。自助机将在下一次联系中心时停止服务。",
+                    "Revoked. The kiosk stops serving the next time it calls central."),
+    "revoke_forbidden": ("您的账户不能撤销自助机，请联系服务厅管理员。",
+                         "Your account cannot revoke kiosks; ask a hall manager."),
+    "no_enrolment": ("本中心未启用自助机登记。", "Enrolment is not enabled on this central."),
+    "cred_audit": ("凭证记录", "Credential record"),
+    "cred_code_issued": ("签发登记码", "code issued"), "cred_enrolled_ev": ("登记", "enrolled"),
+    "cred_revoked_ev": ("撤销", "revoked"),
 }
 
 # Where residents leave (kiosk/steps.py Step values) and what they were told (wire.Decision).

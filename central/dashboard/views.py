@@ -48,7 +48,8 @@ def _header(lang: str, signed: SignedIn | None, here: str) -> str:
         return f'<header><strong>{e(word("title", lang))}</strong>{switch}</header>'
     who = signed.account
     nav = (f'<nav><a href="/fleet">{e(word("overview", lang))}</a>'
-           f'<a href="/fleet/stats">{e(word("statistics", lang))}</a></nav>')
+           f'<a href="/fleet/stats">{e(word("statistics", lang))}</a>'
+           f'<a href="/fleet/enrol">{e(word("enrol_nav", lang))}</a></nav>')
     out = (f'<form method="post" action="/fleet/logout" class="inline">'
            f'<input type="hidden" name="csrf" value="{e(signed.csrf_token)}">'
            f'<button type="submit">{e(word("logout", lang))}</button></form>')
@@ -257,7 +258,9 @@ def stats_page(lang: str, signed: SignedIn, halls: list[Hall],
     return page(lang, word("statistics", lang), body, signed, "/fleet/stats")
 
 
-def message_page(lang: str, signed: SignedIn | None, text: str) -> str:
+def message_page(lang: str, signed: SignedIn | None, text: str, back: str = "/fleet") -> str:
+    """A refusal or a note, with the way back (the overview unless said)."""
+    label = word("back", lang) if back == "/fleet" else word("back_kiosk", lang)
     body = (f'<div class="card"><p class="problem">{e(text)}</p>'
-            f'<p><a href="/fleet">{e(word("back", lang))}</a></p></div>')
+            f'<p><a href="{e(back)}">{e(label)}</a></p></div>')
     return page(lang, word("title", lang), body, signed)

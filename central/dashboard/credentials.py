@@ -1,0 +1,208 @@
+"""Enrolment codes and revocation from the dashboard, so installing or retiring a kiosk needs
+no shell on the central server.
+
+Any account may ask for a code for a kiosk in its own halls (technicians install kiosks); only
+a hall manager or the city administrator may revoke one. A code is shown once, as text to type
+and as a QR code to hold up to the kiosk's camera, and is never stored in clear. A kiosk id
+that already belongs to a hall outside the account's scope is refused, or a manager could pull
+another hall's kiosk into their own by enrolling it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import quote
+
+import qrcode
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from qrcode.image.svg import SvgPathImage
+
+from central.accounts import SignedIn
+from central.dashboard import views
+from central.dashboard.texts import pick, word
+from central.dashboard.views import e
+from central.dashboard.web import (HEADERS, csrf_ok, form_of, html, lang_of, signed_in, to_login,
+                                   visible_kiosk)
+from central.enrolment import Credential, Enrolment, IssuedCode
+from central.fleet import Fleet, Hall, UnknownHall, UnknownKiosk
+
+KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+MAX_REASON = 200
+_EVENTS = {"code_issued": "cred_code_issued", "enrolled": "cred_enrolled_ev",
+           "revoked": "cred_revoked_ev"}
+
+
+def local(at: dt.datetime) -> str:
+    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def qr_svg(payload: str) -> str:
+    """The payload as inline SVG: no image route, nothing stored, and allowed by the CSP."""
+    image = qrcode.make(payload, image_factory=SvgPathImage, border=4)
+    return image.to_string(encoding="unicode")
+
+
+# -- the kiosk page's card ------------------------------------------------------------------
+
+def credentials_card(lang: str, signed: SignedIn, kiosk_id: str, held: Credential | None,
+                     audit: list[dict], notice: str = "") -> str:
+    """Where the kiosk's key stands, a link to a new code, the revoke form, the record."""
+    if held is None:
+        status = word("cred_none", lang)
+    elif held.revoked_at is not None:
+        status = word("cred_revoked", lang).format(local(held.revoked_at))
+    else:
+        status = word("cred_enrolled", lang).format(held.fingerprint, local(held.enrolled_at))
+    lines = [f'<div class="card" id="credentials"><h2>{e(word("credentials", lang))}</h2>',
+             f'<p class="cred">{e(status)}</p>']
+    if notice:
+        lines.append(f'<p class="saved" role="status">{e(notice)}</p>')
+    quoted = e(quote(kiosk_id, safe=""))
+    lines.append(f'<p><a class="button" href="/fleet/enrol?kiosk={quoted}">'
+                 f'{e(word("issue_code", lang))}</a></p>')
+    if held is not None and held.revoked_at is None and signed.account.can_revoke:
+        lines.append(_revoke_form(lang, signed, kiosk_id))
+    lines.append(_audit(lang, audit))
+    return "".join(lines) + "</div>"
+
+
+def _revoke_form(lang: str, signed: SignedIn, kiosk_id: str) -> str:
+    action = f"/fleet/kiosks/{quote(kiosk_id, safe='')}/revoke"
+    return (f'<form method="post" action="{e(action)}" class="revoke">'
+            f'<input type="hidden" name="csrf" value="{e(signed.csrf_token)}">'
+            f'<p class="quiet">{e(word("revoke_hint", lang))}</p>'
+            f'<label>{e(word("revoke_reason", lang))}<input name="reason" required '
+            f'maxlength="{MAX_REASON}"></label>'
+            f'<button type="submit" class="danger">{e(word("revoke", lang))}</button></form>')
+
+
+def _audit(lang: str, audit: list[dict]) -> str:
+    if not audit:
+        return ""
+    rows = "".join(
+        f'<tr><td>{e(local(a["at"]))}</td><td>{e(a["who"])}</td>'
+        f'<td>{e(word(_EVENTS[a["what"]], lang) if a["what"] in _EVENTS else a["what"])}: '
+        f'{e(a["detail"])}</td></tr>' for a in audit)
+    return (f'<h3>{e(word("cred_audit", lang))}</h3><table class="cred-audit"><tr>'
+            f'<th>{e(word("when", lang))}</th><th>{e(word("who", lang))}</th>'
+            f'<th>{e(word("what", lang))}</th></tr>{rows}</table>')
+
+
+# -- the pages ------------------------------------------------------------------------------
+
+def enrol_page(lang: str, signed: SignedIn, halls: list[Hall], kiosk_id: str = "",
+               hall_id: str = "", problem: str = "") -> str:
+    alert = f'<p class="problem" role="alert">{e(problem)}</p>' if problem else ""
+    options = "".join(
+        f'<option value="{e(h.hall_id)}"{" selected" if h.hall_id == hall_id else ""}>'
+        f'{e(pick(h.name, lang))}</option>' for h in halls)
+    body = (f'<section class="card narrow wide-enough"><h1>{e(word("issue_code", lang))}</h1>'
+            f'<p class="quiet">{e(word("issue_code_hint", lang))}</p>{alert}'
+            '<form method="post" action="/fleet/enrol">'
+            f'<input type="hidden" name="csrf" value="{e(signed.csrf_token)}">'
+            f'<label>{e(word("kiosk_id", lang))}<input name="kiosk_id" value="{e(kiosk_id)}" '
+            f'required maxlength="64" autocomplete="off" spellcheck="false"></label>'
+            f'<p class="quiet">{e(word("kiosk_id_hint", lang))}</p>'
+            f'<label>{e(word("hall", lang))}<select name="hall_id" required>{options}</select>'
+            f'</label><button type="submit" class="primary">{e(word("issue_code", lang))}'
+            '</button></form></section>')
+    return views.page(lang, word("issue_code", lang), body, signed, "/fleet/enrol")
+
+
+def code_page(lang: str, signed: SignedIn, issued: IssuedCode, hall_name: str) -> str:
+    what = word("code_for", lang).format(issued.kiosk_id, hall_name, local(issued.expires_at))
+    body = (f'<section class="card narrow wide-enough"><h1>{e(word("code_title", lang))}</h1>'
+            f'<p>{e(what)}</p>'
+            f'<p class="enrol-code" data-code="{e(issued.code)}">{e(issued.code)}</p>'
+            f'<div class="qr" data-payload="{e(issued.qr_payload)}">{qr_svg(issued.qr_payload)}'
+            f'</div><p>{e(word("code_how", lang))}</p>'
+            f'<p class="problem">{e(word("code_once", lang))}</p>'
+            f'<p><a href="/fleet">← {e(word("back", lang))}</a></p></section>')
+    return views.page(lang, word("code_title", lang), body, signed, "/fleet/enrol")
+
+
+# -- the routes -----------------------------------------------------------------------------
+
+def may_issue(fleet: Fleet, signed: SignedIn, kiosk_id: str, hall_id: str) -> str | None:
+    """Why this account may not have a code for this kiosk in this hall (a word key), or None."""
+    if not KIOSK_ID.match(kiosk_id):
+        return "bad_kiosk_id"
+    if not signed.account.sees_hall(hall_id):
+        return "pick_hall"
+    try:
+        current = fleet.hall_of(kiosk_id)
+    except UnknownKiosk:
+        return None
+    return None if signed.account.sees_hall(current) else "kiosk_id_taken"
+
+
+def add_credentials(app: FastAPI) -> None:
+    def enrolment() -> Enrolment | None:
+        return app.state.office.enrolment
+
+    def my_halls(signed: SignedIn) -> list[Hall]:
+        return [h for h in app.state.office.fleet.halls() if signed.account.sees_hall(h.hall_id)]
+
+    @app.get("/fleet/enrol", include_in_schema=False)
+    def enrol_form(request: Request, kiosk: str = "") -> Response:
+        signed, lang = signed_in(request), lang_of(request)
+        if signed is None:
+            return to_login()
+        if enrolment() is None:
+            return html(views.message_page(lang, signed, word("no_enrolment", lang)), 404)
+        hall_id = ""
+        if kiosk:
+            try:
+                hall_id = app.state.office.fleet.hall_of(kiosk) or ""
+            except UnknownKiosk:
+                pass
+        return html(enrol_page(lang, signed, my_halls(signed), kiosk[:64], hall_id))
+
+    @app.post("/fleet/enrol", include_in_schema=False)
+    async def issue(request: Request) -> Response:
+        signed, lang = signed_in(request), lang_of(request)
+        if signed is None:
+            return to_login()
+        form = await form_of(request)
+        if enrolment() is None:
+            return html(views.message_page(lang, signed, word("no_enrolment", lang)), 404)
+        if not csrf_ok((form.get("csrf") or [""])[0], signed.csrf_token):
+            return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
+        kiosk_id = (form.get("kiosk_id") or [""])[0].strip()
+        hall_id = (form.get("hall_id") or [""])[0]
+        why, issued = may_issue(app.state.office.fleet, signed, kiosk_id, hall_id), None
+        if why is None:
+            try:
+                issued = await run_in_threadpool(enrolment().issue_code, kiosk_id, hall_id,
+                                                 signed.account.username)
+            except UnknownHall:
+                why = "pick_hall"
+        if issued is None:
+            return html(enrol_page(lang, signed, my_halls(signed), kiosk_id[:64], hall_id,
+                                   word(why, lang)), 422)
+        name = next((pick(h.name, lang) for h in my_halls(signed) if h.hall_id == hall_id),
+                    hall_id)
+        return html(code_page(lang, signed, issued, name))
+
+    @app.post("/fleet/kiosks/{kiosk_id}/revoke", include_in_schema=False)
+    async def revoke(kiosk_id: str, request: Request) -> Response:
+        signed, lang = signed_in(request), lang_of(request)
+        if signed is None:
+            return to_login()
+        form = await form_of(request)
+        if enrolment() is None or visible_kiosk(app.state.office.fleet, signed, kiosk_id) is None:
+            return html(views.message_page(lang, signed, word("not_found", lang)), 404)
+        if not csrf_ok((form.get("csrf") or [""])[0], signed.csrf_token):
+            return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
+        if not signed.account.can_revoke:
+            return html(views.message_page(lang, signed, word("revoke_forbidden", lang)), 403)
+        reason = " ".join((form.get("reason") or [""])[0].split())[:MAX_REASON]
+        if not reason:
+            return html(views.message_page(lang, signed, word("revoke_needs_reason", lang),
+                                           back=f"/fleet/kiosks/{kiosk_id}#credentials"), 422)
+        await run_in_threadpool(enrolment().revoke, kiosk_id, signed.account.username, reason)
+        return RedirectResponse(f"/fleet/kiosks/{kiosk_id}?revoked=1#credentials",
+                                status_code=303, headers=HEADERS)

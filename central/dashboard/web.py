@@ -1,0 +1,67 @@
+"""What every dashboard route shares: the session behind a request, its language, the hall
+scope, the CSRF check, and the headers every answer carries."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import parse_qs
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from central.accounts import Accounts, SignedIn
+from central.errors import ApiProblem
+from central.fleet import Fleet, UnknownKiosk
+from central.fleet_states import KioskState
+
+COOKIE = "onetrip_fleet"
+LANG_COOKIE = "onetrip_lang"
+LOGIN_CSRF = "onetrip_login_csrf"
+MAX_FORM_BYTES = 16_384
+HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+           "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff",
+           "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; "
+                                      "form-action 'self'; base-uri 'none'"}
+
+
+def lang_of(request: Request) -> str:
+    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh_CN"
+
+
+def html(body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status, headers=HEADERS)
+
+
+def signed_in(request: Request) -> SignedIn | None:
+    accounts: Accounts = request.app.state.accounts
+    return accounts.session(request.cookies.get(COOKIE))
+
+
+def visible_kiosk(fleet: Fleet, signed: SignedIn, kiosk_id: str) -> KioskState | None:
+    """The kiosk's state if this account may see it; None both for 'no such kiosk' and for
+    'not yours'."""
+    try:
+        hall = fleet.hall_of(kiosk_id)
+    except UnknownKiosk:
+        return None
+    if not signed.account.sees_hall(hall):
+        return None
+    states = fleet.kiosk_states([hall] if hall is not None else None)
+    return next((s for s in states if s.kiosk_id == kiosk_id), None)
+
+
+def csrf_ok(sent: str | None, expected: str) -> bool:
+    return bool(sent) and secrets.compare_digest(sent, expected)
+
+
+async def form_of(request: Request) -> dict[str, list[str]]:
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        raise ApiProblem(413, "form_too_large", "提交的内容过长。", "The form is too large.")
+    return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+
+
+def to_login() -> Response:
+    return RedirectResponse("/fleet/login?ended=1", status_code=303, headers=HEADERS)
+
+
