@@ -11,11 +11,11 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import NoSuchElementException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
@@ -24,6 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 DESK = (1366, 900)
 TABLET = (768, 1024)
+T = TypeVar("T")
 
 
 class Browser:
@@ -74,13 +75,30 @@ class Browser:
         WebDriverWait(self.driver, timeout_s).until(staleness_of(old))
 
     def text(self, css: str = "body") -> str:
-        return self.driver.find_element(By.CSS_SELECTOR, css).text
+        return self._read(lambda: self.driver.find_element(By.CSS_SELECTOR, css).text)
 
     def texts(self, css: str) -> list[str]:
-        return [el.text for el in self.driver.find_elements(By.CSS_SELECTOR, css)]
+        return self._read(lambda: [el.text for el in
+                                   self.driver.find_elements(By.CSS_SELECTOR, css)])
 
     def attribute(self, css: str, name: str) -> str | None:
-        return self.driver.find_element(By.CSS_SELECTOR, css).get_attribute(name)
+        return self._read(
+            lambda: self.driver.find_element(By.CSS_SELECTOR, css).get_attribute(name))
+
+    @staticmethod
+    def _read(read: Callable[[], T]) -> T:
+        """A read that looks again when the live refresh swapped the part between finding it
+        and reading it; a part that is not there at all still fails at once."""
+        for attempt in range(3):
+            try:
+                return read()
+            except NoSuchElementException:
+                raise
+            except WebDriverException:
+                if attempt == 2:
+                    raise
+                time.sleep(0.2)
+        raise AssertionError("unreachable")
 
     def wait_for(self, check: Callable[[], bool], timeout_s: float = 20.0,
                  what: str = "the page") -> None:
