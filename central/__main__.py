@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -88,9 +89,21 @@ def main(argv: list[str] | None = None) -> int:
         log.error("cannot start: %s: %s", type(exc).__name__, exc)
         return 2
     import uvicorn
+    settle_heap()
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None,
                 log_level=args.log_level.lower(), timeout_graceful_shutdown=5)
     return 0
+
+
+def settle_heap() -> None:
+    """Move everything loaded at start-up out of the collector's sight.
+
+    A full collection walks every tracked object; with the libraries' hundred thousand
+    objects in the oldest generation each one stopped all requests for 40-80 ms, the slowest
+    heartbeats under a city's fleet. Frozen, those objects are kept and never walked, and a
+    full collection looks only at what requests made since (a few ms)."""
+    gc.collect()
+    gc.freeze()
 
 
 def build(args: argparse.Namespace):
