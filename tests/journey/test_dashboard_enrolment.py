@@ -16,12 +16,11 @@ import requests
 
 from central.accounts import Accounts
 from central.db import make_engine
-from central.enrolment import Enrolment, default_key_path, load_or_create_central_key
 from central.fleet import Fleet
 from kiosk.enrolment import enrol, scan_for_ticket, typed_code
 from kiosk.errors import CentralRejected
 from kiosk.steps import Step
-from tests.central_server import central_on
+from tests.central_server import central_on, enrolment_at
 from tools.browser import Browser
 
 PASSWORD = "correct-horse-battery-9"
@@ -39,10 +38,8 @@ def central(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def enrolment(central):
-    key = load_or_create_central_key(default_key_path(central.database))
-    e = Enrolment(make_engine(central.database), key, central.url)
-    yield e
-    e.engine.dispose()
+    with enrolment_at(central) as e:
+        yield e
 
 
 @pytest.fixture(scope="module")

@@ -21,14 +21,13 @@ import requests
 
 from central import signing, wire
 from central.db import make_engine
-from central.enrolment import Enrolment, default_key_path, load_or_create_central_key
 from central.fleet import Fleet
 from kiosk import credentials as stored
 from kiosk.credentials import Credentials
 from kiosk.enrolment import enrol, read_qr_payload, scan_for_ticket, typed_code
 from kiosk.errors import CentralRejected, InvalidInput, KioskNotTrusted
 from kiosk.steps import Step
-from tests.central_server import central_on
+from tests.central_server import central_on, enrolment_at
 from tests.journey.walk import drive_to
 
 S = Step
@@ -47,10 +46,8 @@ def central(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def enrolment(central):
-    key = load_or_create_central_key(default_key_path(central.database))
-    e = Enrolment(make_engine(central.database), key, central.url)
-    yield e
-    e.engine.dispose()
+    with enrolment_at(central) as e:
+        yield e
 
 
 @pytest.fixture(scope="module")
