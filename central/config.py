@@ -1,7 +1,7 @@
 """The central server's own settings file (TOML): the fleet's thresholds and the alerts.
 
     [fleet]
-    offline_after_s = 90
+    offline_after_s = 75
     [alerts]
     interval_s = 30
     webhook_url = "https://ops.example/hooks/onetrip"

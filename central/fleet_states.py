@@ -30,7 +30,9 @@ class Thresholds(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     offline_after_s: float = Field(
-        90.0, gt=0, description="No heartbeat for this long: Offline (three missed at 30 s).")
+        75.0, gt=0, description="No heartbeat for this long: Offline. Two beats missed at "
+                                "30 s, so one lost beat is forgiven and a silent kiosk shows "
+                                "Offline within 90 s of its last beat, page refresh included.")
     hours_to_empty_warning: float = Field(
         4.0, ge=0, description="A supply that runs out sooner at the recent pace: Warning.")
     outbox_stuck_after_s: float = Field(

@@ -5,8 +5,9 @@ webhook; silence turns it Offline; a hall manager sees and changes only their ow
 the browser and on the API with their own session; a notice typed in the browser reaches the
 kiosk's attract screen, with the change recorded.
 
-Central runs with ``--offline-after-s 6`` so silence shows within seconds; the 90 s default
-is checked in tests/central (Thresholds) and in test_fleet_end_to_end.py.
+Central runs with ``--offline-after-s 6`` so silence shows within seconds; the 75 s default
+(Offline on the open page within 90 s of the last beat, with its 5 s refresh) is checked in
+tests/central (Thresholds) and in test_fleet_end_to_end.py.
 """
 
 from __future__ import annotations

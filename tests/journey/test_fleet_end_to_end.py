@@ -114,6 +114,6 @@ def test_paper_out_turns_the_kiosk_warning_and_alerts_the_webhook_then_it_falls_
     assert paper and paper[0]["status"] == "raised"
     assert paper[0]["title"]["zh_CN"] and paper[0]["title"]["en"]
 
-    later = state.last_heartbeat + dt.timedelta(seconds=91)  # no heartbeat for 91 s
+    later = state.last_heartbeat + dt.timedelta(seconds=76)  # two beats missed, and 1 s
     assert state_of(fleet, now=later).state is KioskStatus.OFFLINE
     k.devices.receipt_printer.faults.clear("paper_out")
