@@ -117,8 +117,9 @@ def supply_low(device: str, supply: str, remaining: int | None,
     left_zh = f"，剩余 {remaining}" if remaining is not None else ""
     left_en = f": {remaining} left" if remaining is not None else ""
     if hours_to_empty is not None:
-        left_zh += f"，约 {hours_to_empty:.1f} 小时后用完"
-        left_en += f", about {hours_to_empty:.1f} h to empty"
+        zh, en = duration(hours_to_empty * 3600)  # as the supply line says it
+        left_zh += f"，约 {zh}后用完"
+        left_en += f", about {en} to empty"
     return _reason("supply_low", Severity.WARNING, f"{dz}{sz}不足{left_zh}。",
                    f"{se.capitalize()} low on the {de}{left_en}.", device=device, supply=supply)
 

@@ -47,7 +47,7 @@ def test_a_healthy_kiosk_is_ok_with_what_it_reported(tmp_path):
     (dict(health=health(card_printer=("error", "cards_out"))), "warning", "supply_empty",
      "card_printer", ("证卡改为邮寄", "cards are posted instead")),
     (dict(supplies=[supply(level="low", remaining=12, hours_to_empty=1.5)]), "warning",
-     "supply_low", "receipt_printer", ("剩余 12，约 1.5 小时后用完", "12 left, about 1.5 h")),
+     "supply_low", "receipt_printer", ("剩余 12，约 90 分钟后用完", "12 left, about 90 min to empty")),
     # Level still "ok" but at this pace it runs out within the threshold (4 h).
     (dict(supplies=[supply("card_printer", "ribbon", remaining=80, hours_to_empty=3.0)]),
      "warning", "supply_low", "card_printer", ("色带不足", "Ribbon low")),
