@@ -110,7 +110,8 @@ class Enrolment:
             c.execute(insert(db.enrolment_codes).values(
                 code_sha256=code_hash(raw), kiosk_id=kiosk_id, hall_id=hall_id, issued_by=who,
                 issued_at=now, expires_at=now + valid_for))
-            self._audit(c, kiosk_id, who, "code_issued", f"hall {hall_id}, valid {valid_for}")
+            self._audit(c, kiosk_id, who, "code_issued",  # no words: pages show it in both
+                        f"{hall_id} · {valid_for.total_seconds() / 60:g} min")
         code = f"{raw[:5]}-{raw[5:]}"
         query = urlencode({"url": self.public_url, "kiosk": kiosk_id, "code": code,
                            "fp": fingerprint(self.central_public_key)})
@@ -140,8 +141,8 @@ class Enrolment:
             c.execute(keys.delete().where(keys.c.kiosk_id == kiosk_id))  # re-enrolment
             c.execute(insert(keys).values(kiosk_id=kiosk_id, public_key=public_key,
                                           enrolled_at=now, revoked_at=None))
-            self._audit(c, kiosk_id, f"code by {row.issued_by}"[:64], "enrolled",
-                        f"hall {row.hall_id}, key {fingerprint(public_key)}")
+            self._audit(c, kiosk_id, row.issued_by, "enrolled",  # with the code they issued
+                        f"{row.hall_id} · {fingerprint(public_key)}")
         return self.central_public_key
 
     def revoke(self, kiosk_id: str, who: str, reason: str) -> bool:

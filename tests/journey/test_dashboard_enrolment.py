@@ -115,7 +115,8 @@ def test_a_technician_issues_a_code_and_the_kiosk_reads_its_qr_code_off_the_page
     card = browser.text("#credentials")
     held = enrolment.credential(kiosk_id)
     assert "已登记" in card and held.fingerprint in card
-    assert "chen-tech" in card and "签发登记码" in card
+    assert "chen-tech" in card and "签发登记码" in card and "用其登记码登记" in card
+    assert "hall" not in card and "code by" not in card, "no English inside the Chinese page"
     assert not browser.driver.find_elements("css selector", "form.revoke"), \
         "a technician is not offered revocation"
     s, csrf = session_of(browser)
