@@ -24,8 +24,8 @@ from central.accounts import SignedIn
 from central.dashboard import views
 from central.dashboard.texts import pick, word
 from central.dashboard.views import e
-from central.dashboard.web import (HEADERS, csrf_ok, form_of, html, lang_of, signed_in, to_login,
-                                   visible_kiosk)
+from central.dashboard.web import (HEADERS, csrf_ok, form_of, html, kiosk_form, lang_of,
+                                   signed_in, to_login)
 from central.enrolment import Credential, Enrolment, IssuedCode
 from central.fleet import Fleet, Hall, UnknownHall, UnknownKiosk
 
@@ -189,17 +189,15 @@ def add_credentials(app: FastAPI) -> None:
 
     @app.post("/fleet/kiosks/{kiosk_id}/revoke", include_in_schema=False)
     async def revoke(kiosk_id: str, request: Request) -> Response:
-        signed, lang = signed_in(request), lang_of(request)
-        if signed is None:
-            return to_login()
-        form = await form_of(request)
-        if enrolment() is None or visible_kiosk(app.state.office.fleet, signed, kiosk_id) is None:
+        form = await kiosk_form(request, app.state.office.fleet, kiosk_id)
+        if isinstance(form, Response):
+            return form
+        signed, lang = form.signed, form.lang
+        if enrolment() is None:
             return html(views.message_page(lang, signed, word("not_found", lang)), 404)
-        if not csrf_ok((form.get("csrf") or [""])[0], signed.csrf_token):
-            return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
         if not signed.account.can_revoke:
             return html(views.message_page(lang, signed, word("revoke_forbidden", lang)), 403)
-        reason = " ".join((form.get("reason") or [""])[0].split())[:MAX_REASON]
+        reason = " ".join(form.first("reason").split())[:MAX_REASON]
         if not reason:
             return html(views.message_page(lang, signed, word("revoke_needs_reason", lang),
                                            back=f"/fleet/kiosks/{kiosk_id}#credentials"), 422)

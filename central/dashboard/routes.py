@@ -23,7 +23,8 @@ from central.dashboard.settings_form import read_form, settings_form, why_refuse
 from central.dashboard.texts import word
 from central.dashboard.credentials import add_credentials, credentials_card
 from central.dashboard.web import (COOKIE, HEADERS, LANG_COOKIE, LOGIN_CSRF, csrf_ok, form_of,
-                                   html, lang_of, signed_in, to_login, visible_kiosk)
+                                   html, kiosk_form, lang_of, signed_in, to_login,
+                                   visible_kiosk)
 from central.fleet import Fleet
 from central.fleet_stats import JourneyTotals
 
@@ -186,17 +187,13 @@ def kiosk_page(app: FastAPI, request: Request, signed: SignedIn, kiosk_id: str,
 def _add_settings_form(app: FastAPI) -> None:
     @app.post("/fleet/kiosks/{kiosk_id}/settings", include_in_schema=False)
     async def change(kiosk_id: str, request: Request) -> Response:
-        signed, lang = signed_in(request), lang_of(request)
-        if signed is None:
-            return to_login()
-        form = await form_of(request)
-        if visible_kiosk(app.state.office.fleet, signed, kiosk_id) is None:
-            return html(views.message_page(lang, signed, word("not_found", lang)), 404)
-        if not csrf_ok((form.get("csrf") or [""])[0], signed.csrf_token):
-            return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
+        form = await kiosk_form(request, app.state.office.fleet, kiosk_id)
+        if isinstance(form, Response):
+            return form
+        signed, lang = form.signed, form.lang
         if not signed.account.can_change_settings:
             return html(views.message_page(lang, signed, word("forbidden", lang)), 403)
-        typed = read_form(form)
+        typed = read_form(form.fields)
         try:
             before = app.state.office.fleet.settings_for(kiosk_id)[0]
             revision = app.state.office.fleet.set_settings(kiosk_id, typed,

@@ -4,12 +4,15 @@ scope, the CSRF check, and the headers every answer carries."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from central.accounts import Accounts, SignedIn
+from central.dashboard import views
+from central.dashboard.texts import word
 from central.errors import ApiProblem
 from central.fleet import Fleet, UnknownKiosk
 from central.fleet_states import KioskState
@@ -65,3 +68,26 @@ def to_login() -> Response:
     return RedirectResponse("/fleet/login?ended=1", status_code=303, headers=HEADERS)
 
 
+@dataclass(frozen=True)
+class KioskForm:
+    """A form posted about one kiosk that passed the checks every such form needs."""
+    signed: SignedIn
+    lang: str
+    fields: dict[str, list[str]]
+
+    def first(self, name: str) -> str:
+        return (self.fields.get(name) or [""])[0]
+
+
+async def kiosk_form(request: Request, fleet: Fleet, kiosk_id: str) -> KioskForm | Response:
+    """Signed in, the kiosk in the account's halls (else 'no such kiosk'), the session's own
+    CSRF token; otherwise the page that says which, so each route checks only its own rules."""
+    signed, lang = signed_in(request), lang_of(request)
+    if signed is None:
+        return to_login()
+    fields = await form_of(request)
+    if visible_kiosk(fleet, signed, kiosk_id) is None:
+        return html(views.message_page(lang, signed, word("not_found", lang)), 404)
+    if not csrf_ok((fields.get("csrf") or [""])[0], signed.csrf_token):
+        return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
+    return KioskForm(signed, lang, fields)
