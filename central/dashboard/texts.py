@@ -136,7 +136,8 @@ WORDS: dict[str, tuple[str, str]] = {
                          "Your account cannot revoke kiosks; ask a hall manager."),
     "no_enrolment": ("本中心未启用自助机登记。", "Enrolment is not enabled on this central."),
     "cred_audit": ("凭证记录", "Credential record"),
-    "cred_code_issued": ("签发登记码", "code issued"), "cred_enrolled_ev": ("用其登记码登记", "enrolled with their code"),
+    "cred_code_issued": ("签发登记码", "code issued"),
+    "cred_enrolled_ev": ("用其登记码登记", "enrolled with their code"),
     "cred_revoked_ev": ("撤销", "revoked"),
 }
 
