@@ -69,6 +69,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "services": ("开放的业务", "Services offered"),
     "service_new": ("申领居住证", "New permit"), "service_renewal": ("续签", "Renewal"),
     "service_status": ("进度查询", "Status"),
+    "on": ("开", "on"), "off": ("关", "off"),
     "notice": ("待机屏通知", "Attract-screen notice"),
     "notice_zh": ("中文", "Chinese"), "notice_en": ("英文", "English"),
     "notice_hint": ("两种语言都填，或都留空。", "Fill in both languages, or neither."),

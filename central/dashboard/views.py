@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from central import wire
 from central.accounts import SignedIn
-from central.dashboard.texts import DECISIONS, STEPS, named, pick, word
+from central.dashboard.texts import DECISIONS, STEPS, WORDS, named, pick, word
 from central.fleet import AuditEntry, Hall
 from central.fleet_reasons import duration
 from central.fleet_states import KioskState
@@ -209,14 +209,46 @@ def audit_table(lang: str, audit: list[AuditEntry]) -> str:
                 f'<p class="quiet">{e(word("audit_none", lang))}</p></div>')
     rows = "".join(
         f'<tr><td>{e(a.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"))}</td><td>{e(a.who)}</td>'
-        f'<td>#{a.revision}: {e(_changes(a.changes))}</td></tr>' for a in audit)
+        f'<td>#{a.revision}: {e(changes_text(a.changes, lang))}</td></tr>' for a in audit)
     return (f'<div class="card audit"><h2>{e(word("audit", lang))}</h2><table><tr>'
             f'<th>{e(word("when", lang))}</th><th>{e(word("who", lang))}</th>'
             f'<th>{e(word("what", lang))}</th></tr>{rows}</table></div>')
 
 
-def _changes(changes: dict[str, list]) -> str:
-    return "; ".join(f"{field}: {old!s} → {new!s}" for field, (old, new) in changes.items())
+# A recorded change's field (central.fleet.flatten) -> the words of the settings form.
+_FIELD_WORDS = {"maintenance": ("maintenance_mode",),
+                "service_hours.opens": ("hours", "opens"),
+                "service_hours.closes": ("hours", "closes"),
+                "enabled_services": ("services",), "attract_notice": ("notice",),
+                "attract_notice.zh_CN": ("notice", "notice_zh"),
+                "attract_notice.en": ("notice", "notice_en")}
+
+
+def changes_text(changes: dict[str, list], lang: str) -> str:
+    """'服务时间·开始：18:00 → 16:00' in the form's own words; a field this page does not
+    know yet keeps its recorded name, so nothing recorded is ever hidden."""
+    colon, semicolon = (": ", "; ") if lang == "en" else ("：", "；")
+    return semicolon.join(f"{_field_label(field, lang)}{colon}{_setting_value(old, lang)} → "
+                          f"{_setting_value(new, lang)}" for field, (old, new) in changes.items())
+
+
+def _field_label(field: str, lang: str) -> str:
+    keys = _FIELD_WORDS.get(field)
+    return (" · " if lang == "en" else "·").join(word(k, lang) for k in keys) if keys else field
+
+
+def _setting_value(value: object, lang: str) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, bool):
+        return word("on" if value else "off", lang)
+    if isinstance(value, list):
+        named = [word(f"service_{v}", lang) if f"service_{v}" in WORDS else str(v)
+                 for v in value]
+        return (", " if lang == "en" else "、").join(named)
+    if isinstance(value, str) and len(value) == 8 and value[2] == ":" and value[5] == ":":
+        return value[:5]  # a time of day: 16:00:00 -> 16:00
+    return str(value)
 
 
 # -- journeys -------------------------------------------------------------------------------

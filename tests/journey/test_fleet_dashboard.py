@@ -201,7 +201,7 @@ def test_a_notice_typed_in_the_browser_reaches_the_kiosks_attract_screen(
     assert entry.changes["attract_notice.zh_CN"][1] == NOTICE_ZH
     assert entry.changes["attract_notice.en"][1] == NOTICE_EN
     audit = browser.text(".audit")
-    assert "li-manager" in audit and NOTICE_EN in audit
+    assert "li-manager" in audit and f"待机屏通知·英文：– → {NOTICE_EN}" in audit, audit
 
     def shown() -> bool:
         k.pump()  # the answer is handled on the journey's thread

@@ -1,0 +1,36 @@
+"""The settings audit as a hall manager reads it: the settings form's own words in their
+language, times without seconds, services by name, and nothing recorded hidden."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from central import wire
+from central.dashboard.views import changes_text
+from central.fleet import changes
+
+
+def test_a_recorded_change_reads_in_the_forms_words_in_chinese_and_english():
+    before = wire.KioskSettings()
+    after = wire.KioskSettings(
+        maintenance=True, service_hours=wire.ServiceHours(opens=dt.time(8), closes=dt.time(20)),
+        enabled_services=[wire.Service.NEW, wire.Service.STATUS],
+        attract_notice=wire.Text(zh_CN="今晚22点升级", en="Upgrade tonight at 22:00"))
+    recorded = changes(before, after)
+
+    zh = changes_text(recorded, "zh_CN")
+    assert "维护模式（暂停服务）：关 → 开" in zh
+    assert "服务时间·开始：00:00 → 08:00" in zh and "服务时间·结束：00:00 → 20:00" in zh
+    assert "开放的业务：申领居住证、续签、进度查询 → 申领居住证、进度查询" in zh
+    assert "待机屏通知·中文：– → 今晚22点升级" in zh
+    assert "service_hours" not in zh and "attract_notice" not in zh
+
+    en = changes_text(recorded, "en")
+    assert "Maintenance (out of service): off → on" in en
+    assert "Service hours · Opens: 00:00 → 08:00" in en
+    assert "Services offered: New permit, Renewal, Status → New permit, Status" in en
+    assert "Attract-screen notice · English: – → Upgrade tonight at 22:00" in en
+
+
+def test_a_field_the_page_has_no_words_for_is_shown_as_recorded():
+    assert changes_text({"screen_brightness": [70, 40]}, "zh_CN") == "screen_brightness：70 → 40"
