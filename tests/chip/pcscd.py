@@ -105,8 +105,9 @@ def wait_until(predicate, timeout: float = 3.0, step: float = 0.02) -> bool:
 
 def wait_for_free_ports(ports: tuple[int, ...], timeout: float = 90.0) -> None:
     """vpcd's ports lie in Linux's ephemeral range (32768-60999): any outgoing connection on
-    the machine may hold one for a while, or leave it in TIME_WAIT for 60 s, and vpcd then
-    fails with "Address already in use". Wait until vpcd could bind them."""
+    the machine may hold one, and vpcd then fails with "Address already in use". Wait until
+    vpcd could bind them: probed as vpcd binds, with SO_REUSEADDR, so the TIME_WAIT a
+    stopped pcscd leaves behind (60 s) is no reason to wait, while a port in use still is."""
     import socket
 
     deadline = time.monotonic() + timeout
@@ -114,6 +115,7 @@ def wait_for_free_ports(ports: tuple[int, ...], timeout: float = 90.0) -> None:
         busy = []
         for port in ports:
             with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     probe.bind(("0.0.0.0", port))
                 except OSError:
