@@ -84,8 +84,8 @@ def _audit(lang: str, audit: list[dict]) -> str:
         return ""
     rows = "".join(
         f'<tr><td>{e(local(a["at"]))}</td><td>{e(a["who"])}</td>'
-        f'<td>{e(word(_EVENTS[a["what"]], lang) if a["what"] in _EVENTS else a["what"])}: '
-        f'{e(a["detail"])}</td></tr>' for a in audit)
+        f'<td>{e(word(_EVENTS[a["what"]], lang) if a["what"] in _EVENTS else a["what"])}'
+        f'{": " if lang == "en" else "："}{e(a["detail"])}</td></tr>' for a in audit)
     return (f'<h3>{e(word("cred_audit", lang))}</h3><table class="cred-audit"><tr>'
             f'<th>{e(word("when", lang))}</th><th>{e(word("who", lang))}</th>'
             f'<th>{e(word("what", lang))}</th></tr>{rows}</table>')
