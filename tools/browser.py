@@ -17,7 +17,6 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import NoSuchElementException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
@@ -62,8 +61,9 @@ class Browser:
         self.driver.find_element(By.CSS_SELECTOR, css).click()
 
     def submit(self, css: str, timeout_s: float = 20.0) -> None:
-        """Click what sends a form and wait until the next page has replaced this one."""
-        old = self.driver.find_element(By.TAG_NAME, "html")
+        """Click what leads to the next page (a form's button, a link) and wait until that
+        page has replaced this one."""
+        self.driver.execute_script("window.onetripLeaving = true")  # gone with this page
         for attempt in range(3):
             try:
                 self.click(css)
@@ -72,7 +72,18 @@ class Browser:
                 if attempt == 2:
                     raise
                 time.sleep(0.2)
-        WebDriverWait(self.driver, timeout_s).until(staleness_of(old))
+        WebDriverWait(self.driver, timeout_s).until(self._next_page_loaded)
+
+    @staticmethod
+    def _next_page_loaded(driver: webdriver.Chrome) -> bool:
+        """A new page has its own window without this page's mark. Asked between the two
+        pages, the browser may answer with any error: not there yet. (Watching the old page's
+        element go stale failed now and then: Chromium does not always say 'stale'.)"""
+        try:
+            return bool(driver.execute_script(
+                "return window.onetripLeaving !== true && document.readyState === 'complete'"))
+        except WebDriverException:
+            return False
 
     def text(self, css: str = "body") -> str:
         return self._read(lambda: self.driver.find_element(By.CSS_SELECTOR, css).text)

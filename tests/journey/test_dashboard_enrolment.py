@@ -93,7 +93,7 @@ def test_a_technician_issues_a_code_and_the_kiosk_reads_its_qr_code_off_the_page
     k = quiet_kiosk(make_kiosk, central, kiosk_id)
     assert not k.runtime.heartbeat.send_once(), "not enrolled: refused"
     browser.sign_in("chen-tech", PASSWORD)
-    browser.click("header nav a[href='/fleet/enrol']")
+    browser.submit("header nav a[href='/fleet/enrol']")
     halls = browser.driver.find_elements("css selector", "select[name=hall_id] option")
     assert [h.get_attribute("value") for h in halls] == [HALL], "only the technician's hall"
     code, payload = code_in_browser(browser, kiosk_id)
