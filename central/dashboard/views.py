@@ -266,9 +266,11 @@ def _stats_cells(lang: str, t: JourneyTotals) -> str:
     if t.median_s is not None:
         zh, en = duration(t.median_s)
         median = en if lang == "en" else zh
-    decisions = ", ".join(f"{named(DECISIONS, k, lang)} {n}" for k, n in sorted(t.decisions.items()))
-    left = ", ".join(f"{named(STEPS, k, lang)} {n}" for k, n in
-                     sorted(t.abandoned_at.items(), key=lambda x: -x[1]))
+    sep = ", " if lang == "en" else "、"  # a count stays beside its name (no-break space)
+    decisions = sep.join(f"{named(DECISIONS, k, lang)}\u00a0{n}"
+                         for k, n in sorted(t.decisions.items()))
+    left = sep.join(f"{named(STEPS, k, lang)}\u00a0{n}" for k, n in
+                    sorted(t.abandoned_at.items(), key=lambda x: -x[1]))
     cells = [t.started, t.completed, t.abandoned, t.cards_printed_here, t.cards_queued, median,
              decisions or "–", left or "–"]
     return "".join(f"<td>{e(c)}</td>" for c in cells)
@@ -285,7 +287,8 @@ def stats_page(lang: str, signed: SignedIn, halls: list[Hall],
         rows = [(names.get(h, word("no_hall", lang)), by_hall.get(h, JourneyTotals()))
                 for h in shown]
         rows.append((word("all_halls", lang), total))
-        sections.append(f'<div class="card"><h2>{e(title)}</h2>{stats_table(lang, rows)}</div>')
+        sections.append(f'<div class="card per-hall"><h2>{e(title)}</h2>'
+                        f'{stats_table(lang, rows)}</div>')
     body = f'<h1>{e(word("statistics", lang))}</h1>' + "".join(sections)
     return page(lang, word("statistics", lang), body, signed, "/fleet/stats")
 

@@ -1,13 +1,15 @@
-"""The settings audit as a hall manager reads it: the settings form's own words in their
-language, times without seconds, services by name, and nothing recorded hidden."""
+"""Words a hall manager reads on the dashboard: the settings audit in the settings form's own
+words and their language (times without seconds, services by name, nothing recorded hidden),
+and journey counts that keep each number beside its name."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from central import wire
-from central.dashboard.views import changes_text
+from central.dashboard.views import changes_text, stats_table
 from central.fleet import changes
+from central.fleet_stats import JourneyTotals
 
 
 def test_a_recorded_change_reads_in_the_forms_words_in_chinese_and_english():
@@ -34,3 +36,12 @@ def test_a_recorded_change_reads_in_the_forms_words_in_chinese_and_english():
 
 def test_a_field_the_page_has_no_words_for_is_shown_as_recorded():
     assert changes_text({"screen_brightness": [70, 40]}, "zh_CN") == "screen_brightness：70 → 40"
+
+
+def test_journey_counts_keep_each_number_beside_its_name():
+    totals = JourneyTotals(started=5, completed=3, decisions={"eligible": 2, "not_yet": 1},
+                           abandoned_at={"confirm_details": 2})
+    zh = stats_table("zh_CN", [("今天", totals)])
+    assert "符合条件\u00a02、暂未满足\u00a01" in zh and "核对信息\u00a02" in zh
+    en = stats_table("en", [("Today", totals)])
+    assert "eligible\u00a02, not yet\u00a01" in en
