@@ -266,14 +266,20 @@ def _stats_cells(lang: str, t: JourneyTotals) -> str:
     if t.median_s is not None:
         zh, en = duration(t.median_s)
         median = en if lang == "en" else zh
-    sep = ", " if lang == "en" else "、"  # a count stays beside its name (no-break space)
-    decisions = sep.join(f"{named(DECISIONS, k, lang)}\u00a0{n}"
-                         for k, n in sorted(t.decisions.items()))
-    left = sep.join(f"{named(STEPS, k, lang)}\u00a0{n}" for k, n in
-                    sorted(t.abandoned_at.items(), key=lambda x: -x[1]))
-    cells = [t.started, t.completed, t.abandoned, t.cards_printed_here, t.cards_queued, median,
-             decisions or "–", left or "–"]
-    return "".join(f"<td>{e(c)}</td>" for c in cells)
+    numbers = [t.started, t.completed, t.abandoned, t.cards_printed_here, t.cards_queued, median]
+    decisions = _counted(lang, DECISIONS, sorted(t.decisions.items()))
+    left = _counted(lang, STEPS, sorted(t.abandoned_at.items(), key=lambda x: -x[1]))
+    return "".join(f"<td>{e(c)}</td>" for c in numbers) + f"<td>{decisions}</td><td>{left}</td>"
+
+
+def _counted(lang: str, names: dict[str, tuple[str, str]], counts: list[tuple[str, int]]) -> str:
+    """'符合条件 3、暂未满足 1' as HTML: a line may break between items, never inside one
+    (Chinese text otherwise breaks between any two characters)."""
+    if not counts:
+        return "–"
+    sep = ", " if lang == "en" else "、"
+    return sep.join(f'<span class="item">{e(named(names, k, lang))} {n}</span>'
+                    for k, n in counts)
 
 
 def stats_page(lang: str, signed: SignedIn, halls: list[Hall],

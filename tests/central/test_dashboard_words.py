@@ -42,6 +42,8 @@ def test_journey_counts_keep_each_number_beside_its_name():
     totals = JourneyTotals(started=5, completed=3, decisions={"eligible": 2, "not_yet": 1},
                            abandoned_at={"confirm_details": 2})
     zh = stats_table("zh_CN", [("今天", totals)])
-    assert "符合条件\u00a02、暂未满足\u00a01" in zh and "核对信息\u00a02" in zh
+    item = '<span class="item">{}</span>'.format
+    assert item("符合条件 2") + "、" + item("暂未满足 1") in zh and item("核对信息 2") in zh
     en = stats_table("en", [("Today", totals)])
-    assert "eligible\u00a02, not yet\u00a01" in en
+    assert item("eligible 2") + ", " + item("not yet 1") in en
+    assert "<td>–</td><td>–</td>" in stats_table("en", [("Today", JourneyTotals())])
