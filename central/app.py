@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Request, Response
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -38,6 +39,7 @@ def office_of(request: Request) -> PermitOffice:
 
 
 Office = Annotated[PermitOffice, Depends(office_of)]
+KioskId = Annotated[str, PathParam(pattern=wire.KIOSK_ID_PATTERN)]
 
 
 def _errors(*statuses: int) -> dict:
@@ -108,7 +110,7 @@ def _add_v1_routes(app: FastAPI) -> None:
 
     @app.post(P + "/kiosks/{kiosk_id}/heartbeat", response_model=wire.HeartbeatAnswer,
               responses=_errors(422))
-    def heartbeat(kiosk_id: str, beat: wire.Heartbeat, office: Office,
+    def heartbeat(kiosk_id: KioskId, beat: wire.Heartbeat, office: Office,
                   request: Request) -> wire.HeartbeatAnswer:
         started = time.perf_counter()
         answer = office.heartbeat(kiosk_id, beat)
@@ -119,7 +121,7 @@ def _add_v1_routes(app: FastAPI) -> None:
 def _add_enrolment_route(app: FastAPI) -> None:
     @app.post(P + "/kiosks/{kiosk_id}/enrol", response_model=wire.EnrolmentAnswer,
               responses=_errors(403, 422))
-    def enrol(kiosk_id: str, request: wire.EnrolmentRequest,
+    def enrol(kiosk_id: KioskId, request: wire.EnrolmentRequest,
               office: Office) -> wire.EnrolmentAnswer:
         """A new kiosk's key, with a one-time code; the answer is central's key to pin."""
         central_key = office.enrolment.enrol(kiosk_id, request.code, request.public_key)

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
@@ -24,9 +25,9 @@ from cryptography.hazmat.primitives.serialization import (Encoding, NoEncryption
 from pydantic import BaseModel
 from sqlalchemy import Engine, insert, select, update
 
-from central import db
+from central import db, wire
 from central.errors import ApiProblem
-from central.fleet import UnknownHall
+from central.fleet import BadKioskId, UnknownHall
 from central.signing import fingerprint, load_public_key, public_key_text
 from central.store import utc_now
 from central.upsert import insert_or_ignore
@@ -102,6 +103,8 @@ class Enrolment:
 
     def issue_code(self, kiosk_id: str, hall_id: str, who: str,
                    valid_for: dt.timedelta = dt.timedelta(hours=1)) -> IssuedCode:
+        if not re.match(wire.KIOSK_ID_PATTERN, kiosk_id):
+            raise BadKioskId(kiosk_id)
         now = self.clock()
         raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
         with self.engine.begin() as c:

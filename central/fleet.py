@@ -30,6 +30,10 @@ class UnknownHall(LookupError):
     """No hall with that id."""
 
 
+class BadKioskId(ValueError):
+    """Not a kiosk id (central.wire.KIOSK_ID_PATTERN)."""
+
+
 class UnknownKiosk(LookupError):
     """No kiosk with that id."""
 

@@ -155,11 +155,16 @@ def _enrolment(fleet, args: argparse.Namespace, public_url: str = ""):
 
 
 def enrolment_code(fleet, args: argparse.Namespace) -> int:
-    from central.fleet import UnknownHall
+    from central.fleet import BadKioskId, UnknownHall
 
     try:
         issued = _enrolment(fleet, args, args.public_url.rstrip("/")).issue_code(
             args.kiosk_id, args.hall, args.who, dt.timedelta(minutes=args.valid_minutes))
+    except BadKioskId:
+        print("自助机编号只能包含字母、数字、点、横线或下划线，最多64个字符 "
+              f"A kiosk id is letters, digits, dots, dashes or underscores, up to 64: "
+              f"{args.kiosk_id!r}", file=sys.stderr)
+        return 2
     except UnknownHall:
         print(f"没有这个服务厅 No such hall: {args.hall}", file=sys.stderr)
         return 2

@@ -27,6 +27,11 @@ class WireModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# A kiosk's id: it stands in URL paths and in central's 64-character columns, so the kiosk's
+# own config, central's enrolment and the dashboard all hold it to this.
+KIOSK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
 class Service(str, Enum):
     """What the resident came to do."""
 

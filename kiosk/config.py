@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from central.wire import Service
+from central.wire import KIOSK_ID_PATTERN, Service
 from kiosk.errors import KioskError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -275,7 +275,9 @@ class PhotoConfig(Section):
 
 
 class KioskConfig(Section):
-    kiosk_id: str = Field("kiosk", min_length=1, description="Unique per kiosk in the fleet.")
+    kiosk_id: str = Field("kiosk", pattern=KIOSK_ID_PATTERN,
+                          description="Unique per kiosk in the fleet: letters, digits, dots, "
+                                      "dashes or underscores, up to 64.")
     city: str = Field("zhuzhou", description="City policy the central system applies.")
     hall_name_zh: str = ""
     hall_name_en: str = ""

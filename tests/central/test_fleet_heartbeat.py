@@ -110,6 +110,15 @@ def test_a_heartbeat_that_breaks_the_contract_is_refused(central):
     assert resp.status_code == 422 and resp.json()["code"] == "invalid_request"
 
 
+def test_a_kiosk_id_that_is_not_one_is_refused_before_anything_is_stored(central, fleet):
+    before = len(fleet.kiosk_states())
+    for bad in ("k" * 65, "kiosk%2001", "-kiosk"):
+        resp = requests.post(f"{central.api}/kiosks/{bad}/heartbeat",
+                             json=beat().model_dump(mode="json"), timeout=10)
+        assert resp.status_code == 422 and resp.json()["code"] == "invalid_request", bad
+    assert len(fleet.kiosk_states()) == before
+
+
 def test_a_database_from_before_the_fleet_takes_heartbeats_again(tmp_path):
     import sqlite3
 

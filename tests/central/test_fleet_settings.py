@@ -123,6 +123,14 @@ def test_the_commands_set_assign_and_show_the_audit(tmp_path):
     audit = run("audit", "test-kiosk").stdout
     assert "revision 1" in audit and "tech-3" in audit and "maintenance: false -> true" in audit
     assert fleet.hall_of("test-kiosk") == "zz-hetang" and fleet.settings_for("test-kiosk")[0] == 1
+    key = str(tmp_path / "central.key")
+    issuing = ("--hall", "zz-hetang", "--who", "tech-3", "--fleet-key", key,
+               "--public-url", "https://central.example")
+    no_code = run("enrolment-code", "大厅 1", *issuing)
+    assert no_code.returncode == 2 and "up to 64" in no_code.stderr and "大厅 1" in no_code.stderr
+    assert "Enrolment code" not in no_code.stdout
+    code = run("enrolment-code", "hetang-02", *issuing)
+    assert code.returncode == 0 and "Enrolment code" in code.stdout
 
 
 def test_after_a_restored_database_the_next_revision_passes_what_the_kiosk_has(tmp_path):

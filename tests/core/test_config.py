@@ -60,3 +60,10 @@ def test_kiosk_config_check_command(tmp_path):
     failed = run(bad)
     assert failed.returncode == 1
     assert "bad.toml: option 'model' is not valid in section 'devices.reader'" in failed.stdout
+
+
+def test_a_kiosk_id_central_could_not_hold_is_refused_at_the_kiosk(tmp_path):
+    for bad in ("大厅一号", "kiosk 01", "k/01", "-k01", "k" * 65):
+        problems = check_file(write(tmp_path / "site.toml", f'kiosk_id = "{bad}"\n'))
+        assert any("kiosk_id" in p for p in problems), (bad, problems)
+    assert check_file(write(tmp_path / "site.toml", 'kiosk_id = "hall-3.kiosk_07"\n')) == []
