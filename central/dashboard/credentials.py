@@ -11,7 +11,6 @@ another hall's kiosk into their own by enrolling it again.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from urllib.parse import quote
 
 import qrcode
@@ -27,9 +26,8 @@ from central.dashboard.views import e
 from central.dashboard.web import (HEADERS, csrf_ok, form_of, html, kiosk_form, lang_of,
                                    signed_in, to_login)
 from central.enrolment import Credential, Enrolment, IssuedCode
-from central.fleet import Fleet, Hall, UnknownHall, UnknownKiosk
+from central.fleet import BadKioskId, Fleet, Hall, UnknownHall, UnknownKiosk
 
-KIOSK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 MAX_REASON = 200
 _EVENTS = {"code_issued": "cred_code_issued", "enrolled": "cred_enrolled_ev",
            "revoked": "cred_revoked_ev"}
@@ -128,8 +126,6 @@ def code_page(lang: str, signed: SignedIn, issued: IssuedCode, hall_name: str) -
 
 def may_issue(fleet: Fleet, signed: SignedIn, kiosk_id: str, hall_id: str) -> str | None:
     """Why this account may not have a code for this kiosk in this hall (a word key), or None."""
-    if not KIOSK_ID.match(kiosk_id):
-        return "bad_kiosk_id"
     if not signed.account.sees_hall(hall_id):
         return "pick_hall"
     try:
@@ -163,7 +159,7 @@ def add_credentials(app: FastAPI) -> None:
 
     @app.post("/fleet/enrol", include_in_schema=False)
     async def issue(request: Request) -> Response:
-        signed, lang = signed_in(request), lang_of(request)
+        signed, lang = await run_in_threadpool(signed_in, request), lang_of(request)
         if signed is None:
             return to_login()
         form = await form_of(request)
@@ -173,18 +169,23 @@ def add_credentials(app: FastAPI) -> None:
             return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
         kiosk_id = (form.get("kiosk_id") or [""])[0].strip()
         hall_id = (form.get("hall_id") or [""])[0]
+        return await run_in_threadpool(issue_now, signed, lang, kiosk_id, hall_id)
+
+    def issue_now(signed: SignedIn, lang: str, kiosk_id: str, hall_id: str) -> Response:
+        """The code, or the form again saying why not (a worker thread: it writes)."""
+        halls = my_halls(signed)
         why, issued = may_issue(app.state.office.fleet, signed, kiosk_id, hall_id), None
         if why is None:
             try:
-                issued = await run_in_threadpool(enrolment().issue_code, kiosk_id, hall_id,
-                                                 signed.account.username)
+                issued = enrolment().issue_code(kiosk_id, hall_id, signed.account.username)
+            except BadKioskId:
+                why = "bad_kiosk_id"
             except UnknownHall:
                 why = "pick_hall"
         if issued is None:
-            return html(enrol_page(lang, signed, my_halls(signed), kiosk_id[:64], hall_id,
-                                   word(why, lang)), 422)
-        name = next((pick(h.name, lang) for h in my_halls(signed) if h.hall_id == hall_id),
-                    hall_id)
+            return html(enrol_page(lang, signed, halls, kiosk_id[:64], hall_id, word(why, lang)),
+                        422)
+        name = next((pick(h.name, lang) for h in halls if h.hall_id == hall_id), hall_id)
         return html(code_page(lang, signed, issued, name))
 
     @app.post("/fleet/kiosks/{kiosk_id}/revoke", include_in_schema=False)

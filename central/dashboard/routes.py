@@ -14,6 +14,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
 from central import wire
@@ -23,7 +24,7 @@ from central.dashboard.settings_form import read_form, settings_form, why_refuse
 from central.dashboard.texts import word
 from central.dashboard.credentials import add_credentials, credentials_card
 from central.dashboard.web import (COOKIE, HEADERS, LANG_COOKIE, LOGIN_CSRF, csrf_ok, form_of,
-                                   html, kiosk_form, lang_of, signed_in, to_login,
+                                   KioskForm, html, kiosk_form, lang_of, signed_in, to_login,
                                    visible_kiosk)
 from central.fleet import Fleet
 from central.fleet_stats import JourneyTotals
@@ -81,7 +82,8 @@ def _add_sign_in(app: FastAPI) -> None:
             return html(views.login_page(lang, request.cookies.get(LOGIN_CSRF, ""),
                                          word("form_expired", lang), username), 400)
         try:
-            token, _ = app.state.accounts.login(username, (form.get("password") or [""])[0])
+            token, _ = await run_in_threadpool(  # argon2 takes a while: not on the loop
+                app.state.accounts.login, username, (form.get("password") or [""])[0])
         except LoginRefused as refused:
             why = word("login_locked" if refused.locked else "login_refused", lang)
             return html(views.login_page(lang, request.cookies.get(LOGIN_CSRF, ""), why,
@@ -94,9 +96,9 @@ def _add_sign_in(app: FastAPI) -> None:
 
     @app.post("/fleet/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
-        signed, form = signed_in(request), await form_of(request)
+        signed, form = await run_in_threadpool(signed_in, request), await form_of(request)
         if signed is not None and csrf_ok((form.get("csrf") or [""])[0], signed.csrf_token):
-            app.state.accounts.logout(request.cookies.get(COOKIE, ""))
+            await run_in_threadpool(app.state.accounts.logout, request.cookies.get(COOKIE, ""))
         response = RedirectResponse("/fleet/login", status_code=303, headers=HEADERS)
         response.delete_cookie(COOKIE, path="/fleet")
         return response
@@ -193,17 +195,22 @@ def _add_settings_form(app: FastAPI) -> None:
         signed, lang = form.signed, form.lang
         if not signed.account.can_change_settings:
             return html(views.message_page(lang, signed, word("forbidden", lang)), 403)
-        typed = read_form(form.fields)
-        try:
-            before = app.state.office.fleet.settings_for(kiosk_id)[0]
-            revision = app.state.office.fleet.set_settings(kiosk_id, typed,
-                                                           who=signed.account.username)
-        except (ValidationError, ValueError) as exc:
-            return kiosk_page(app, request, signed, kiosk_id, typed=typed,
-                              problem=why_refused(exc, lang), status=422)
-        saved = revision if revision != before else 0
-        return RedirectResponse(f"/fleet/kiosks/{kiosk_id}?saved={saved}", status_code=303,
-                                headers=HEADERS)
+        return await run_in_threadpool(_save_settings, app, request, form, kiosk_id)
+
+
+def _save_settings(app: FastAPI, request: Request, form: KioskForm, kiosk_id: str) -> Response:
+    """Store what the form says (a worker thread: it writes to the database)."""
+    typed = read_form(form.fields)
+    try:
+        before = app.state.office.fleet.settings_for(kiosk_id)[0]
+        revision = app.state.office.fleet.set_settings(kiosk_id, typed,
+                                                       who=form.signed.account.username)
+    except (ValidationError, ValueError) as exc:
+        return kiosk_page(app, request, form.signed, kiosk_id, typed=typed,
+                          problem=why_refused(exc, form.lang), status=422)
+    saved = revision if revision != before else 0
+    return RedirectResponse(f"/fleet/kiosks/{kiosk_id}?saved={saved}", status_code=303,
+                            headers=HEADERS)
 
 
 def _api_problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
@@ -248,10 +255,10 @@ def _add_api(app: FastAPI) -> None:
 
     @app.put("/fleet/api/kiosks/{kiosk_id}/settings", include_in_schema=False)
     async def api_settings(kiosk_id: str, request: Request) -> Response:
-        signed = signed_in(request)
+        signed = await run_in_threadpool(signed_in, request)
         if signed is None:
             return _not_signed_in()
-        if visible_kiosk(fleet(), signed, kiosk_id) is None:
+        if await run_in_threadpool(visible_kiosk, fleet(), signed, kiosk_id) is None:
             return _no_kiosk()
         if not csrf_ok(request.headers.get("X-CSRF-Token"), signed.csrf_token):
             return _api_problem(403, "csrf", "缺少或错误的 X-CSRF-Token。",
@@ -260,8 +267,8 @@ def _add_api(app: FastAPI) -> None:
             return _api_problem(403, "forbidden", "您的账户不能修改设置。",
                                 "Your account cannot change settings.")
         try:
-            revision = fleet().set_settings(kiosk_id, await request.json(),
-                                            who=signed.account.username)
+            revision = await run_in_threadpool(fleet().set_settings, kiosk_id,
+                                               await request.json(), signed.account.username)
         except (ValidationError, ValueError) as exc:
             return _api_problem(422, "invalid_settings", "设置不符合自助机的要求。",
                                 why_refused(exc, "en"))

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from central.accounts import Accounts, SignedIn
 from central.dashboard import views
@@ -81,12 +82,13 @@ class KioskForm:
 
 async def kiosk_form(request: Request, fleet: Fleet, kiosk_id: str) -> KioskForm | Response:
     """Signed in, the kiosk in the account's halls (else 'no such kiosk'), the session's own
-    CSRF token; otherwise the page that says which, so each route checks only its own rules."""
-    signed, lang = signed_in(request), lang_of(request)
+    CSRF token; otherwise the page that says which, so each route checks only its own rules.
+    Database work goes to a worker thread: the event loop also carries the fleet's heartbeats."""
+    signed, lang = await run_in_threadpool(signed_in, request), lang_of(request)
     if signed is None:
         return to_login()
     fields = await form_of(request)
-    if visible_kiosk(fleet, signed, kiosk_id) is None:
+    if await run_in_threadpool(visible_kiosk, fleet, signed, kiosk_id) is None:
         return html(views.message_page(lang, signed, word("not_found", lang)), 404)
     if not csrf_ok((fields.get("csrf") or [""])[0], signed.csrf_token):
         return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
