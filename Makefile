@@ -21,7 +21,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test bench deps system-packages clean
 
 demo: deps
-	$(PY) tools/run_demo.py --output demo-output
+	$(PY) -m tools.demo.run --output demo-output
 
 test: deps
 	$(PY) -m pytest -q

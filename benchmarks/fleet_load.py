@@ -24,7 +24,7 @@ from typing import Any
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from central import signing, wire
+from protocol import signing, wire
 
 DEVICES = ("reader", "camera", "receipt_printer", "card_printer", "scanner")
 
@@ -102,8 +102,8 @@ def enrol_fleet(database: str, ids: list[str]) -> dict[str, Ed25519PrivateKey]:
     is measured here)."""
     from sqlalchemy import insert
 
-    from central import db
-    from central.db import make_engine
+    from central.storage import db
+    from central.storage.db import make_engine
 
     keys = {k: Ed25519PrivateKey.generate() for k in ids}
     now = dt.datetime.now(dt.timezone.utc)
@@ -170,7 +170,7 @@ def _figures(tally: _Tally, kiosks: int, interval_s: float, duration_s: float) -
 
 def bench_fleet(tmp, kiosks: int = 4200, duration_s: float = 300) -> dict[str, Any]:
     """The load on a fresh central server with SQLite, then with PostgreSQL."""
-    from central.process import CentralProcess, central_on, free_port
+    from tools.central_process import CentralProcess, central_on, free_port
     from tests.central.postgres import postgres_binaries, start_postgres
 
     results: dict[str, Any] = {}

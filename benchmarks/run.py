@@ -22,11 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from central import wire  # noqa: E402
-from central.process import central_on  # noqa: E402
+from protocol import wire  # noqa: E402
+from tools.central_process import central_on  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.headless import HeadlessKiosk  # noqa: E402
-from kiosk.steps import Step  # noqa: E402
+from kiosk.journey.steps import Step  # noqa: E402
 from tools.display import virtual_display  # noqa: E402
 from benchmarks.camera_preview import bench_preview  # noqa: E402
 from benchmarks.card_ipp import bench_card_print  # noqa: E402
@@ -112,7 +112,7 @@ def bench_cold_start(tmp: Path, url: str, rounds: int) -> dict:
     """Process start to the first frame of the attract screen on a display that is already up."""
     config = tmp / "cold.toml"
     config.write_text(f'[central]\nurl = "{url}"\n[storage]\ndata_dir = "{tmp / "cold"}"\n')
-    cmd = [sys.executable, "-m", "kiosk", "--config", str(config), "run"]
+    cmd = [sys.executable, "-m", "kiosk_app", "--config", str(config), "run"]
     env = dict(os.environ, ONETRIP_EXIT_AFTER_FIRST_FRAME="1", KIVY_NO_ARGS="1")
     with virtual_display() as name:
         env["DISPLAY"] = name

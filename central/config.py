@@ -23,9 +23,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from central.accounts import SessionLimits
-from central.alerts import AlertConfig
-from central.fleet_states import Thresholds
+from central.dashboard.accounts import SessionLimits
+from central.fleet.alerts import AlertConfig
+from central.fleet.states import Thresholds
 
 # command-line option -> (section, key)
 OVERRIDES = {"offline_after_s": ("fleet", "offline_after_s"),

@@ -6,7 +6,7 @@ non-2xx answer looks the same to the kiosk.
 
 from __future__ import annotations
 
-from central import wire
+from protocol import wire
 
 
 class ApiProblem(Exception):

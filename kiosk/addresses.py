@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from central import wire
+from protocol import wire
 
 
 def describe(address: wire.Address | None, directory: wire.CityDirectory | None,

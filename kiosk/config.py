@@ -8,13 +8,14 @@ so a technician can fix it without reading code.
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from central.wire import KIOSK_ID_PATTERN, Service
+from protocol.wire import KIOSK_ID_PATTERN, Service
 from kiosk.errors import KioskError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -363,3 +364,13 @@ def check_file(path: Path) -> list[str]:
     except ConfigError as e:
         return e.problems
     return []
+
+
+def load_or_explain(*paths: Path) -> tuple[KioskConfig | None, str | None]:
+    """The config, or None and the technician's line: a kiosk whose config is wrong still
+    starts, on an out-of-service screen, never a traceback."""
+    try:
+        return load_config(*paths), None
+    except ConfigError as exc:
+        logging.getLogger("kiosk.config").error("configuration error: %s", exc)
+        return None, str(exc)

@@ -7,7 +7,7 @@ server's own), never personal data. Keep this a flat list of small classes.
 
 from __future__ import annotations
 
-from central import wire
+from protocol import wire
 
 
 class KioskError(Exception):

@@ -12,7 +12,7 @@ from typing import Callable
 
 from kiosk.config import KioskConfig
 from kiosk.runtime import KioskRuntime
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 from kiosk.worker import QueueDispatch
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from central import wire
+from protocol import wire
 
 log = logging.getLogger("kiosk.i18n")
 

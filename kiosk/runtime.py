@@ -10,25 +10,25 @@ import logging
 import time
 from typing import Callable
 
-from kiosk.central_client import CentralClient
-from kiosk.credentials import Credentials
-from kiosk.credentials import load as load_credentials
+from kiosk.fleet.central_client import CentralClient
+from kiosk.fleet.credentials import Credentials
+from kiosk.fleet.credentials import load as load_credentials
 from kiosk.config import KioskConfig
-from kiosk.device_monitor import DeviceMonitor
-from kiosk.devices import Devices, build_devices
-from kiosk.heartbeat import HeartbeatSender
-from kiosk.fulfilment import on_application_synced
-from kiosk.housekeeping import Housekeeping
-from kiosk.journal import Journal
-from kiosk.journey import Journey
-from kiosk.journey_days import JourneyDays
-from kiosk.metrics import MetricsServer
-from kiosk.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
-from kiosk.reconcile import Reconciliation, reconcile
-from kiosk.recovery import Recovered, recover
-from kiosk.remote_settings import SETTINGS_FILE, RemoteSettings
-from kiosk.statistics import JourneyStatistics
-from kiosk.supplies import SupplyTracker
+from kiosk.devices.monitor import DeviceMonitor
+from kiosk.devices.build import Devices, build_devices
+from kiosk.fleet.heartbeat import HeartbeatSender
+from kiosk.effects.fulfilment import on_application_synced
+from kiosk.effects.housekeeping import Housekeeping
+from kiosk.effects.journal import Journal
+from kiosk.journey.machine import Journey
+from kiosk.fleet.daily_counts import JourneyDays
+from kiosk.fleet.metrics import MetricsServer
+from kiosk.effects.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
+from kiosk.effects.reconcile import Reconciliation, reconcile
+from kiosk.effects.recovery import Recovered, recover
+from kiosk.fleet.remote_settings import SETTINGS_FILE, RemoteSettings
+from kiosk.fleet.statistics import JourneyStatistics
+from kiosk.devices.supplies import SupplyTracker
 from kiosk.worker import Dispatch, Worker
 
 log = logging.getLogger("kiosk.runtime")

@@ -1,7 +1,9 @@
 """The kiosk's Kivy application: the window, the font, the screens, the one dispatch boundary.
 
-Call ``run(config)`` (or build ``KioskApp`` after ``screens.window.configure_window``): the
-window's size must be known before Kivy creates the window.
+The composition root (``kiosk_app.ui``) builds ``KioskApp`` after
+``screens.window.configure_window`` (the window's size must be known before Kivy creates
+the window) and hands it the way to build the running kiosk; the UI never builds the
+kiosk's services itself.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from kivy.lang import Builder  # noqa: E402
 from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
-from kiosk.config import ConfigError, KioskConfig, load_config  # noqa: E402
+from kiosk.config import KioskConfig  # noqa: E402
 from kiosk.crash import describe  # noqa: E402
-from kiosk.steps import IDLE_STEPS, Step  # noqa: E402
+from kiosk.journey.steps import IDLE_STEPS, Step  # noqa: E402
 from screens.theme import T  # noqa: E402
 
 log = logging.getLogger("screens.app")
@@ -109,16 +111,26 @@ class _KeepRunning(ExceptionHandler):
         return ExceptionManager.PASS
 
 
+def clock_dispatch(fn: Callable[[], None]) -> None:
+    """The one boundary: a worker's or a device's result runs on Kivy's thread."""
+    Clock.schedule_once(lambda dt: fn(), 0)
+
+
+RuntimeFactory = Callable[[Callable[[Callable[[], None]], None]], Any]
+
+
 class KioskApp(App):
-    """Builds the runtime with Kivy's Clock as its dispatch and follows the journey's step."""
+    """Builds the runtime (with Kivy's Clock as its dispatch) through the factory it is given,
+    and follows the journey's step."""
 
     title = "OneTrip Kiosk"
 
     def __init__(self, config: KioskConfig | None, config_error: str | None = None,
-                 **kwargs: Any) -> None:
+                 runtime_factory: RuntimeFactory | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.config_error = config_error
+        self._runtime_factory = runtime_factory
         self.runtime = None
         self.journey = None
         self.screens: dict[str, Any] = {}
@@ -138,11 +150,9 @@ class KioskApp(App):
         self.manager = ScreenManager(transition=NoTransition())
         root = FloatLayout()
         root.add_widget(self.manager)
-        if self.kiosk_config is None:
+        if self.kiosk_config is None or self._runtime_factory is None:
             return self._build_config_error(root)
-        from kiosk.runtime import KioskRuntime
-        self.runtime = KioskRuntime(self.kiosk_config,
-                                    lambda fn: Clock.schedule_once(lambda dt: fn(), 0))
+        self.runtime = self._runtime_factory(clock_dispatch)
         self.journey = self.runtime.journey
         for cls in screen_classes():
             screen = cls(self)
@@ -286,33 +296,3 @@ class KioskApp(App):
     def close_diagnostics(self) -> None:
         self._diagnostics = False
         self._refresh()
-
-
-def load_or_explain(*paths: Path) -> tuple[KioskConfig | None, str | None]:
-    """The config, or None and the technician's line (a config error never shows a traceback)."""
-    try:
-        return load_config(*paths), None
-    except ConfigError as exc:
-        log.error("configuration error: %s", exc)
-        return None, str(exc)
-
-
-def run(config: KioskConfig | None = None, config_error: str | None = None) -> None:
-    configure_window(config)
-    KioskApp(config, config_error).run()
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    parser = argparse.ArgumentParser(description="Run the OneTrip kiosk touch UI.")
-    parser.add_argument("--config", type=Path, action="append", default=[],
-                        help="site or kiosk config file (repeatable; later wins)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
-    config, error = load_or_explain(*args.config)
-    run(config, error)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -13,7 +13,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.errors import InvalidInput
 from kiosk.i18n import Translator
-from kiosk.steps import IllegalTransition, Step
+from kiosk.journey.steps import IllegalTransition, Step
 
 log = logging.getLogger("screens")
 

@@ -9,8 +9,8 @@ from kivy.clock import Clock
 from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
                              StringProperty)
 
-from central import wire
-from kiosk.steps import Step
+from protocol import wire
+from kiosk.journey.steps import Step
 from screens.base import StepScreen
 from screens.theme import T
 from screens.widgets import KioskButton, ShotThumb, texture_from_rgb

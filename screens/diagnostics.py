@@ -14,8 +14,9 @@ from typing import Any
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.diagnostics import PinGate, PrintTestResult, collect, print_test, save_failed_trace
-from kiosk.steps import Step
+from kiosk.diagnostics.report import (PinGate, PrintTestResult, collect, print_test,
+                                      save_failed_trace)
+from kiosk.journey.steps import Step
 from screens.base import tr
 
 log = logging.getLogger("screens.diagnostics")

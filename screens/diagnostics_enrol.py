@@ -10,8 +10,8 @@ from typing import Any
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
-from central.enrolment import ALPHABET
-from kiosk.enrolment import Enrolled, EnrolmentTicket, enrol, scan_for_ticket, typed_code
+from central.fleet.enrolment import ALPHABET
+from kiosk.fleet.enrolment import Enrolled, EnrolmentTicket, enrol, scan_for_ticket, typed_code
 from kiosk.errors import CentralUnavailable, KioskError
 from screens.diagnostics import TechnicianScreen
 from screens.theme import T

@@ -6,7 +6,7 @@ import qrcode
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 from screens.base import StepScreen
 from screens.theme import T
 from screens.widgets import KioskButton, texture_from_pil

@@ -5,9 +5,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from central.db import make_engine
-from central.enrolment import Enrolment, default_key_path, load_or_create_central_key
-from central.process import CentralProcess, central_on, free_port
+from central.storage.db import make_engine
+from central.fleet.enrolment import Enrolment, default_key_path, load_or_create_central_key
+from tools.central_process import CentralProcess, central_on, free_port
 
 __all__ = ["CentralProcess", "central_on", "enrolment_at", "free_port"]
 

@@ -19,14 +19,14 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from qrcode.image.svg import SvgPathImage
 
-from central.accounts import SignedIn
+from central.dashboard.accounts import SignedIn
 from central.dashboard import views
 from central.dashboard.texts import pick, word
 from central.dashboard.views import e
 from central.dashboard.web import (HEADERS, csrf_ok, form_of, html, kiosk_form, lang_of,
                                    signed_in, to_login)
-from central.enrolment import Credential, Enrolment, IssuedCode
-from central.fleet import BadKioskId, Fleet, Hall, UnknownHall, UnknownKiosk
+from central.fleet.enrolment import Credential, Enrolment, IssuedCode
+from central.fleet.service import BadKioskId, Fleet, Hall, UnknownHall, UnknownKiosk
 
 MAX_REASON = 200
 _EVENTS = {"code_issued": "cred_code_issued", "enrolled": "cred_enrolled_ev",

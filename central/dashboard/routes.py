@@ -17,8 +17,8 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from pydantic import ValidationError
 
-from central import wire
-from central.accounts import Accounts, LoginRefused, SignedIn
+from protocol import wire
+from central.dashboard.accounts import Accounts, LoginRefused, SignedIn
 from central.dashboard import views
 from central.dashboard.settings_form import read_form, settings_form, why_refused
 from central.dashboard.texts import word
@@ -26,8 +26,8 @@ from central.dashboard.credentials import add_credentials, credentials_card
 from central.dashboard.web import (COOKIE, HEADERS, LANG_COOKIE, LOGIN_CSRF, csrf_ok, form_of,
                                    KioskForm, html, kiosk_form, lang_of, signed_in, to_login,
                                    visible_kiosk)
-from central.fleet import Fleet
-from central.fleet_stats import JourneyTotals
+from central.fleet.service import Fleet
+from central.fleet.stats import JourneyTotals
 
 STATIC = Path(__file__).resolve().parent / "static"
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from pydantic import ValidationError
 
-from central import wire
+from protocol import wire
 from central.dashboard.texts import word
 from central.dashboard.views import e
 

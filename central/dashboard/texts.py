@@ -7,7 +7,7 @@ both languages already.
 
 from __future__ import annotations
 
-from central import wire
+from protocol import wire
 
 LANGS = ("zh_CN", "en")
 

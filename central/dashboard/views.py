@@ -8,13 +8,13 @@ import datetime as dt
 from html import escape
 from urllib.parse import quote
 
-from central import wire
-from central.accounts import SignedIn
+from protocol import wire
+from central.dashboard.accounts import SignedIn
 from central.dashboard.texts import DECISIONS, STEPS, WORDS, named, pick, word
-from central.fleet import AuditEntry, Hall
-from central.fleet_reasons import duration
-from central.fleet_states import KioskState
-from central.fleet_stats import JourneyTotals
+from central.fleet.service import AuditEntry, Hall
+from central.fleet.reasons import duration
+from central.fleet.states import KioskState
+from central.fleet.stats import JourneyTotals
 
 REFRESH_S = 5
 

@@ -11,12 +11,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from central.accounts import Accounts, SignedIn
+from central.dashboard.accounts import Accounts, SignedIn
 from central.dashboard import views
 from central.dashboard.texts import word
 from central.errors import ApiProblem
-from central.fleet import Fleet, UnknownKiosk
-from central.fleet_states import KioskState
+from central.fleet.service import Fleet, UnknownKiosk
+from central.fleet.states import KioskState
 
 COOKIE = "onetrip_fleet"
 LANG_COOKIE = "onetrip_lang"

@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from central import wire
+from protocol import wire
 
 C = wire.Condition
 

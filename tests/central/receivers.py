@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 
-from central.process import free_port
+from tools.central_process import free_port
 
 
 class WebhookReceiver:

@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
-from central.alerts import AlertConfig, AlertRunner, notifiers_from
-from central.process import CentralProcess, free_port
+from central.fleet.alerts import AlertConfig, AlertRunner, notifiers_from
+from tools.central_process import CentralProcess, free_port
 from tests.central.fleet_world import MovingClock, beat, fleet_on, health, supply
 from tests.central.receivers import SmtpReceiver, WebhookReceiver
 
@@ -207,7 +207,7 @@ def test_the_settings_file_and_the_command_line(tmp_path):
     import sys
 
     from central.config import ConfigError, load_config
-    from central.process import ROOT
+    from tools.central_process import ROOT
 
     path = tmp_path / "central.toml"
     path.write_text('[fleet]\noffline_after_s = 60\n[alerts]\ninterval_s = 10\n'

@@ -10,9 +10,9 @@ import threading
 import pytest
 import requests
 
-from central import wire
-from central.db import make_engine
-from central.store import CentralStore
+from protocol import wire
+from central.storage.db import make_engine
+from central.storage.store import CentralStore
 from tests.central import people
 from tests.central.people import A, B, C_, D, E, F, G, H, STRANGER
 
@@ -119,7 +119,7 @@ def test_persona_b_is_not_yet_until_six_months_after_registration(central):
     d = decision(central, people.eligibility(B))
     assert d.decision is wire.Decision.NOT_YET and not d.registration_needed
     assert d.registration_date is not None and d.eligible_from > dt.date.today()
-    from central.dates import add_months
+    from central.permits.dates import add_months
     assert d.eligible_from == add_months(d.registration_date, 6)
 
 
@@ -285,7 +285,7 @@ def test_renewal_keeps_the_permit_number_and_extends_it(central):
     d = decision(central, people.eligibility(F, wire.Service.RENEWAL))
     made = receipt(submit(central, people.submission(F, M.COURIER, service=wire.Service.RENEWAL)),
                    201)
-    from central.dates import add_years
+    from central.permits.dates import add_years
     assert made.card_valid_until == add_years(d.permit_on_file.valid_until, 1)
     after = decision(central, people.eligibility(F, wire.Service.RENEWAL))
     assert after.permit_on_file.permit_number == d.permit_on_file.permit_number

@@ -9,8 +9,8 @@ import threading
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, select, text, update
 
-from central.__main__ import settle_heap
-from central.db import make_engine
+from central.cli.server import settle_heap
+from central.storage.db import make_engine
 
 meta = MetaData()
 counters = Table("counters", meta, Column("id", Integer, primary_key=True),

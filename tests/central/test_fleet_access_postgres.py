@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from argon2 import PasswordHasher
 
-from central.accounts import Accounts, LoginRefused
-from central.db import create_tables, make_engine
-from central.enrolment import Enrolment
-from central.fleet import Fleet
-from central.seed import seed_fleet
-from central.signing import public_key_text
-from kiosk.credentials import new_key
+from central.dashboard.accounts import Accounts, LoginRefused
+from central.storage.db import create_tables, make_engine
+from central.fleet.enrolment import Enrolment
+from central.fleet.service import Fleet
+from central.demo_seed.residents import seed_fleet
+from protocol.signing import public_key_text
+from kiosk.fleet.credentials import new_key
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 

@@ -9,10 +9,10 @@ import sys
 import pytest
 import requests
 
-from central import wire
-from central.db import make_engine
-from central.fleet import Fleet
-from central.process import ROOT
+from protocol import wire
+from central.storage.db import make_engine
+from central.fleet.service import Fleet
+from tools.central_process import ROOT
 from tests.central.fleet_world import beat, day, health, supply
 
 TODAY = dt.date.today()
@@ -122,7 +122,7 @@ def test_a_kiosk_id_that_is_not_one_is_refused_before_anything_is_stored(central
 def test_a_database_from_before_the_fleet_takes_heartbeats_again(tmp_path):
     import sqlite3
 
-    from central.db import create_tables
+    from central.storage.db import create_tables
 
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as old:  # the kiosks table as it was before the fleet

@@ -10,10 +10,10 @@ import threading
 import pytest
 from pydantic import ValidationError
 
-from central import wire
-from central.fleet import UnknownHall
-from central.process import ROOT
-from central.seed import seed_fleet
+from protocol import wire
+from central.fleet.service import UnknownHall
+from tools.central_process import ROOT
+from central.demo_seed.residents import seed_fleet
 from tests.central.fleet_world import MovingClock, fleet_on
 
 HOURS = wire.ServiceHours(opens=dt.time(8), closes=dt.time(20))

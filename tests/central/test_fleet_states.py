@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from central import wire
-from central.process import ROOT
+from protocol import wire
+from tools.central_process import ROOT
 from tests.central.fleet_world import MovingClock, beat, fleet_on, health, supply
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from central.fleet_stats import BUCKETS, median_from_buckets
-from central.wire import DURATION_BUCKETS_S
+from central.fleet.stats import BUCKETS, median_from_buckets
+from protocol.wire import DURATION_BUCKETS_S
 from tests.central.fleet_world import beat, day, fleet_on
 
 D1, D2, D3 = dt.date(2026, 11, 18), dt.date(2026, 11, 19), dt.date(2026, 11, 20)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from central import wire
+from protocol import wire
 
 T = dt.time
 

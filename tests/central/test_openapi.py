@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 
-from central.app import OPENAPI_PATH, openapi_document, openapi_text
-from central.process import ROOT
+from central.api.app import OPENAPI_PATH, openapi_document, openapi_text
+from tools.central_process import ROOT
 
 
 def test_checked_in_openapi_is_current():

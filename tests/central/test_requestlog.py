@@ -10,9 +10,9 @@ import sys
 import httpx
 from fastapi import FastAPI
 
-from central import wire
-from central.process import ROOT
-from central.requestlog import RequestLog
+from protocol import wire
+from tools.central_process import ROOT
+from central.api.requestlog import RequestLog
 
 SECRET = "430502199003151236"
 

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from central import wire
-from central.dates import add_months, age_on
-from central.policy import load_policies
-from central.records import Registration, ResidentRecords, SharedRecord
-from central.rules import DeclarationMissing, decide
+from protocol import wire
+from central.permits.dates import add_months, age_on
+from central.permits.policy import load_policies
+from central.permits.records import Registration, ResidentRecords, SharedRecord
+from central.permits.rules import DeclarationMissing, decide
 
 POLICIES = load_policies()
 TODAY = dt.date(2026, 11, 22)

@@ -7,12 +7,12 @@ from collections import Counter
 
 import pytest
 
-from central import wire
-from central.db import make_engine
-from central.policy import load_policies
-from central.rules import decide
-from central.seed import all_residents, check_digit, personas, seed_demo
-from central.store import CentralStore
+from protocol import wire
+from central.storage.db import make_engine
+from central.permits.policy import load_policies
+from central.permits.rules import decide
+from central.demo_seed.residents import all_residents, check_digit, personas, seed_demo
+from central.storage.store import CentralStore
 from tests.central import people
 
 RESIDENTS = all_residents()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 
 
 def run(capsys, *args: str) -> tuple[int, str]:

@@ -124,7 +124,7 @@ def test_kiosk_document_read_cli_through_pcscd(bridge, pcscd, passport_chip, tru
     chip, _ = passport_chip
     bridge(chip).insert()
     mrz = f"{KEY.document_number},{KEY.birth_date:%y%m%d},{KEY.expiry_date:%y%m%d}"
-    args = [sys.executable, "-m", "kiosk.cli", "document", "read", "--reader", READER_0,
+    args = [sys.executable, "-m", "kiosk_app", "document", "read", "--reader", READER_0,
             "--mrz-key", mrz, "--trust-store", str(trust_dir), "--json"]
     done = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
@@ -153,9 +153,9 @@ def test_kiosk_document_read_cli_through_pcscd(bridge, pcscd, passport_chip, tru
 def test_the_kiosk_journey_reads_a_passport_through_pcscd(bridge, pcscd, passport_chip,
                                                          trust_dir, tmp_path):
     """The "pcsc" driver from config, its monitor thread's events marshalled to the journey."""
-    from central import wire
+    from protocol import wire
     from kiosk.headless import HeadlessKiosk
-    from kiosk.steps import Step
+    from kiosk.journey.steps import Step
     from tests.central_server import central_on
     from tests.journey.conftest import kiosk_config
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from drivers.reader.base import CanKey, MrzKey
-from kiosk.access_key import access_key_from, check_can, check_date, check_number
+from kiosk.journey.access_key import access_key_from, check_can, check_date, check_number
 
 TODAY = dt.date(2026, 11, 22)
 

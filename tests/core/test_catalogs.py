@@ -56,7 +56,7 @@ def test_other_codes_fall_back_to_a_calm_sentence_or_the_servers_words():
     t = Translator("en")
     assert t.error("journal_write_failed") == t("error.unexpected")
     assert t.error("paper_out") == t("error.paper_out")
-    from central import wire
+    from protocol import wire
     said = wire.Text(zh_CN="地址不在目录中。", en="That address is not in the directory.")
     assert Translator("zh_CN").error("unknown_address", said) == "地址不在目录中。"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from central import wire
+from protocol import wire
 from kiosk.crash import describe
 
 

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from central import wire
-from kiosk import journey_days as jd
-from kiosk.statistics import JourneyEnd, JourneyStatistics
-from kiosk.steps import Step
+from protocol import wire
+from kiosk.fleet import daily_counts as jd
+from kiosk.fleet.statistics import JourneyEnd, JourneyStatistics
+from kiosk.journey.steps import Step
 
 DAY = dt.date(2025, 3, 3)
 

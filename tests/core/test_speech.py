@@ -6,7 +6,7 @@ import shutil
 import stat
 import time
 
-from kiosk.speech import Speaker
+from kiosk.devices.speech import Speaker
 
 
 def recorder(tmp_path, seconds: float = 5.0):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drivers.printer.base import Level, Supplies, Supply
-from kiosk.supplies import HISTORY_LIMIT, SupplyTracker
+from kiosk.devices.supplies import HISTORY_LIMIT, SupplyTracker
 
 
 class Clock:

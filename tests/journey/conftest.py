@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 import pytest
 
-from central.db import make_engine
-from central.fleet import Fleet
+from central.storage.db import make_engine
+from central.fleet.service import Fleet
 from kiosk.config import load_config
 from kiosk.headless import HeadlessKiosk
 from tests.central_server import central_on

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from central import wire
+from protocol import wire
 
 HOP_HEADERS = {"content-type", "idempotency-key", "accept"}
 

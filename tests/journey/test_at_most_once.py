@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from drivers.printer.base import OutOfCards
-from kiosk.fulfilment import at_most_once
-from kiosk.journal import Journal
+from kiosk.effects.fulfilment import at_most_once
+from kiosk.effects.journal import Journal
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import tomllib
 
 import pytest
 
-from central import wire
+from protocol import wire
 from drivers.reader.base import MrzKey
 from drivers.reader.personas import DEFAULT_DOCUMENTS_FILE
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 from tests.journey.walk import declare, menu, photo
 
 S = Step
@@ -141,7 +141,7 @@ def test_failed_read_trace_and_logs_hold_no_personal_data(make_kiosk, caplog):
     import json
     import logging
 
-    from kiosk.diagnostics import collect, reader_lines, save_failed_trace
+    from kiosk.diagnostics.report import collect, reader_lines, save_failed_trace
     caplog.set_level(logging.DEBUG)
     k = chip_kiosk(make_kiosk)
     assert save_failed_trace(k.runtime) is None, "nothing failed yet"

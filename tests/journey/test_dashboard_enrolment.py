@@ -14,12 +14,12 @@ from __future__ import annotations
 import pytest
 import requests
 
-from central.accounts import Accounts
-from central.db import make_engine
-from central.fleet import Fleet
-from kiosk.enrolment import enrol, scan_for_ticket, typed_code
+from central.dashboard.accounts import Accounts
+from central.storage.db import make_engine
+from central.fleet.service import Fleet
+from kiosk.fleet.enrolment import enrol, scan_for_ticket, typed_code
 from kiosk.errors import CentralRejected
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 from tests.central_server import central_on, enrolment_at
 from tools.browser import Browser
 

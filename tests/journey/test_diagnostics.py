@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.diagnostics import PinGate, collect
+from kiosk.diagnostics.report import PinGate, collect
 from tests.central_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def test_kiosk_diag_command(tmp_path, central):
         config.write_text(f'[central]\nurl = "{url}"\n[storage]\ndata_dir = "{tmp_path}"\n'
                           f'[devices.receipt_printer.options]\noutput_dir = "{tmp_path}"\n'
                           f'[devices.card_printer.options]\noutput_dir = "{tmp_path}"\n')
-        return subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config), "diag",
+        return subprocess.run([sys.executable, "-m", "kiosk_app", "--config", str(config), "diag",
                                "--json"], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
     up = diag(central.url)
@@ -58,7 +58,7 @@ def test_kiosk_diag_command(tmp_path, central):
 
 
 def test_heartbeat_reports_device_states_without_personal_data(make_kiosk):
-    from kiosk.heartbeat import build_heartbeat
+    from kiosk.fleet.heartbeat import build_heartbeat
 
     k = make_kiosk()
     k.runtime.monitor.poll_once()
@@ -69,8 +69,8 @@ def test_heartbeat_reports_device_states_without_personal_data(make_kiosk):
 
 
 def test_supplies_with_time_to_empty_reach_the_heartbeat_and_diagnostics(make_kiosk):
-    from kiosk.diagnostics import collect
-    from kiosk.heartbeat import build_heartbeat
+    from kiosk.diagnostics.report import collect
+    from kiosk.fleet.heartbeat import build_heartbeat
 
     k = make_kiosk()
     printer = k.devices.card_printer
@@ -88,7 +88,7 @@ def test_supplies_with_time_to_empty_reach_the_heartbeat_and_diagnostics(make_ki
 
 
 def test_diagnostics_show_camera_rate_and_the_last_photos_scores(make_kiosk):
-    from kiosk.diagnostics import collect
+    from kiosk.diagnostics.report import collect
     from tests.journey.walk import to_decision
 
     k = make_kiosk()

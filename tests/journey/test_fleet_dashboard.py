@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from central.accounts import Accounts
-from central.db import make_engine
-from central.fleet import Fleet
+from central.dashboard.accounts import Accounts
+from central.storage.db import make_engine
+from central.fleet.service import Fleet
 from tests.central.receivers import WebhookReceiver
 from tests.central_server import central_on
 from tools.browser import TABLET, Browser

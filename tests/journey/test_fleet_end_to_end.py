@@ -8,11 +8,11 @@ import datetime as dt
 
 import pytest
 
-from central import wire
-from central.db import make_engine
-from central.fleet import Fleet
-from central.fleet_states import KioskStatus
-from kiosk.steps import Step
+from protocol import wire
+from central.storage.db import make_engine
+from central.fleet.service import Fleet
+from central.fleet.states import KioskStatus
+from kiosk.journey.steps import Step
 from tests.central.receivers import WebhookReceiver
 from tests.central_server import central_on
 from tests.journey.walk import declare, photo, present

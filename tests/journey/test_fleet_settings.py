@@ -12,13 +12,13 @@ import json
 
 import pytest
 
-from central import wire
-from central.fleet import Fleet
-from central.fleet_states import KioskState
-from kiosk.diagnostics import collect
+from protocol import wire
+from central.fleet.service import Fleet
+from central.fleet.states import KioskState
+from kiosk.diagnostics.report import collect
 from kiosk.errors import InvalidInput
-from kiosk.remote_settings import SETTINGS_FILE
-from kiosk.steps import IllegalTransition, Step
+from kiosk.fleet.remote_settings import SETTINGS_FILE
+from kiosk.journey.steps import IllegalTransition, Step
 from tests.journey.walk import drive_to, menu
 
 S = Step

@@ -8,9 +8,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from central import db, wire
-from central.fleet_stats import JourneyTotals
-from kiosk.steps import Step
+from central.storage import db
+from protocol import wire
+from central.fleet.stats import JourneyTotals
+from kiosk.journey.steps import Step
 from tests.journey.walk import drive_to, menu, to_decision
 
 S = Step

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from central import wire
+from protocol import wire
 from kiosk.errors import InvalidInput
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 from tests.central_server import free_port
 from tests.journey.walk import declare, photo, present, to_decision
 

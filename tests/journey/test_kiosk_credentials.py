@@ -19,14 +19,14 @@ import time
 import pytest
 import requests
 
-from central import signing, wire
-from central.db import make_engine
-from central.fleet import Fleet
-from kiosk import credentials as stored
-from kiosk.credentials import Credentials
-from kiosk.enrolment import enrol, read_qr_payload, scan_for_ticket, typed_code
+from protocol import signing, wire
+from central.storage.db import make_engine
+from central.fleet.service import Fleet
+from kiosk.fleet import credentials as stored
+from kiosk.fleet.credentials import Credentials
+from kiosk.fleet.enrolment import enrol, read_qr_payload, scan_for_ticket, typed_code
 from kiosk.errors import CentralRejected, InvalidInput, KioskNotTrusted
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 from tests.central_server import central_on, enrolment_at
 from tests.journey.walk import drive_to
 

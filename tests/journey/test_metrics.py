@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 from tests.central_server import free_port
 from tests.journey.walk import drive_to, menu
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from kiosk.photo.messages import GUIDANCE_IDS
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 from tests.journey.walk import declare, present
 
 S = Step

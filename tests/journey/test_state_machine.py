@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from central import wire
-from kiosk.steps import (ANONYMOUS_STEPS, BUSY_STEPS, IllegalTransition, PERSONAL_STEPS, Step,
-                         allowed_next)
+from protocol import wire
+from kiosk.journey.steps import (ANONYMOUS_STEPS, BUSY_STEPS, IllegalTransition, PERSONAL_STEPS,
+                                 Step, allowed_next)
 from tests.journey.walk import drive_to
 
 S = Step

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from central import wire
+from protocol import wire
 from kiosk.headless import HeadlessKiosk
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 
 S = Step
 

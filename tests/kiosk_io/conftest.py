@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from central import wire
-from kiosk.central_client import CentralClient
-from kiosk.journal import Journal
-from kiosk.outbox import Outbox
+from protocol import wire
+from kiosk.fleet.central_client import CentralClient
+from kiosk.effects.journal import Journal
+from kiosk.effects.outbox import Outbox
 from tests.central_server import CentralProcess, central_on
 from tests.kiosk_io import residents
 

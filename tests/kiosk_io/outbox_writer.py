@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kiosk.outbox import Outbox, load_or_create_kiosk_key
+from kiosk.effects.outbox import Outbox, load_or_create_kiosk_key
 from tests.kiosk_io import residents
 
 

@@ -6,7 +6,7 @@ import base64
 import datetime as dt
 import secrets
 
-from central import wire
+from protocol import wire
 
 NAME = "李明"
 DOCUMENT_NUMBER = "430502199003151236"

@@ -9,8 +9,8 @@ import socket
 
 import pytest
 
-from central import wire
-from kiosk.central_client import CentralClient, backoff_delay, parse_retry_after
+from protocol import wire
+from kiosk.fleet.central_client import CentralClient, backoff_delay, parse_retry_after
 from kiosk.errors import CentralRejected, CentralUnavailable
 from tests.kiosk_io import residents
 from tests.kiosk_io.fault_server import Reply, ScriptedServer

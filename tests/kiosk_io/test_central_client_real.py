@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from central import wire
+from protocol import wire
 from kiosk.errors import CentralRejected
 from tests.kiosk_io import residents
 

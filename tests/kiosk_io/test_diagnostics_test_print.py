@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from kiosk import diagnostics
+from kiosk.diagnostics import report as diagnostics
 from kiosk.config import load_config
-from kiosk.diagnostics import BUSY, RESIDENT_PRESENT, PrintTestResult, collect, print_test
+from kiosk.diagnostics.report import BUSY, RESIDENT_PRESENT, PrintTestResult, collect, print_test
 from kiosk.headless import HeadlessKiosk
 from tests.printers.escpos_reader import decode
 from tests.printers.fake_printer import FakeEscposPrinter, SocatPair

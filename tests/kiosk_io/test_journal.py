@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from kiosk.errors import JournalError
-from kiosk.journal import Journal
+from kiosk.effects.journal import Journal
 
 
 @pytest.fixture
@@ -75,8 +75,8 @@ def test_journal_holds_no_personal_data(path):
 def test_housekeeping_forgets_only_what_is_finished(tmp_path):
     import datetime as dt
 
-    from kiosk.housekeeping import prune
-    from kiosk.outbox import Outbox, load_or_create_kiosk_key
+    from kiosk.effects.housekeeping import prune
+    from kiosk.effects.outbox import Outbox, load_or_create_kiosk_key
     from tests.kiosk_io.residents import submission
     from tests.kiosk_io.test_outbox import receipt
 

@@ -10,9 +10,9 @@ import stat
 
 import pytest
 
-from central import wire
+from protocol import wire
 from kiosk.errors import OutboxError
-from kiosk.outbox import Outbox, load_or_create_kiosk_key
+from kiosk.effects.outbox import Outbox, load_or_create_kiosk_key
 from tests.kiosk_io import residents
 
 NOW = dt.datetime.now(dt.timezone.utc)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
+from kiosk.effects.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
 from tests.kiosk_io import residents
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from drivers.printer.simulated import SimulatedReceiptPrinter
-from kiosk.recovery import recover, recovery_receipt
+from kiosk.effects.recovery import recover, recovery_receipt
 from tests.kiosk_io.conftest import print_here_application
 from tests.kiosk_io import residents
 
@@ -57,7 +57,7 @@ def test_old_interruptions_a_printed_receipt_or_nothing_accepted_get_nothing(
 
 
 def test_the_receipt_is_bilingual_and_needs_no_personal_data():
-    from central import wire
+    from protocol import wire
     status = wire.ApplicationStatus(
         application_number="ZZ-1", state=wire.ApplicationState.IN_DELIVERY,
         service=wire.Service.NEW, city=residents.CITY, fulfilment=wire.FulfilmentMethod.COURIER,

@@ -6,7 +6,7 @@ import json
 
 from PIL import Image
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 from tests.photo import FACES
 
 

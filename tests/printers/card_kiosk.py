@@ -14,10 +14,10 @@ import json
 import sys
 import time
 
-from central import wire
+from protocol import wire
 from kiosk.config import load_config
 from kiosk.headless import HeadlessKiosk
-from kiosk.steps import Step
+from kiosk.journey.steps import Step
 from tests.journey.walk import declare, photo, present
 
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from central import wire
-from kiosk.central_client import CentralClient
+from protocol import wire
+from kiosk.fleet.central_client import CentralClient
 from tests.central_server import central_on
 from tests.printers.ipp_printer import MISSING_IPPEVE, IppEvePrinter, SystemBus, wait_until
 

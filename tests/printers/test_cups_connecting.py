@@ -24,7 +24,7 @@ from drivers.printer.cups import CONNECTING_GRACE_S, CupsCardPrinter, TransientR
 from drivers.printer.ipp import (CONTENT_TYPE, Group, IppMessage, PrinterStateCode, Tag, attr,
                                  decode_message, encode_message)
 from kiosk.config import load_config
-from kiosk.devices import build_device
+from kiosk.devices.build import build_device
 
 CONNECTING = frozenset({"connecting-to-device"})
 

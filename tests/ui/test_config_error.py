@@ -18,7 +18,7 @@ def run_kiosk(tmp_path: Path, display: str, config_text: str) -> subprocess.Comp
     config = tmp_path / "kiosk.toml"
     config.write_text(config_text, encoding="utf-8")
     env = dict(os.environ, DISPLAY=display, ONETRIP_EXIT_AFTER_FIRST_FRAME="1", KIVY_NO_ARGS="1")
-    return subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config), "run"],
+    return subprocess.run([sys.executable, "-m", "kiosk_app", "--config", str(config), "run"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tools.run_demo import write_kiosk_config
+from tools.demo.run import write_kiosk_config
 
 pytestmark = pytest.mark.ui
 
@@ -26,7 +26,7 @@ def run_demo(tmp_path: Path, display: str, central, journeys: list[str],
              orientation: str = "portrait") -> dict:
     config = write_kiosk_config(tmp_path, central.url, orientation, scale=0.4)
     output = tmp_path / "out"
-    cmd = [sys.executable, "-m", "screens.demo", "--config", str(config), "--output", str(output),
+    cmd = [sys.executable, "-m", "tools.demo.kiosk_demo", "--config", str(config), "--output", str(output),
            "--central-database", central.database]
     for name in journeys:
         cmd += ["--journey", name]

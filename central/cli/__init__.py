@@ -1,0 +1,1 @@
+"""`python -m central` and its subcommands."""

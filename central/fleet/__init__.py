@@ -1,0 +1,1 @@
+"""The fleet: heartbeats, kiosk states and their reasons, journey statistics, enrolment, alerts."""

@@ -1,0 +1,54 @@
+"""The card's fate after an on-the-spot approval: printed at the kiosk, or mailed instead.
+
+A kiosk whose card printer jams must not leave an approved resident without a card, so a
+failed print falls back to courier delivery to the address on the application.
+"""
+
+from __future__ import annotations
+
+from central import errors
+from protocol import wire
+from central.errors import ApiProblem
+from central.permits.office import PermitOffice
+from central.storage.store import StateConflict
+
+S = wire.ApplicationState
+M = wire.FulfilmentMethod
+
+
+def apply_card_outcome(office: PermitOffice, number: str,
+                       outcome: wire.CardPrintOutcome) -> wire.ApplicationStatus:
+    """Idempotent: telling the same outcome twice answers the same status."""
+    app = office.store.application(number)
+    if app is None:
+        raise errors.unknown_application()
+    target = S.CARD_PRINTED if outcome.printed else S.IN_DELIVERY
+    already = app.state == target.value and (outcome.printed or app.fulfilment == M.COURIER.value)
+    if not already:
+        _move(office, app, target)
+    return office.status(number)
+
+
+def _move(office: PermitOffice, app, target: wire.ApplicationState) -> None:
+    if app.fulfilment != M.PRINT_HERE.value:
+        raise _conflict()
+    now = office.clock.now()
+    changes: dict = {"state": target.value, "updated_at": now}
+    if target is S.CARD_PRINTED:
+        note = ("证件已在自助机当场制发。", "The card was printed and handed out at the kiosk.")
+    else:
+        changes["fulfilment"] = M.COURIER.value
+        note = ("自助机制证未成功，证件将邮寄到申请地址。",
+                "The kiosk could not print the card; it will be mailed to your address.")
+    event = {"application_number": app.number, "at": now, "state": target.value,
+             "note_zh": note[0], "note_en": note[1]}
+    try:
+        office.store.transition(app.number, {S.APPROVED.value}, changes, event)
+    except StateConflict:
+        raise _conflict() from None
+
+
+def _conflict() -> ApiProblem:
+    return ApiProblem(409, "state_conflict", "该申请当前状态不能登记制证结果。",
+                      "The card outcome cannot be recorded for this application in its "
+                      "current state.")

@@ -1,0 +1,102 @@
+"""The permit office behind the API: policies, the store, the clock and the public address.
+
+Routes stay thin; everything they do goes through here, and everything here is plain Python
+that tests can call without HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Callable
+
+from central import errors
+from protocol import wire
+from central.config import CentralConfig
+from central.errors import ApiProblem
+from central.fleet.enrolment import Enrolment
+from central.fleet.service import Fleet
+from central.permits.policy import CityPolicy
+from central.permits.rules import DeclarationMissing, decide, summarise
+from central.permits.status import application_status
+from central.storage.store import CentralStore, utc_now
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Today's date and the current instant; replaceable in tests."""
+
+    today: Callable[[], dt.date] = dt.date.today
+    now: Callable[[], dt.datetime] = utc_now
+
+
+@dataclass
+class PermitOffice:
+    store: CentralStore
+    policies: dict[str, CityPolicy]
+    public_url: str
+    clock: Clock = field(default_factory=Clock)
+    config: CentralConfig = field(default_factory=CentralConfig)
+    fleet: Fleet = None  # type: ignore[assignment]  # default: on the store, config.fleet
+    enrolment: Enrolment | None = None  # kiosks' keys; None: no enrolment, no signatures
+
+    def __post_init__(self) -> None:
+        if self.fleet is None:
+            self.fleet = Fleet(self.store.engine, self.config.fleet, clock=self.clock.now)
+
+    def policy(self, city: str, status: int = 404) -> CityPolicy:
+        found = self.policies.get(city)
+        if found is None:
+            raise errors.unknown_city(city, status)
+        return found
+
+    def tracking_url(self, number: str) -> str:
+        return self.public_url.rstrip("/") + "/track/" + number
+
+    def eligibility(self, request: wire.EligibilityRequest,
+                    on_date: dt.date | None = None) -> wire.EligibilityDecision:
+        """Side-effect free: what would happen if this resident applied on that day."""
+        if request.service is wire.Service.STATUS:
+            raise ApiProblem(422, "wrong_service", "查询进度无需资格审核，请选择“查询进度”。",
+                             "Checking progress needs no eligibility decision; use the "
+                             "status lookup.")
+        policy = self.policy(request.city, status=422)
+        if request.declaration is not None:
+            check_address(policy, request.declaration.address)
+        records = self.store.records(request.applicant.document_number, policy.code)
+        try:
+            day = on_date or request.on_date or self.clock.today()
+            return decide(request, records, policy, day)
+        except DeclarationMissing:
+            raise ApiProblem(422, DeclarationMissing.code, "请先填写居住地址和申领条件。",
+                             "Please give your address and the condition you meet first.") from None
+
+    def records(self, request: wire.RecordsRequest) -> wire.RecordsSummary:
+        """Side-effect free: shared records to offer as choices, and any certain refusal."""
+        policy = self.policy(request.city, status=422)
+        records = self.store.records(request.applicant.document_number, policy.code)
+        return summarise(request.applicant, records, policy, self.clock.today())
+
+    def status(self, number: str) -> wire.ApplicationStatus:
+        app = self.store.application(number)
+        if app is None:
+            raise errors.unknown_application()
+        return application_status(app, self.store.events(number), self.policies.get(app.city))
+
+    def lookup(self, document_number: str) -> wire.StatusLookupResult:
+        return wire.StatusLookupResult(applications=[
+            application_status(app, self.store.events(app.number), self.policies.get(app.city))
+            for app in self.store.applications_for(document_number)])
+
+    def heartbeat(self, kiosk_id: str, beat: wire.Heartbeat) -> wire.HeartbeatAnswer:
+        """Kept in the fleet tables; the answer brings newer settings when there are any."""
+        return self.fleet.heartbeat(kiosk_id, beat)
+
+
+def check_address(policy: CityPolicy, address: wire.Address) -> None:
+    """Addresses are picked from the directory, so an unknown code is a kiosk bug: say so."""
+    if not policy.knows_address(address):
+        raise ApiProblem(422, "unknown_address",
+                         f"所选地址不在{policy.name.zh_CN}的地址目录中，请重新选择区和社区。",
+                         f"The address is not in {policy.name.en}'s directory; please pick the "
+                         "district and community again.")

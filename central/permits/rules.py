@@ -1,0 +1,191 @@
+"""The eligibility rules as one pure function: request + records + city policy + day -> decision.
+
+No I/O and no clock: everything the decision depends on is an argument, so a table of cases
+from DOMAIN.md can test it, and the server recomputes it on submission instead of trusting the
+kiosk. The order of checks is the order a careful clerk would follow: a document that cannot
+be used, a person who is local, a person who need not apply, then the waiting period, then
+the condition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from central.permits import reasons
+from protocol import wire
+from central.permits.dates import add_months, add_years, age_on
+from central.permits.policy import CityPolicy, ExemptionKind
+from central.permits.records import RecordKind, ResidentRecords, SharedRecord
+
+D = wire.Decision
+
+
+class DeclarationMissing(ValueError):
+    """A new application needs a declaration (address, condition); the kiosk sent none."""
+
+    code = "declaration_incomplete"
+
+
+def decide(request: wire.EligibilityRequest, records: ResidentRecords, policy: CityPolicy,
+           today: dt.date) -> wire.EligibilityDecision:
+    """Decide as of `today` (the caller resolves request.on_date)."""
+    refusal = _refusal(request.applicant, records, policy, today)
+    if refusal is not None:
+        return refusal
+    if request.service is wire.Service.RENEWAL:
+        return _renewal(request, records, policy, today)
+    return _new_application(request, records, policy, today)
+
+
+def summarise(applicant: wire.Applicant, records: ResidentRecords, policy: CityPolicy,
+              today: dt.date) -> wire.RecordsSummary:
+    """What the kiosk may offer as choices, and a refusal that no declaration can change."""
+    registration = records.registration
+    return wire.RecordsSummary(
+        registration_date=registration.registered_on if registration else None,
+        employers=_sponsors(records, RecordKind.SOCIAL_INSURANCE),
+        schools=_sponsors(records, RecordKind.ENROLMENT),
+        refusal=_refusal(applicant, records, policy, today))
+
+
+def _sponsors(records: ResidentRecords, kind: RecordKind) -> list[str]:
+    return list(dict.fromkeys(r.sponsor for r in records.of_kind(kind) if r.sponsor))
+
+
+def period_end(start: dt.date, policy: CityPolicy) -> dt.date:
+    """The first day the residence period counted from `start` is complete."""
+    period = policy.residence_period
+    if period.months is not None:
+        return add_months(start, period.months)
+    return start + dt.timedelta(days=period.days or 0)
+
+
+def _decision(decision: wire.Decision, reasons_: list[wire.Reason], records: ResidentRecords,
+              policy: CityPolicy, **fields) -> wire.EligibilityDecision:
+    """Fill the parts every decision shares: stations, sponsors, the registration date."""
+    registration = records.registration
+    fields.setdefault("registration_date", registration.registered_on if registration else None)
+    return wire.EligibilityDecision(
+        decision=decision, reasons=reasons_, pickup_stations=policy.stations(),
+        known_sponsors=records.sponsors(), **fields)
+
+
+def _refusal(applicant: wire.Applicant, records: ResidentRecords, policy: CityPolicy,
+             today: dt.date) -> wire.EligibilityDecision | None:
+    """Expired document, local resident, aged, exempt: no permit now, and why."""
+    if applicant.document_expiry is not None and applicant.document_expiry < today:
+        why = reasons.document_expired(applicant.document_expiry)
+        return _decision(D.INELIGIBLE, [why], records, policy)
+    household = records.household_city or applicant.household_city
+    if household == policy.code:
+        return _decision(D.INELIGIBLE, [reasons.local_household(policy.name.text())],
+                         records, policy)
+    age = age_on(applicant.birth_date, today)
+    if age >= policy.exempt_age:
+        return _decision(D.NOT_REQUIRED, [reasons.aged_exempt(age, policy.exempt_age)],
+                         records, policy)
+    exempt = [e for e in policy.exemptions if _exemption_applies(e, records, policy)]
+    if exempt:
+        return _decision(D.NOT_REQUIRED, [wire.Reason(code=e.code, text=e.text.text())
+                                          for e in exempt], records, policy)
+    return None
+
+
+def _exemption_applies(exemption, records: ResidentRecords, policy: CityPolicy) -> bool:
+    if exemption.kind is ExemptionKind.PROVINCIAL_STUDENT:
+        return any(r.full_time and r.sponsor_province == policy.province
+                   for r in records.of_kind(RecordKind.ENROLMENT))
+    return bool(records.of_kind(exemption.record_kind))
+
+
+def _new_application(request: wire.EligibilityRequest, records: ResidentRecords,
+                     policy: CityPolicy, today: dt.date) -> wire.EligibilityDecision:
+    declaration = request.declaration
+    if declaration is None:
+        raise DeclarationMissing("a new application needs a declaration")
+    if declaration.condition not in policy.conditions:
+        why = reasons.condition_not_accepted(declaration.condition, policy.name.text())
+        return _decision(D.INELIGIBLE, [why], records, policy)
+    period = policy.residence_period.describe()
+    registration = records.registration
+    if registration is None:
+        eligible_from = period_end(today, policy)
+        return _decision(D.NOT_YET, [reasons.registration_needed(period, eligible_from)],
+                         records, policy, eligible_from=eligible_from, registration_needed=True,
+                         validity_years=policy.validity_years)
+    eligible_from = period_end(registration.registered_on, policy)
+    if eligible_from > today:
+        why = reasons.waiting_period_not_met(registration.registered_on, period, eligible_from)
+        return _decision(D.NOT_YET, [why], records, policy, eligible_from=eligible_from,
+                         validity_years=policy.validity_years)
+    met = reasons.waiting_period_met(registration.registered_on, period)
+    return _with_condition([met], declaration.condition, declaration.sponsor,
+                           declaration.address.district, records, policy)
+
+
+def _renewal(request: wire.EligibilityRequest, records: ResidentRecords, policy: CityPolicy,
+             today: dt.date) -> wire.EligibilityDecision:
+    permit = records.permit
+    if permit is None:
+        return _decision(D.INELIGIBLE, [reasons.no_permit_on_file()], records, policy)
+    declaration = request.declaration
+    condition = declaration.condition if declaration else permit.condition
+    sponsor = declaration.sponsor if declaration else permit.sponsor
+    district = (declaration.address if declaration else permit.address).district
+    photo_required = today > add_years(permit.photo_taken_on, policy.photo_max_age_years)
+    photo = (reasons.photo_outdated(permit.photo_taken_on, policy.photo_max_age_years)
+             if photo_required else reasons.photo_reusable(permit.photo_taken_on))
+    return _with_condition([reasons.permit_renewable(permit.valid_until), photo], condition,
+                           sponsor, district, records, policy, photo_required=photo_required,
+                           permit_on_file=permit)
+
+
+def _with_condition(so_far: list[wire.Reason], condition: wire.Condition, sponsor: str | None,
+                    district: str, records: ResidentRecords, policy: CityPolicy,
+                    **fields) -> wire.EligibilityDecision:
+    """Eligible when a shared record confirms the condition, else the one-time list.
+
+    The deciding reason comes first: a kiosk that shows one sentence shows that one."""
+    fields.setdefault("validity_years", policy.validity_years)
+    evidence = _confirming_record(condition, sponsor, district, records)
+    if evidence is not None:
+        confirmed = reasons.condition_confirmed(condition, _evidence(evidence, policy))
+        return _decision(D.ELIGIBLE, [confirmed] + so_far, records, policy,
+                         print_here_allowed=policy.print_here_allowed, **fields)
+    documents = [d.required() for d in policy.documents.get(condition, [])]
+    return _decision(D.NEEDS_REVIEW, [reasons.condition_not_confirmed(condition)] + so_far,
+                     records, policy, documents_to_bring=documents, **fields)
+
+
+def _same(a: str, b: str) -> bool:
+    return "".join(a.split()).casefold() == "".join(b.split()).casefold()
+
+
+def _confirming_record(condition: wire.Condition, sponsor: str | None, district: str,
+                       records: ResidentRecords) -> SharedRecord | None:
+    """employment <- social insurance with the employer; home <- property or tenancy in the
+    declared district; study <- enrolment at the school. No sponsor named: any such record."""
+    if condition is wire.Condition.HOME:
+        candidates = [r for r in records.of_kind(RecordKind.PROPERTY, RecordKind.RENTAL)
+                      if r.district == district]
+    else:
+        kind = (RecordKind.SOCIAL_INSURANCE if condition is wire.Condition.EMPLOYMENT
+                else RecordKind.ENROLMENT)
+        candidates = [r for r in records.of_kind(kind)
+                      if sponsor is None or (r.sponsor and _same(r.sponsor, sponsor))]
+    return candidates[0] if candidates else None
+
+
+def _evidence(record: SharedRecord, policy: CityPolicy) -> wire.Text:
+    if record.kind == RecordKind.SOCIAL_INSURANCE:
+        return wire.Text(zh_CN=f"社保缴费单位：{record.sponsor}",
+                         en=f"social insurance paid by {record.sponsor}")
+    if record.kind == RecordKind.ENROLMENT:
+        return wire.Text(zh_CN=f"就读学校：{record.sponsor}", en=f"enrolled at {record.sponsor}")
+    district = policy.district(record.district or "")
+    where = district.name if district else None
+    if record.kind == RecordKind.PROPERTY:
+        return wire.Text(zh_CN=f"{where.zh_CN if where else ''}房屋产权登记",
+                         en=f"a property registered in {where.en if where else 'the city'}")
+    return wire.Text(zh_CN=f"{where.zh_CN if where else ''}房屋租赁登记",
+                     en=f"a tenancy registered in {where.en if where else 'the city'}")

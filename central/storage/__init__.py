@@ -1,0 +1,1 @@
+"""Tables, the engine and queries (SQLAlchemy Core; SQLite by default, PostgreSQL by URL)."""

@@ -1,0 +1,1 @@
+"""The `kiosk` command's headless subcommands (the composition root adds `run`)."""

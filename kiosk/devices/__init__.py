@@ -1,0 +1,1 @@
+"""The kiosk's devices: built from config through the driver registry, watched by a monitor, their supplies forecast."""

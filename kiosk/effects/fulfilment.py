@@ -1,0 +1,249 @@
+"""Submit the application, print the card, print the receipt: each journaled, none twice.
+
+These run on worker threads. They read a ``FulfilmentJob`` (a snapshot taken on
+the journey's thread) and never the live session, so a resident who walks away
+mid-print cannot pull data out from under them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from protocol import wire
+from kiosk.config import KioskConfig
+from kiosk.devices.monitor import DeviceSnapshot
+from kiosk.devices.build import Devices
+from kiosk.errors import CentralUnavailable
+from kiosk.journey.session import ResidentSession
+
+log = logging.getLogger("kiosk.fulfilment")
+
+M = wire.FulfilmentMethod
+
+
+@dataclass(frozen=True)
+class FulfilmentJob:
+    """What submission and printing need. Personal data: lives only while the work runs."""
+
+    key: str
+    kiosk_id: str
+    city: str
+    central_url: str
+    language: str
+    service: wire.Service
+    applicant: wire.Applicant
+    declaration: wire.ResidenceDeclaration | None
+    photo_jpeg: bytes | None
+    fulfilment: wire.Fulfilment
+    defer: bool
+    staff_review: bool
+    face_check: wire.FaceCheck | None
+    decision: wire.EligibilityDecision | None
+    application_number: str | None = None
+    receipt: wire.ApplicationReceipt | None = None
+    queued_offline: bool = False
+    card_printed: bool = False
+    card_fallback: str | None = None
+
+    @classmethod
+    def from_session(cls, s: ResidentSession, config: KioskConfig,
+                     today: dt.date) -> "FulfilmentJob":
+        o = s.outcome
+        return cls(key=s.idempotency_key, kiosk_id=config.kiosk_id, city=config.city,
+                   central_url=config.central.url.rstrip("/"), language=s.language,
+                   service=s.service, applicant=s.applicant(), declaration=s.declaration(),
+                   photo_jpeg=bytes(s.photo_jpeg) if s.photo_jpeg is not None else None,
+                   fulfilment=s.fulfilment, defer=s.defer, staff_review=s.staff_review,
+                   face_check=s.face_check,
+                   decision=s.decision, application_number=o.application_number,
+                   receipt=o.receipt, queued_offline=o.queued_offline,
+                   card_printed=o.card_printed, card_fallback=o.card_fallback)
+
+    def submission(self) -> wire.ApplicationSubmission:
+        photo = base64.b64encode(self.photo_jpeg).decode() if self.photo_jpeg else None
+        return wire.ApplicationSubmission(
+            idempotency_key=self.key, kiosk_id=self.kiosk_id, city=self.city,
+            service=self.service, applicant=self.applicant, declaration=self.declaration,
+            photo_jpeg_b64=photo, fulfilment=self.fulfilment,
+            defer_until_eligible=self.defer, staff_review_requested=self.staff_review,
+            face_check=self.face_check,
+            submitted_at=dt.datetime.now(dt.timezone.utc))
+
+    def courier_address(self) -> wire.Address | None:
+        if self.declaration is not None:
+            return self.declaration.address
+        if self.decision is not None and self.decision.permit_on_file is not None:
+            return self.decision.permit_on_file.address
+        return None
+
+    @property
+    def tracking_url(self) -> str:
+        if self.receipt is not None:
+            return self.receipt.tracking_url
+        return f"{self.central_url}/track/ref/{self.key}"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    application_number: str | None
+    receipt: wire.ApplicationReceipt | None
+    queued_offline: bool
+    card_fallback: str | None
+    print_card_here: bool
+
+
+def options(session: ResidentSession, devices: DeviceSnapshot) -> list[wire.FulfilmentMethod]:
+    """What this resident can choose now: printing only when the printer can really do it."""
+    d = session.decision
+    if session.defer:
+        return [M.COURIER]
+    methods: list[wire.FulfilmentMethod] = []
+    if (d is not None and d.decision is wire.Decision.ELIGIBLE and d.print_here_allowed
+            and not session.staff_review and not session.document_review
+            and devices.ready_to_print("card_printer")):
+        methods.append(M.PRINT_HERE)
+    methods.append(M.COURIER)
+    if d is not None and d.pickup_stations:
+        methods.append(M.PICKUP)
+    return methods
+
+
+def print_here_blocked(session: ResidentSession, devices: DeviceSnapshot) -> str | None:
+    """Why printing here is not offered although the decision allows it: the card printer's
+    fault code (cards_out, ribbon_out, printer_jam, device_offline) or identity_check, told
+    before the resident chooses. None when it is offered, or was never possible."""
+    d = session.decision
+    if (session.defer or d is None or d.decision is not wire.Decision.ELIGIBLE
+            or not d.print_here_allowed or session.staff_review):
+        return None
+    if session.document_review:
+        return "identity_check"  # staff look at the document and photo first; kindly said
+    if devices.ready_to_print("card_printer"):
+        return None
+    health = devices.health.get("card_printer")
+    supplies = devices.supplies.get("card_printer")
+    empty = [s.name for s in supplies.items if s.level.value == "empty"] if supplies else []
+    if empty:
+        return f"{empty[0]}_out"
+    return (health.code if health is not None and health.code else None) or "printer_error"
+
+
+def submit(job: FulfilmentJob, client, outbox, journal) -> Submitted:
+    """Keep the application durably first, then send it: a power cut at any moment loses nothing.
+
+    The body never changes after it is kept (the idempotency key names it). A print-here
+    application that could not be sent is printed nowhere: once it syncs, the card's
+    outcome 'not printed' is reported and central posts the card instead.
+    """
+    submission = job.submission()
+    print_here = submission.fulfilment.method is M.PRINT_HERE
+    journal.begin("submit", job.key)
+    outbox.put(submission)
+    try:
+        receipt = client.submit_application(submission)
+    except CentralUnavailable:
+        journal.finish("submit", job.key, "queued")
+        log.info("application kept in outbox key=%s", job.key[:8])
+        return Submitted(None, None, True, "central_unreachable" if print_here else None, False)
+    outbox.mark_sent(job.key, receipt)
+    journal.finish("submit", job.key, "sent")
+    approved = print_here and receipt.state is wire.ApplicationState.APPROVED
+    fallback = "not_approved_for_printing" if print_here and not approved else None
+    return Submitted(receipt.application_number, receipt, False, fallback, approved)
+
+
+def report_card_outcome(client, journal, key: str, number: str, printed: bool) -> None:
+    """Tell central what happened to a print-here card, once; retried at the next sync if not."""
+    if journal.state("card_report", key) == "done":
+        return
+    journal.begin("card_report", key)
+    client.report_card(number, printed)
+    journal.finish("card_report", key, "printed" if printed else "not_printed")
+
+
+def on_application_synced(client, journal, key: str, receipt: wire.ApplicationReceipt) -> None:
+    """An application sent late from the outbox: its card was never printed at this kiosk."""
+    card = journal.get("card", key)
+    if receipt.state is wire.ApplicationState.APPROVED and (card is None
+                                                          or card.outcome != "printed"):
+        try:
+            report_card_outcome(client, journal, key, receipt.application_number, printed=False)
+        except Exception as exc:  # reported again by reconciliation at the next start
+            log.warning("card outcome not reported code=%s", getattr(exc, "code", "error"))
+
+
+def at_most_once(journal, kind: str, key: str, action: Callable[[], object]) -> bool:
+    """Do a side effect at most once per key: journal the intent, act, journal the outcome.
+
+    True when it is done (now, or by an earlier attempt). Raises when it fails now. False
+    when an earlier attempt failed or was cut off by a power cut: its outcome is unknown,
+    so it is never tried blindly again (the resident gets the fallback instead).
+    """
+    entry = journal.get(kind, key)
+    if entry is not None:
+        return entry.outcome == "printed"
+    journal.begin(kind, key)
+    try:
+        action()
+    except Exception as exc:
+        journal.finish(kind, key, "failed:" + getattr(exc, "code", "error"))
+        raise
+    journal.finish(kind, key, "printed")
+    return True
+
+
+def print_card(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
+    """Print the card at most once per application, and tell central what happened."""
+    from kiosk.effects.cards import build_card
+
+    card = build_card(job, directory_or_none(client, job.city))
+    try:
+        printed = at_most_once(journal, "card", job.key,
+                               lambda: devices.card_printer.print_card(card, job_key=job.key))
+    except Exception:
+        _report_quietly(client, journal, job, printed=False)
+        raise
+    _report_quietly(client, journal, job, printed=printed)
+    return printed
+
+
+def _report_quietly(client, journal, job: FulfilmentJob, printed: bool) -> None:
+    try:
+        report_card_outcome(client, journal, job.key, job.application_number, printed)
+    except Exception as exc:  # the card's fate is journaled; reconciliation reports it later
+        log.warning("card outcome not reported code=%s", getattr(exc, "code", "error"))
+
+
+def print_receipt(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
+    """Print the receipt once; a reprint of the same key is the printer's no-op."""
+    from kiosk.effects.receipts import build_receipt
+
+    receipt = build_receipt(job, directory_or_none(client, job.city))
+    return at_most_once(journal, "receipt", job.key,
+                        lambda: devices.receipt_printer.print_receipt(receipt, job_key=job.key))
+
+
+def check_face(live_jpeg: bytes, chip_jpeg: bytes | None, threshold: float,
+               unsure_band: float) -> wire.FaceCheck | None:
+    """人证合一 off the UI thread: only the distance and verdict leave this function; the
+    templates are wiped inside verify(). None when the document carries no photo."""
+    if chip_jpeg is None:
+        return None
+    from kiosk.photo.verify import verify  # the face models load on first use, not at start
+    result = verify(live_jpeg, chip_jpeg, threshold, unsure_band)
+    log.info("face check verdict=%s seconds=%.2f", result.verdict, result.seconds)
+    return wire.FaceCheck(verdict=result.verdict, distance=result.distance,
+                          threshold=result.threshold)
+
+
+def directory_or_none(client, city: str) -> wire.CityDirectory | None:
+    """Names for address codes; printing goes on with codes when central cannot say."""
+    try:
+        return client.directory(city)
+    except Exception:
+        log.info("city directory unavailable; printing address codes")
+        return None
