@@ -10,8 +10,8 @@ from typing import Any
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
-from central.fleet.enrolment import ALPHABET
-from kiosk.fleet.enrolment import Enrolled, EnrolmentTicket, enrol, scan_for_ticket, typed_code
+from kiosk.fleet.enrolment import Enrolled, enrol, scan_for_ticket, typed_code
+from protocol.enrolment import ALPHABET, CODE_LENGTH, EnrolmentTicket
 from kiosk.errors import CentralUnavailable, KioskError
 from screens.diagnostics import TechnicianScreen
 from screens.theme import T
@@ -19,7 +19,6 @@ from screens.theme import T
 log = logging.getLogger("screens.enrol")
 
 ENROL_SCREEN = "diagnostics_enrol"
-CODE_LENGTH = 10
 SCAN_TIMEOUT_S = 20.0
 # What went wrong, by the error's code; anything else is said with its code.
 FAILURES = {"enrolment_refused": "diag.enrol_refused",

@@ -18,6 +18,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from protocol import wire
+from protocol.codes import ApiErrorCode, http_code
+from protocol import tracking
 from central.permits.applications import file_application
 from central.permits.cards import apply_card_outcome
 from central.permits.deferred import start_due_for, start_if_due
@@ -91,7 +93,7 @@ def _add_v1_routes(app: FastAPI) -> None:
         try:
             office.store.ping()
         except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-            raise ApiProblem(503, "database_unavailable", "数据库暂不可用。",
+            raise ApiProblem(503, ApiErrorCode.DATABASE_UNAVAILABLE, "数据库暂不可用。",
                              "The database is not answering.") from None
         return wire.Health(status="ok")
 
@@ -170,17 +172,17 @@ def _add_application_routes(app: FastAPI) -> None:
 
 
 def _add_tracking_route(app: FastAPI) -> None:
-    @app.get("/track/ref/{key}", response_class=HTMLResponse,
+    @app.get(tracking.REFERENCE_PATH + "{key}", response_class=HTMLResponse,
              responses={303: {"description": "Known: on to /track/{number}"},
                         202: {"content": {"text/html": {}}}, **_errors(422)})
     def track_reference(key: str, office: Office) -> Response:
         """A receipt printed while central was unreachable carries the kiosk's reference."""
         row = office.store.application_by_key(key)
         if row is not None:
-            return RedirectResponse("/track/" + row.number, status_code=303)
+            return RedirectResponse(tracking.TRACK_PATH + row.number, status_code=303)
         return HTMLResponse(pending_page(), status_code=202, headers={"Cache-Control": "no-store"})
 
-    @app.get("/track/{number}", response_class=HTMLResponse,
+    @app.get(tracking.TRACK_PATH + "{number}", response_class=HTMLResponse,
              responses={404: {"content": {"text/html": {}}}, **_errors(422)})
     def track(number: str, office: Office) -> HTMLResponse:
         """The human page behind the receipt's QR code (tracking_url)."""
@@ -214,19 +216,19 @@ def _invalid_request(exc: RequestValidationError) -> wire.ApiError:
     problems = ["{}: {}".format(".".join(str(p) for p in e.get("loc", ())), e.get("msg", ""))
                 for e in exc.errors()[:5]]
     fields = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()[:5])
-    return wire.ApiError(code="invalid_request", message=wire.Text(
+    return wire.ApiError(code=ApiErrorCode.INVALID_REQUEST.value, message=wire.Text(
         zh_CN=f"请求内容不符合接口约定：{fields}",
         en="The request does not match the API contract: " + "; ".join(problems)))
 
 
 def _http_error(status: int) -> wire.ApiError:
     if status == 404:
-        return wire.ApiError(code="not_found", message=wire.Text(
+        return wire.ApiError(code=ApiErrorCode.NOT_FOUND.value, message=wire.Text(
             zh_CN="没有这个接口地址。", en="There is no such address in this API."))
     if status == 405:
-        return wire.ApiError(code="method_not_allowed", message=wire.Text(
+        return wire.ApiError(code=ApiErrorCode.METHOD_NOT_ALLOWED.value, message=wire.Text(
             zh_CN="该接口不支持此请求方法。", en="This address does not accept that method."))
-    return wire.ApiError(code=f"http_{status}", message=wire.Text(
+    return wire.ApiError(code=http_code(status), message=wire.Text(
         zh_CN=f"请求未能处理（HTTP {status}）。", en=f"The request could not be handled (HTTP {status})."))
 
 

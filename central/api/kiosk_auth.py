@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from protocol import signing, wire
+from protocol.codes import TrustCode
 from central.fleet.enrolment import Enrolment
 
 KioskAuthMode = Literal["required", "open"]
@@ -49,18 +50,18 @@ class NonceBook:
             return True
 
 
-REFUSALS = {
-    "kiosk_not_signed": (401, "自助机请求未签名，请先用登记码登记本机。",
+REFUSALS: dict[TrustCode, tuple[int, str, str]] = {
+    TrustCode.KIOSK_NOT_SIGNED: (401, "自助机请求未签名，请先用登记码登记本机。",
                          "The request is not signed; enrol this kiosk with a code first."),
-    "kiosk_not_enrolled": (401, "这台自助机尚未登记，请用登记码登记。",
+    TrustCode.KIOSK_NOT_ENROLLED: (401, "这台自助机尚未登记，请用登记码登记。",
                            "This kiosk is not enrolled; enrol it with a code."),
-    "kiosk_revoked": (403, "这台自助机的登记已被撤销，请联系技术员重新登记。",
+    TrustCode.KIOSK_REVOKED: (403, "这台自助机的登记已被撤销，请联系技术员重新登记。",
                       "This kiosk's enrolment was revoked; a technician must enrol it again."),
-    "bad_signature": (401, "请求签名无效。", "The request's signature does not verify."),
-    "stale_request": (401, "请求时间与中心相差过大，请校准自助机时钟。",
+    TrustCode.BAD_SIGNATURE: (401, "请求签名无效。", "The request's signature does not verify."),
+    TrustCode.STALE_REQUEST: (401, "请求时间与中心相差过大，请校准自助机时钟。",
                       "The request's time is too far from central's; check the kiosk's clock."),
-    "replayed_request": (401, "重复的请求已被拒绝。", "A request seen before was refused."),
-    "wrong_kiosk": (403, "签名的自助机与地址中的自助机不一致。",
+    TrustCode.REPLAYED_REQUEST: (401, "重复的请求已被拒绝。", "A request seen before was refused."),
+    TrustCode.WRONG_KIOSK: (403, "签名的自助机与地址中的自助机不一致。",
                     "The signing kiosk is not the kiosk in the address."),
 }
 
@@ -130,10 +131,10 @@ class KioskAuth:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope.get("headers", [])}
         if OPEN_PATHS.match(path):  # anyone may ask; an enrolled kiosk still gets it signed
+            if path.endswith("/enrol"):  # a new key: in force before the kiosk hears of it
+                send = self._enrolment_first(send, path.split("/")[-2])
             nonce = headers.get(signing.NONCE.lower())
             await self.app(scope, receive, self._signing_send(send, nonce) if nonce else send)
-            if path.endswith("/enrol"):  # a new key: its next request must not meet the old
-                await self.keys.reload(path.split("/")[-2])
             return
         body = await _read_body(receive)
         refusal = await self.check(scope["method"], _path_with_query(scope), headers, body)
@@ -146,31 +147,42 @@ class KioskAuth:
         await self.app(scope, replay, self._signing_send(send, nonce))
 
     async def check(self, method: str, path: str, headers: dict[str, str],
-                    body: bytes) -> str | None:
+                    body: bytes) -> TrustCode | None:
         """None to let the request through, or the refusal's code."""
         kiosk_id = headers.get(signing.KIOSK_ID.lower(), "")
         signature = headers.get(signing.SIGNATURE.lower())
         known = await self.keys.get(kiosk_id) if kiosk_id else None
         if known is not None and known[1]:
-            return "kiosk_revoked"
+            return TrustCode.KIOSK_REVOKED
         if signature is None:
-            return None if self.mode == "open" else "kiosk_not_signed"
+            return None if self.mode == "open" else TrustCode.KIOSK_NOT_SIGNED
         if known is None:
-            return "kiosk_not_enrolled"
+            return TrustCode.KIOSK_NOT_ENROLLED
         timestamp = headers.get(signing.TIMESTAMP.lower(), "")
         nonce = headers.get(signing.NONCE.lower(), "")
         now = time.time()
         if not timestamp.isdigit() or abs(now - int(timestamp)) > signing.WINDOW_S:
-            return "stale_request"
+            return TrustCode.STALE_REQUEST
         message = signing.request_message(method, path, timestamp, nonce, body)
         if not signing.verify(known[0], signature, message):
-            return "bad_signature"
+            return TrustCode.BAD_SIGNATURE
         in_path = KIOSK_IN_PATH.match(path)
         if in_path and in_path.group(1) != kiosk_id:
-            return "wrong_kiosk"
+            return TrustCode.WRONG_KIOSK
         if not nonce or not self.nonces.first_time(f"{kiosk_id}:{nonce}", now):
-            return "replayed_request"
+            return TrustCode.REPLAYED_REQUEST
         return None
+
+    def _enrolment_first(self, send: Send, kiosk_id: str) -> Send:
+        """The enrolment is committed when the route answers: read the new key into the
+        cache before the answer's first byte leaves, so the kiosk's next request (sent the
+        moment it hears yes) meets its new key, not the old one or none."""
+
+        async def after_reload(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 300:
+                await self.keys.reload(kiosk_id)
+            await send(message)
+        return after_reload
 
     def _signing_send(self, send: Send, nonce: str) -> Send:
         """Hold the answer until its body is whole, then send it with central's signature."""
@@ -231,9 +243,9 @@ def _replayer(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _refuse(send: Send, code: str) -> None:
+async def _refuse(send: Send, code: TrustCode) -> None:
     status, zh, en = REFUSALS[code]
-    body = json.dumps({"code": code, "message": {"zh_CN": zh, "en": en}},
+    body = json.dumps({"code": code.value, "message": {"zh_CN": zh, "en": en}},
                       ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),

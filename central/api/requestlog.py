@@ -13,10 +13,11 @@ import sys
 import time
 
 from protocol import wire
+from protocol.codes import ApiErrorCode
 
 log = logging.getLogger("central.request")
 
-INTERNAL_ERROR = wire.ApiError(code="internal_error", message=wire.Text(
+INTERNAL_ERROR = wire.ApiError(code=ApiErrorCode.INTERNAL_ERROR.value, message=wire.Text(
     zh_CN="系统内部错误，请稍后重试。", en="Something went wrong on our side; please try again."))
 
 

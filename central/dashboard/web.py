@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from central.dashboard.accounts import Accounts, SignedIn
+from protocol.codes import ApiErrorCode
 from central.dashboard import views
 from central.dashboard.texts import word
 from central.errors import ApiProblem
@@ -61,7 +62,7 @@ def csrf_ok(sent: str | None, expected: str) -> bool:
 async def form_of(request: Request) -> dict[str, list[str]]:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise ApiProblem(413, "form_too_large", "提交的内容过长。", "The form is too large.")
+        raise ApiProblem(413, ApiErrorCode.FORM_TOO_LARGE, "提交的内容过长。", "The form is too large.")
     return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 

@@ -17,7 +17,6 @@ import re
 import secrets
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import (Encoding, NoEncryption, PrivateFormat,
@@ -29,19 +28,11 @@ from central.storage import db
 from protocol import wire
 from central.errors import ApiProblem
 from central.fleet.service import BadKioskId, UnknownHall
+from protocol.codes import ApiErrorCode
+from protocol.enrolment import ALPHABET, CODE_LENGTH, EnrolmentTicket, grouped, normalise_code
 from protocol.signing import fingerprint, load_public_key, public_key_text
 from central.storage.store import utc_now
 from central.storage.upsert import insert_or_ignore
-
-ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I, L, O, 0, 1
-CODE_LENGTH = 10
-QR_SCHEME = "onetrip-enrol:1?"
-
-
-def normalise_code(typed: str) -> str:
-    """What a person typed, as stored: upper case, without spaces and dashes."""
-    return "".join(ch for ch in typed.upper() if ch.isalnum())
-
 
 def code_hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
@@ -85,8 +76,8 @@ def default_key_path(database_url: str) -> Path:
     return Path("central-fleet.key")
 
 
-def _refused(code: str) -> ApiProblem:
-    return ApiProblem(403, code, "登记码无效、已使用或已过期，请向中心重新申请登记码。",
+def _refused() -> ApiProblem:
+    return ApiProblem(403, ApiErrorCode.ENROLMENT_REFUSED, "登记码无效、已使用或已过期，请向中心重新申请登记码。",
                       "The enrolment code is wrong, used or expired; ask central for a new one.")
 
 
@@ -116,25 +107,25 @@ class Enrolment:
                 issued_at=now, expires_at=now + valid_for))
             self._audit(c, kiosk_id, who, "code_issued",  # no words: pages show it in both
                         f"{hall_id} · {valid_for.total_seconds() / 60:g} min")
-        code = f"{raw[:5]}-{raw[5:]}"
-        query = urlencode({"url": self.public_url, "kiosk": kiosk_id, "code": code,
-                           "fp": fingerprint(self.central_public_key)})
+        code = grouped(raw)
+        ticket = EnrolmentTicket(code=code, url=self.public_url, kiosk_id=kiosk_id,
+                         central_fingerprint=fingerprint(self.central_public_key))
         return IssuedCode(code=code, kiosk_id=kiosk_id, hall_id=hall_id,
-                          expires_at=now + valid_for, qr_payload=QR_SCHEME + query)
+                          expires_at=now + valid_for, qr_payload=ticket.payload())
 
     def enrol(self, kiosk_id: str, code: str, public_key: str) -> str:
         """Record the kiosk's key; central's public key for the kiosk to pin. Raises ApiProblem."""
         try:
             load_public_key(public_key)
         except ValueError:
-            raise ApiProblem(422, "bad_public_key", "自助机公钥格式不正确。",
+            raise ApiProblem(422, ApiErrorCode.BAD_PUBLIC_KEY, "自助机公钥格式不正确。",
                              "The kiosk's public key is not a raw Ed25519 key in base64.") from None
         now, codes = self.clock(), db.enrolment_codes
         with self.engine.begin() as c:
             row = c.execute(select(codes).where(codes.c.code_sha256 == code_hash(code))).first()
             if row is None or row.used_at is not None or db.utc(row.expires_at) < now \
                     or not hmac.compare_digest(row.kiosk_id, kiosk_id):
-                raise _refused("enrolment_refused")
+                raise _refused()
             c.execute(update(codes).where(codes.c.code_sha256 == row.code_sha256)
                       .values(used_at=now))
             c.execute(insert_or_ignore(self.engine.dialect.name, db.kiosks, ["kiosk_id"])

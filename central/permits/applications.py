@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 from protocol import wire
+from protocol.codes import ApiErrorCode
 from central.permits.dates import add_years
 from central.errors import ApiProblem
 from central.permits.office import PermitOffice, check_address
@@ -66,12 +67,12 @@ def file_application(office: PermitOffice, sub: wire.ApplicationSubmission,
         existing = office.store.application_by_key(sub.idempotency_key)
         if existing is not None:  # a concurrent request with the same key won the race
             return replay(existing, digest), False
-    raise ApiProblem(503, "busy", "系统繁忙，请稍后重试。", "The system is busy; please try again.")
+    raise ApiProblem(503, ApiErrorCode.BUSY, "系统繁忙，请稍后重试。", "The system is busy; please try again.")
 
 
 def check_key(sub: wire.ApplicationSubmission, header_key: str | None) -> None:
     if header_key != sub.idempotency_key:
-        raise ApiProblem(400, "idempotency_key_mismatch",
+        raise ApiProblem(400, ApiErrorCode.IDEMPOTENCY_KEY_MISMATCH,
                          "请求头 Idempotency-Key 必须与申请中的 idempotency_key 一致。",
                          "The Idempotency-Key header must be present and equal the body's "
                          "idempotency_key.")
@@ -79,7 +80,7 @@ def check_key(sub: wire.ApplicationSubmission, header_key: str | None) -> None:
 
 def replay(existing, digest: str) -> wire.ApplicationReceipt:
     if existing.body_sha256 != digest:
-        raise ApiProblem(409, "idempotency_key_reused",
+        raise ApiProblem(409, ApiErrorCode.IDEMPOTENCY_KEY_REUSED,
                          "该幂等键已用于另一份不同的申请。",
                          "This idempotency key was already used for a different application.")
     receipt = wire.ApplicationReceipt.model_validate_json(existing.receipt_json)
@@ -127,12 +128,12 @@ def choose_state(sub: wire.ApplicationSubmission,
                  decision: wire.EligibilityDecision) -> wire.ApplicationState:
     """The documented mapping from decision and kiosk choices to the first state."""
     if decision.decision in (D.INELIGIBLE, D.NOT_REQUIRED):
-        raise ApiProblem.from_reason(422, "not_applicable", decision.reasons[0])
+        raise ApiProblem.from_reason(422, ApiErrorCode.NOT_APPLICABLE, decision.reasons[0])
     if decision.decision is D.NOT_YET:
         if sub.defer_until_eligible:
             return S.DEFERRED
         if not sub.staff_review_requested:
-            raise ApiProblem.from_reason(422, "not_yet_eligible", decision.reasons[0])
+            raise ApiProblem.from_reason(422, ApiErrorCode.NOT_YET_ELIGIBLE, decision.reasons[0])
     if sub.staff_review_requested or identity_review_reasons(sub):
         return review_state(decision)  # staff check the person and document before any card
     return fulfilled_state(decision, sub.fulfilment.method)
@@ -164,15 +165,15 @@ def _check_fulfilment(sub: wire.ApplicationSubmission, policy: CityPolicy,
                       state: wire.ApplicationState) -> None:
     f = sub.fulfilment
     if f.method is M.PRINT_HERE and (state is not S.APPROVED or not policy.print_here_allowed):
-        raise ApiProblem(422, "fulfilment_not_available", "此申请不能当场制证，请选择邮寄或到派出所领取。",
+        raise ApiProblem(422, ApiErrorCode.FULFILMENT_NOT_AVAILABLE, "此申请不能当场制证，请选择邮寄或到派出所领取。",
                          "This card cannot be printed here; please choose courier or collection.")
     if f.method is M.COURIER:
         if f.courier_address is None:
-            raise ApiProblem(422, "courier_address_missing", "请选择邮寄地址。",
+            raise ApiProblem(422, ApiErrorCode.COURIER_ADDRESS_MISSING, "请选择邮寄地址。",
                              "Please give the address the card should be mailed to.")
         check_address(policy, f.courier_address)
     if f.method is M.PICKUP and policy.station(f.pickup_station or "") is None:
-        raise ApiProblem(422, "unknown_station", "请从列表中选择领证地点。",
+        raise ApiProblem(422, ApiErrorCode.UNKNOWN_STATION, "请从列表中选择领证地点。",
                          "Please choose a collection point from the list.")
 
 
@@ -184,7 +185,7 @@ def _check_photo(sub: wire.ApplicationSubmission) -> None:
     except (binascii.Error, ValueError):
         photo = b""
     if not photo.startswith(b"\xff\xd8"):
-        raise ApiProblem(422, "photo_invalid", "照片无法读取，请重新拍照。",
+        raise ApiProblem(422, ApiErrorCode.PHOTO_INVALID, "照片无法读取，请重新拍照。",
                          "The photo could not be read; please take it again.")
 
 

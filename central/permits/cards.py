@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from central import errors
 from protocol import wire
+from protocol.codes import ApiErrorCode
 from central.errors import ApiProblem
 from central.permits.office import PermitOffice
 from central.storage.store import StateConflict
@@ -49,6 +50,6 @@ def _move(office: PermitOffice, app, target: wire.ApplicationState) -> None:
 
 
 def _conflict() -> ApiProblem:
-    return ApiProblem(409, "state_conflict", "该申请当前状态不能登记制证结果。",
+    return ApiProblem(409, ApiErrorCode.STATE_CONFLICT, "该申请当前状态不能登记制证结果。",
                       "The card outcome cannot be recorded for this application in its "
                       "current state.")

@@ -12,6 +12,8 @@ from typing import Callable
 
 from central import errors
 from protocol import wire
+from protocol.codes import ApiErrorCode
+from protocol import tracking
 from central.config import CentralConfig
 from central.errors import ApiProblem
 from central.fleet.enrolment import Enrolment
@@ -51,13 +53,13 @@ class PermitOffice:
         return found
 
     def tracking_url(self, number: str) -> str:
-        return self.public_url.rstrip("/") + "/track/" + number
+        return tracking.application_url(self.public_url, number)
 
     def eligibility(self, request: wire.EligibilityRequest,
                     on_date: dt.date | None = None) -> wire.EligibilityDecision:
         """Side-effect free: what would happen if this resident applied on that day."""
         if request.service is wire.Service.STATUS:
-            raise ApiProblem(422, "wrong_service", "查询进度无需资格审核，请选择“查询进度”。",
+            raise ApiProblem(422, ApiErrorCode.WRONG_SERVICE, "查询进度无需资格审核，请选择“查询进度”。",
                              "Checking progress needs no eligibility decision; use the "
                              "status lookup.")
         policy = self.policy(request.city, status=422)
@@ -68,7 +70,7 @@ class PermitOffice:
             day = on_date or request.on_date or self.clock.today()
             return decide(request, records, policy, day)
         except DeclarationMissing:
-            raise ApiProblem(422, DeclarationMissing.code, "请先填写居住地址和申领条件。",
+            raise ApiProblem(422, ApiErrorCode.DECLARATION_INCOMPLETE, "请先填写居住地址和申领条件。",
                              "Please give your address and the condition you meet first.") from None
 
     def records(self, request: wire.RecordsRequest) -> wire.RecordsSummary:
@@ -96,7 +98,7 @@ class PermitOffice:
 def check_address(policy: CityPolicy, address: wire.Address) -> None:
     """Addresses are picked from the directory, so an unknown code is a kiosk bug: say so."""
     if not policy.knows_address(address):
-        raise ApiProblem(422, "unknown_address",
+        raise ApiProblem(422, ApiErrorCode.UNKNOWN_ADDRESS,
                          f"所选地址不在{policy.name.zh_CN}的地址目录中，请重新选择区和社区。",
                          f"The address is not in {policy.name.en}'s directory; please pick the "
                          "district and community again.")

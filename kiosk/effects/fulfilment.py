@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from protocol import wire
+from protocol import tracking
 from kiosk.config import KioskConfig
 from kiosk.devices.monitor import DeviceSnapshot
 from kiosk.devices.build import Devices
@@ -84,7 +85,7 @@ class FulfilmentJob:
     def tracking_url(self) -> str:
         if self.receipt is not None:
             return self.receipt.tracking_url
-        return f"{self.central_url}/track/ref/{self.key}"
+        return tracking.reference_url(self.central_url, self.key)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 
 from protocol import wire
+from protocol import tracking
 from drivers.printer.base import LineStyle, ReceiptDocument, ReceiptLine
 from kiosk.effects.fulfilment import at_most_once
 from kiosk.i18n import Translator
@@ -70,7 +71,7 @@ def recover(interrupted: dict[str, dt.datetime], journal, outbox, client, receip
         if not outbox.holds(key):
             continue  # never accepted: there is nothing to give a receipt for
         number = outbox.sent_receipt(key)
-        tracking_url = f"{central_url.rstrip('/')}/track/ref/{key}"
+        tracking_url = tracking.reference_url(central_url, key)
         document = recovery_receipt(number, _status(client, number), tracking_url,
                                     now.astimezone())
         try:

@@ -21,6 +21,7 @@ import requests
 from pydantic import BaseModel, ValidationError
 
 from protocol import wire
+from protocol.codes import CENTRAL_UNSIGNED, TrustCode
 from kiosk import __version__
 from protocol import signing
 from kiosk.fleet.credentials import Credentials
@@ -31,8 +32,7 @@ log = logging.getLogger("kiosk.central")
 
 RETRYABLE_STATUS = frozenset({502, 503, 504})
 # Central's answers that are about this kiosk's credentials, not about the request.
-TRUST_CODES = frozenset({"kiosk_not_signed", "kiosk_not_enrolled", "kiosk_revoked",
-                         "bad_signature", "stale_request", "replayed_request", "wrong_kiosk"})
+TRUST_CODES = frozenset(c.value for c in TrustCode)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -237,7 +237,7 @@ class CentralClient:
                 resp.headers.get(signing.CENTRAL_SIGNATURE)):
             log.error("central answer not signed by the central this kiosk enrolled with",
                       extra={"op": op, "status": resp.status_code})
-            raise KioskNotTrusted(f"{op}: answer not signed by central", code="central_unsigned",
+            raise KioskNotTrusted(f"{op}: answer not signed by central", code=CENTRAL_UNSIGNED,
                                   status=resp.status_code)
         return resp
 

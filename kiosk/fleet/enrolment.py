@@ -1,5 +1,5 @@
 """Enrolling this kiosk with a one-time code: typed on the diagnostics keypad or at the
-command line, or read from the QR code central prints (``onetrip-enrol:1?url=&kiosk=&code=&fp=``).
+command line, or read from the QR code central prints (``protocol.enrolment``).
 
 The kiosk makes a new Ed25519 key, sends its public half with the code, and keeps central's
 key from the answer. A QR code also carries the fingerprint of central's key: the kiosk
@@ -11,45 +11,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from protocol import signing
+from protocol.enrolment import (CODE_LENGTH, EnrolmentTicket, NotAnEnrolmentCode,
+                                normalise_code, well_formed)
 from kiosk.fleet import credentials as stored
 from kiosk.fleet.central_client import CentralClient
 from kiosk.config import KioskConfig
 from kiosk.fleet.credentials import Credentials
 from kiosk.errors import CentralRejected, InvalidInput
 
-QR_PREFIX = "onetrip-enrol:1?"
-
-
-@dataclass(frozen=True)
-class EnrolmentTicket:
-    """What the technician brings: a code, and from a QR code also where and whom."""
-
-    code: str
-    url: str | None = None
-    kiosk_id: str | None = None
-    central_fingerprint: str | None = None
-
-
 def read_qr_payload(text: str) -> EnrolmentTicket:
     """Raises InvalidInput for anything that is not central's enrolment QR code."""
-    if not text.startswith(QR_PREFIX):
-        raise InvalidInput("not an enrolment QR code", code="enrolment_qr_unknown")
-    fields = {k: v[0] for k, v in parse_qs(text[len(QR_PREFIX):]).items()}
-    if not fields.get("code"):
-        raise InvalidInput("the QR code carries no enrolment code", code="enrolment_qr_unknown")
-    return EnrolmentTicket(code=fields["code"], url=fields.get("url"),
-                           kiosk_id=fields.get("kiosk"), central_fingerprint=fields.get("fp"))
+    try:
+        return EnrolmentTicket.parse(text)
+    except NotAnEnrolmentCode as exc:
+        raise InvalidInput(str(exc), code="enrolment_qr_unknown") from None
 
 
 def typed_code(text: str) -> EnrolmentTicket:
-    code = "".join(ch for ch in text.upper() if ch.isalnum())
-    if len(code) != 10:
-        raise InvalidInput("an enrolment code has 10 letters and digits",
+    if not well_formed(text):
+        raise InvalidInput(f"an enrolment code has {CODE_LENGTH} letters and digits",
                            code="enrolment_code_format")
-    return EnrolmentTicket(code=code)
+    return EnrolmentTicket(code=normalise_code(text))
 
 
 def ticket_in_frame(frame) -> EnrolmentTicket | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from protocol import wire
+from protocol.codes import OUT_OF_SERVICE_TRUST_CODES
 from kiosk.devices.monitor import DeviceSnapshot
 from kiosk.journey.session import Problem, ResidentSession
 from kiosk.journey.steps import IDLE_STEPS, READER_ARMED_STEPS, Step
@@ -22,8 +23,7 @@ log = logging.getLogger("kiosk.journey")
 
 FLEET_REASONS = frozenset({"maintenance", "closed"})
 # Central refuses this kiosk: every new resident's application would wait in the outbox.
-TRUST_REASONS = frozenset({"kiosk_revoked", "kiosk_not_enrolled", "kiosk_not_signed",
-                           "bad_signature", "wrong_kiosk", "central_unsigned"})
+TRUST_REASONS = OUT_OF_SERVICE_TRUST_CODES
 
 
 def hours_text(hours: wire.ServiceHours) -> str:

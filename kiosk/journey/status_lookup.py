@@ -7,7 +7,7 @@ import logging
 from protocol import wire
 from kiosk.errors import CentralUnavailable
 from kiosk.journey.steps import Step
-from kiosk.journey.validation import parse_reference, parse_tracking_code
+from protocol import tracking
 
 log = logging.getLogger("kiosk.journey")
 
@@ -20,12 +20,12 @@ class StatusSteps:
         if self.state is not Step.STATUS_LOOKUP:
             return
         self.touch()
-        number = parse_tracking_code(code)
-        reference = parse_reference(code)
-        if reference is not None:  # printed offline: sent since? the outbox knows the number
-            number = self.outbox.sent_receipt(reference)
+        scanned = tracking.parse(code)
+        number = scanned.number if scanned else None
+        if scanned is not None and scanned.reference:  # printed offline: the outbox knows
+            number = self.outbox.sent_receipt(scanned.reference)  # the number once it was sent
         if number is None:
-            self.input_error = "reference_pending" if reference else "unknown_code"
+            self.input_error = "reference_pending" if scanned else "unknown_code"
             self._notify("update")
             return
         self._run(lambda: [self.client.application_status(number)],
@@ -43,7 +43,4 @@ class StatusSteps:
     def _on_status_failed(self, exc: BaseException) -> None:
         code = "central_unreachable" if isinstance(exc, CentralUnavailable) else \
             getattr(exc, "code", "unexpected")
-        if code == "not_found":
-            self._on_status([])
-        else:
-            self._problem(code, Step.STATUS_LOOKUP, detail=type(exc).__name__)
+        self._problem(code, Step.STATUS_LOOKUP, detail=type(exc).__name__)
