@@ -15,11 +15,8 @@ from typing import Callable
 
 from protocol import wire
 from protocol import tracking
-from kiosk.config import KioskConfig
-from kiosk.devices.monitor import DeviceSnapshot
 from kiosk.devices.build import Devices
 from kiosk.errors import CentralUnavailable
-from kiosk.journey.session import ResidentSession
 
 log = logging.getLogger("kiosk.fulfilment")
 
@@ -49,20 +46,6 @@ class FulfilmentJob:
     queued_offline: bool = False
     card_printed: bool = False
     card_fallback: str | None = None
-
-    @classmethod
-    def from_session(cls, s: ResidentSession, config: KioskConfig,
-                     today: dt.date) -> "FulfilmentJob":
-        o = s.outcome
-        return cls(key=s.idempotency_key, kiosk_id=config.kiosk_id, city=config.city,
-                   central_url=config.central.url.rstrip("/"), language=s.language,
-                   service=s.service, applicant=s.applicant(), declaration=s.declaration(),
-                   photo_jpeg=bytes(s.photo_jpeg) if s.photo_jpeg is not None else None,
-                   fulfilment=s.fulfilment, defer=s.defer, staff_review=s.staff_review,
-                   face_check=s.face_check,
-                   decision=s.decision, application_number=o.application_number,
-                   receipt=o.receipt, queued_offline=o.queued_offline,
-                   card_printed=o.card_printed, card_fallback=o.card_fallback)
 
     def submission(self) -> wire.ApplicationSubmission:
         photo = base64.b64encode(self.photo_jpeg).decode() if self.photo_jpeg else None
@@ -95,42 +78,6 @@ class Submitted:
     queued_offline: bool
     card_fallback: str | None
     print_card_here: bool
-
-
-def options(session: ResidentSession, devices: DeviceSnapshot) -> list[wire.FulfilmentMethod]:
-    """What this resident can choose now: printing only when the printer can really do it."""
-    d = session.decision
-    if session.defer:
-        return [M.COURIER]
-    methods: list[wire.FulfilmentMethod] = []
-    if (d is not None and d.decision is wire.Decision.ELIGIBLE and d.print_here_allowed
-            and not session.staff_review and not session.document_review
-            and devices.ready_to_print("card_printer")):
-        methods.append(M.PRINT_HERE)
-    methods.append(M.COURIER)
-    if d is not None and d.pickup_stations:
-        methods.append(M.PICKUP)
-    return methods
-
-
-def print_here_blocked(session: ResidentSession, devices: DeviceSnapshot) -> str | None:
-    """Why printing here is not offered although the decision allows it: the card printer's
-    fault code (cards_out, ribbon_out, printer_jam, device_offline) or identity_check, told
-    before the resident chooses. None when it is offered, or was never possible."""
-    d = session.decision
-    if (session.defer or d is None or d.decision is not wire.Decision.ELIGIBLE
-            or not d.print_here_allowed or session.staff_review):
-        return None
-    if session.document_review:
-        return "identity_check"  # staff look at the document and photo first; kindly said
-    if devices.ready_to_print("card_printer"):
-        return None
-    health = devices.health.get("card_printer")
-    supplies = devices.supplies.get("card_printer")
-    empty = [s.name for s in supplies.items if s.level.value == "empty"] if supplies else []
-    if empty:
-        return f"{empty[0]}_out"
-    return (health.code if health is not None and health.code else None) or "printer_error"
 
 
 def submit(job: FulfilmentJob, client, outbox, journal) -> Submitted:
@@ -226,19 +173,6 @@ def print_receipt(job: FulfilmentJob, devices: Devices, client, journal) -> bool
     receipt = build_receipt(job, directory_or_none(client, job.city))
     return at_most_once(journal, "receipt", job.key,
                         lambda: devices.receipt_printer.print_receipt(receipt, job_key=job.key))
-
-
-def check_face(live_jpeg: bytes, chip_jpeg: bytes | None, threshold: float,
-               unsure_band: float) -> wire.FaceCheck | None:
-    """人证合一 off the UI thread: only the distance and verdict leave this function; the
-    templates are wiped inside verify(). None when the document carries no photo."""
-    if chip_jpeg is None:
-        return None
-    from kiosk.photo.verify import verify  # the face models load on first use, not at start
-    result = verify(live_jpeg, chip_jpeg, threshold, unsure_band)
-    log.info("face check verdict=%s seconds=%.2f", result.verdict, result.seconds)
-    return wire.FaceCheck(verdict=result.verdict, distance=result.distance,
-                          threshold=result.threshold)
 
 
 def directory_or_none(client, city: str) -> wire.CityDirectory | None:

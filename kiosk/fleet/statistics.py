@@ -15,7 +15,6 @@ from typing import Callable
 
 from kiosk.fleet import daily_counts as jd
 from kiosk.errors import KioskError
-from kiosk.journey.steps import Step
 
 log = logging.getLogger("kiosk.statistics")
 
@@ -26,7 +25,7 @@ class JourneyEnd:
     step it ended at, the decision's kind, where its card comes from, how long it took."""
 
     reason: str  # completed, cancelled, idle_timeout, interrupted
-    step: Step
+    step: str  # the journey step's value, e.g. 'photo'
     day: dt.date | None = None
     decision: str | None = None  # a wire.Decision value
     card: str | None = None  # journey_days.CARD_HERE or CARD_QUEUED
@@ -47,7 +46,7 @@ class JourneyStatistics:
         self.started += 1
         self._store(day, [(jd.STARTED, "")])
 
-    def record_end(self, reason: str, step: Step, end: JourneyEnd | None = None) -> None:
+    def record_end(self, reason: str, step: str, end: JourneyEnd | None = None) -> None:
         end = end or JourneyEnd(reason, step)
         if reason == "completed":
             self.completed += 1
@@ -59,8 +58,8 @@ class JourneyStatistics:
                 self.timed_out += 1
             else:
                 self.cancelled += 1
-            self.abandoned_at[step.value] += 1
-            counts = [(jd.ABANDONED_AT, step.value)]
+            self.abandoned_at[step] += 1
+            counts = [(jd.ABANDONED_AT, step)]
         if end.decision:
             counts.append((jd.DECISION, end.decision))
         if end.card:

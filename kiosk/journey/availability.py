@@ -124,7 +124,8 @@ class AvailabilitySteps:
         """A reason the kiosk cannot serve (fleet, device, config, crash): the calm screen,
         session wiped. A resident interrupted here counts as abandoned at their step."""
         if self.state not in IDLE_STEPS:
-            self.stats.record_end("interrupted", self.state, self._journey_end("interrupted"))
+            self.stats.record_end("interrupted", self.state.value,
+                                  self._journey_end("interrupted"))
         log.log(logging.INFO if code in FLEET_REASONS else logging.ERROR,
                 "out of service code=%s", code)
         self._service_hold = None

@@ -6,7 +6,6 @@ import logging
 from typing import Callable
 
 from protocol import wire
-from kiosk.effects import fulfilment as fulfil
 from kiosk.errors import InvalidInput
 from kiosk.photo.shots import shot_from
 from kiosk.journey.steps import Step
@@ -56,8 +55,9 @@ class DecisionSteps:
         from kiosk.photo.crop import prepare_submission
         ready = prepare_submission(camera.capture_still(), pc)  # PhotoError without a face
         quality = [c.as_dict() for c in ready.assessment.checks]
-        face_check = fulfil.check_face(ready.jpeg, chip, pc.match_threshold, pc.unsure_band)
-        return shot_from(ready.jpeg, face_check, quality), quality
+        from kiosk.photo.verify import face_check  # the face models load on first use
+        checked = face_check(ready.jpeg, chip, pc.match_threshold, pc.unsure_band)
+        return shot_from(ready.jpeg, checked, quality), quality
 
     def _on_photo(self, taken) -> None:
         self._capturing = False

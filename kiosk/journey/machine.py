@@ -204,7 +204,7 @@ class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps,
         self._end_session("completed")
 
     def _end_session(self, reason: str) -> None:
-        self.stats.record_end(reason, self.state, self._journey_end(reason))
+        self.stats.record_end(reason, self.state.value, self._journey_end(reason))
         log.info("session end reason=%s at=%s session=%s", reason, self.state.value, self.session.id)
         self.session.wipe()
         self.session = ResidentSession()
@@ -222,7 +222,7 @@ class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps,
         elif s.fulfilment is not None and (o.application_number or o.queued_offline):
             card = CARD_QUEUED
         duration = self.clock() - self._began_at if self._began_at is not None else None
-        end = JourneyEnd(reason, self.state, day=self._began_day,
+        end = JourneyEnd(reason, self.state.value, day=self._began_day,
                          decision=s.decision.decision.value if s.decision else None, card=card,
                          duration_s=duration if reason == "completed" else None)
         self._began_at = self._began_day = None

@@ -29,6 +29,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
+from protocol import wire
 from kiosk.photo.faces import (
     FaceFinder,
     FaceGeometry,
@@ -231,3 +232,15 @@ def verify(live_jpeg: bytes | np.ndarray | Image.Image,
              f" ({result.reason})" if result.reason else "", seconds * 1000)
     return Verification(result.distance, threshold, unsure_band, result.verdict,
                         result.reason, seconds)
+
+
+def face_check(live_jpeg: bytes, chip_jpeg: bytes | None, threshold: float,
+               unsure_band: float) -> wire.FaceCheck | None:
+    """人证合一 off the UI thread: only the distance and verdict leave this function; the
+    templates are wiped inside verify(). None when the document carries no photo."""
+    if chip_jpeg is None:
+        return None
+    result = verify(live_jpeg, chip_jpeg, threshold, unsure_band)
+    log.info("face check verdict=%s seconds=%.2f", result.verdict, result.seconds)
+    return wire.FaceCheck(verdict=result.verdict, distance=result.distance,
+                          threshold=result.threshold)

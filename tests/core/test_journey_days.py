@@ -9,7 +9,6 @@ import pytest
 from protocol import wire
 from kiosk.fleet import daily_counts as jd
 from kiosk.fleet.statistics import JourneyEnd, JourneyStatistics
-from kiosk.journey.steps import Step
 
 DAY = dt.date(2025, 3, 3)
 
@@ -25,12 +24,12 @@ def test_counts_are_kept_in_the_file_and_read_back_per_day(tmp_path):
     days = jd.JourneyDays(tmp_path / "s.sqlite3")
     stats = JourneyStatistics(days=days, today=lambda: DAY)
     stats.record_start()
-    stats.record_end("completed", Step.RECEIPT, JourneyEnd(
-        "completed", Step.RECEIPT, day=DAY, decision="eligible", card=jd.CARD_HERE,
+    stats.record_end("completed", "receipt", JourneyEnd(
+        "completed", "receipt", day=DAY, decision="eligible", card=jd.CARD_HERE,
         duration_s=250))
     stats.record_start()
-    stats.record_end("idle_timeout", Step.PHOTO, JourneyEnd(
-        "idle_timeout", Step.PHOTO, day=DAY, decision="not_yet"))
+    stats.record_end("idle_timeout", "photo", JourneyEnd(
+        "idle_timeout", "photo", day=DAY, decision="not_yet"))
     days.close()
     again = jd.JourneyDays(tmp_path / "s.sqlite3")
     got = again.day(DAY)
@@ -58,5 +57,5 @@ def test_a_full_disk_does_not_stop_a_journey(tmp_path, caplog):
     days.close()  # every write now fails, as on a broken disk
     stats = JourneyStatistics(days=days, today=lambda: DAY)
     stats.record_start()
-    stats.record_end("completed", Step.RECEIPT)
+    stats.record_end("completed", "receipt")
     assert stats.completed == 1
