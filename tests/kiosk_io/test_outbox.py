@@ -15,7 +15,6 @@ from kiosk.errors import OutboxError
 from kiosk.effects.outbox import Outbox, load_or_create_kiosk_key
 from tests.kiosk_io import residents
 
-NOW = dt.datetime.now(dt.timezone.utc)
 
 
 def receipt(number: str = "ZZ-0001") -> wire.ApplicationReceipt:
@@ -64,7 +63,7 @@ def test_pending_is_oldest_first_and_limited(outbox):
 def test_failed_entry_waits_until_its_retry_time(outbox):
     sub = residents.submission()
     outbox.put(sub)
-    later = NOW + dt.timedelta(minutes=5)
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)  # from now, not import
     outbox.mark_failed(sub.idempotency_key, "central_unavailable", later)
     assert outbox.pending() == []
     [entry] = outbox.pending(now=later + dt.timedelta(seconds=1))
