@@ -18,7 +18,7 @@ PO := $(wildcard kiosk/locale/*/LC_MESSAGES/kiosk.po)
 MO := $(PO:.po=.mo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench deps system-packages clean
+.PHONY: demo test bench deps system-packages clean journey-diagram
 
 demo: deps
 	$(PY) -m tools.demo.run --output demo-output
@@ -28,6 +28,12 @@ test: deps
 
 bench: deps
 	$(PY) benchmarks/run.py --output benchmarks/results.json
+
+# The journey's diagram, drawn from its table (kiosk/journey/table.py); a test runs this
+# target into a temporary file and checks docs/journey.md is what the table draws.
+JOURNEY_DIAGRAM ?= docs/journey.md
+journey-diagram:
+	$(PY) -m kiosk.journey.diagram $(JOURNEY_DIAGRAM)
 
 deps: system-packages $(STAMP) $(MO)
 

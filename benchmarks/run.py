@@ -64,26 +64,26 @@ class StepTimer:
 
 def one_journey(kiosk: HeadlessKiosk) -> dict[str, float]:
     j, t = kiosk.journey, StepTimer(kiosk)
-    t.act("language", j.begin, S.LANGUAGE)
-    t.act("service_menu", lambda: j.choose_language("zh_CN"), S.SERVICE_MENU)
-    t.act("present_document", lambda: j.choose_service(wire.Service.NEW), S.PRESENT_DOCUMENT)
+    t.act("language", j.welcome.begin, S.LANGUAGE)
+    t.act("service_menu", lambda: j.welcome.choose_language("zh_CN"), S.SERVICE_MENU)
+    t.act("present_document", lambda: j.welcome.choose_service(wire.Service.NEW), S.PRESENT_DOCUMENT)
     t.act("read_document", lambda: kiosk.devices.reader.place("eligible"), S.CONFIRM_DETAILS)
-    t.act("confirm", j.confirm_details, S.DECLARE_RESIDENCE)
-    directory = j.directory()
+    t.act("confirm", j.document.confirm, S.DECLARE_RESIDENCE)
+    directory = j.declaration.directory()
     district = directory.districts[0]
     address = wire.Address(district=district.code, community=district.communities[0].code,
                            detail="8-1-302")
-    t.act("declare_residence", lambda: j.declare_residence(dt.date(2024, 1, 1), address),
+    t.act("declare_residence", lambda: j.declaration.declare_residence(dt.date(2024, 1, 1), address),
           S.DECLARE_CONDITION)
-    t.act("eligibility", lambda: j.declare_condition(wire.Condition.EMPLOYMENT, None), S.PHOTO)
+    t.act("eligibility", lambda: j.declaration.declare_condition(wire.Condition.EMPLOYMENT, None), S.PHOTO)
     start = time.perf_counter()
-    j.take_photo()
+    j.photo.take()
     while j.session.photo_jpeg is None:
         kiosk.pump(timeout_s=10)
     t.waits["take_photo"] = time.perf_counter() - start
-    t.act("decision", j.accept_photo, S.DECISION)
-    t.act("fulfilment", j.continue_application, S.FULFILMENT)
-    t.act("print_card_and_receipt", lambda: j.choose_fulfilment(M.PRINT_HERE), S.RECEIPT)
+    t.act("decision", j.photo.accept, S.DECISION)
+    t.act("fulfilment", j.decision.continue_application, S.FULFILMENT)
+    t.act("print_card_and_receipt", lambda: j.fulfilment.choose(M.PRINT_HERE), S.RECEIPT)
     t.act("finish", j.finish, S.ATTRACT)
     kiosk.devices.reader.lift()  # the resident takes the ID card with them
     return t.waits

@@ -22,7 +22,8 @@ from kiosk.effects.housekeeping import Housekeeping
 from kiosk.effects.journal import Journal
 from kiosk.journey.machine import Journey
 from kiosk.fleet.daily_counts import JourneyDays
-from kiosk.fleet.metrics import MetricsServer
+from kiosk.fleet.metrics import KioskCollector, MetricsServer, camera_fps
+from kiosk.fleet.status import StatusBoard
 from kiosk.effects.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
 from kiosk.effects.reconcile import Reconciliation, reconcile
 from kiosk.effects.recovery import Recovered, recover
@@ -35,7 +36,8 @@ log = logging.getLogger("kiosk.runtime")
 
 
 class KioskRuntime:
-    """Owns the devices, the client, the outbox, the journal, the worker and the journey."""
+    """Owns the devices, the client, the outbox, the journal, the worker and the journey,
+    and the status board the reports read (``kiosk.fleet.status``)."""
 
     def __init__(self, config: KioskConfig, dispatch: Dispatch, *,
                  devices: Devices | None = None, clock: Callable[[], float] = time.monotonic,
@@ -46,21 +48,21 @@ class KioskRuntime:
         data = config.storage.path()
         data.mkdir(parents=True, exist_ok=True)
         self.devices = devices or build_devices(config)
+        # One client for every thread: each thread gets its own HTTP session inside it.
         self.client = _client(config)
         self.outbox = Outbox(data / "outbox.sqlite3", load_or_create_kiosk_key(data / "kiosk.key"))
         self.journal = Journal(data / "journal.sqlite3")
         self.worker = Worker(dispatch)
-        # The sync thread gets its own client: a requests.Session is not shared across threads.
-        self.sync_client = _client(config)
-        self.sync = OutboxSync(self.outbox, self.sync_client,
+        self.status = StatusBoard()
+        self.sync = OutboxSync(self.outbox, self.client,
                                interval_s=config.central.sync_interval_s,
                                on_synced=lambda key, receipt: on_application_synced(
-                                   self.sync_client, self.journal, key, receipt))
+                                   self.client, self.journal, key, receipt))
         self.journey_days = JourneyDays(data / "statistics.sqlite3")
         # Settings the fleet pushed are in force before the first resident is served.
         self.remote_settings = RemoteSettings(
             data / SETTINGS_FILE, config.journey.services,
-            on_applied=lambda settings: self.journey.apply_fleet_settings(settings),
+            on_applied=lambda settings: self.journey.availability.apply_fleet_settings(settings),
             dispatch_event=self.worker.dispatch_event)
         self.journey = Journey(config=config, devices=self.devices, client=self.client,
                                outbox=self.outbox, journal=self.journal, worker=self.worker,
@@ -68,18 +70,27 @@ class KioskRuntime:
                                statistics=JourneyStatistics(days=self.journey_days,
                                                             today=lambda: now().date()),
                                fleet_settings=self.remote_settings.in_force)
-        self.heartbeat_client = _client(config)  # the heartbeat's thread has its own too
-        self.heartbeat = HeartbeatSender(self, config.central.heartbeat_s)
+        self.journey.add_listener(lambda what: self.status.publish(**self.journey.status_fields()))
+        self.status.publish(**self.journey.status_fields())
+        availability = self.journey.availability
+        self.heartbeat = HeartbeatSender(
+            self.client, self.status, self.outbox, self.journey_days, self.remote_settings,
+            on_trust=lambda code: self.worker.dispatch_event(availability.on_trust, code),
+            interval_s=config.central.heartbeat_s, today=lambda: now().date())
         self.housekeeping = Housekeeping(
             self.outbox, self.journal, config.storage.keep_days, days=self.journey_days,
             days_kept=config.storage.statistics_keep_days, today=lambda: now().date())
         self.monitor = DeviceMonitor(
-            self.devices, lambda snapshot: self.worker.dispatch_event(self.journey.on_devices,
-                                                                     snapshot),
+            self.devices,
+            lambda snapshot: self.worker.dispatch_event(availability.on_devices, snapshot),
             interval_s=config.devices.health_interval_s,
-            supplies=SupplyTracker(window_s=config.devices.supply_window_h * 3600))
-
-        self.metrics = MetricsServer(self, config.metrics.bind, config.metrics.port)
+            supplies=SupplyTracker(window_s=config.devices.supply_window_h * 3600),
+            publish=lambda snapshot, forecast: self.status.publish(devices=snapshot,
+                                                                   supplies=tuple(forecast)))
+        self.metrics = MetricsServer(
+            KioskCollector(self.status, self.outbox, lambda: self.heartbeat.failures,
+                           lambda: camera_fps(self.devices.camera)),
+            config.metrics.bind, config.metrics.port)
         # The monitor first: its first look arrives before any resident can choose.
         self._background = (self.monitor, self.sync, self.heartbeat, self.housekeeping) + (
             (self.metrics,) if config.metrics.enabled else ())
@@ -89,7 +100,7 @@ class KioskRuntime:
             part.start()
         self.journey.start()
         # Kept fleet settings (maintenance, hours) act at once, on the journey's thread.
-        self.worker.dispatch_event(self.journey.apply_fleet_settings,
+        self.worker.dispatch_event(self.journey.availability.apply_fleet_settings,
                                    self.remote_settings.in_force)
         self.worker.run(self.reconcile_journal, self._reconciled, self._reconcile_failed)
         log.info("kiosk %s started", self.config.kiosk_id)
@@ -97,27 +108,22 @@ class KioskRuntime:
     def reconcile_journal(self) -> tuple[Reconciliation, list[Recovered]]:
         """Settle what a power cut left half-done, then give a resident who may still be
         there their receipt (off the UI thread: printers and network)."""
-        client = _client(self.config)  # its own: a requests.Session is not shared by threads
-        try:
-            result = reconcile(self.journal, self.outbox, self.devices.card_printer, client)
-            recovered = recover(result.interrupted, self.journal, self.outbox, client,
-                                self.devices.receipt_printer, self.config.central.url,
-                                self.config.journey.recovery_window_s)
-            return result, recovered
-        finally:
-            client.close()
+        result = reconcile(self.journal, self.outbox, self.devices.card_printer, self.client)
+        recovered = recover(result.interrupted, self.journal, self.outbox, self.client,
+                            self.devices.receipt_printer, self.config.central.url,
+                            self.config.journey.recovery_window_s)
+        return result, recovered
 
     def _reconciled(self, settled: tuple[Reconciliation, list[Recovered]]) -> None:
         self.last_reconciliation, recovered = settled
-        self.journey.show_recovered(recovered)
+        self.journey.welcome.show_recovered(recovered)
 
     def _reconcile_failed(self, exc: BaseException) -> None:
         log.error("journal reconciliation failed: %s", type(exc).__name__)
 
     def use_credentials(self, credentials: Credentials) -> None:
-        """After enrolment: sign from the next request on, on every thread's client."""
-        for client in (self.client, self.sync_client, self.heartbeat_client):
-            client.credentials = credentials
+        """After enrolment: sign from the next request on, on every thread."""
+        self.client.credentials = credentials
         self.heartbeat.wake()  # tell central at once; its answer brings the kiosk back
 
     def stop(self) -> None:
@@ -132,8 +138,6 @@ class KioskRuntime:
         self.journal.close()
         self.journey_days.close()
         self.client.close()
-        self.sync_client.close()
-        self.heartbeat_client.close()
         log.info("kiosk %s stopped", self.config.kiosk_id)
 
 

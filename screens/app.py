@@ -104,8 +104,8 @@ class _KeepRunning(ExceptionHandler):
         if journey is None:
             return ExceptionManager.PASS
         try:
-            journey.go_out_of_service("unexpected")
-            Clock.schedule_once(lambda dt: journey.recover(), 10)
+            journey.availability.go_out_of_service("unexpected")
+            Clock.schedule_once(lambda dt: journey.availability.recover(), 10)
         except Exception:  # the handler itself must never bring the kiosk down
             log.exception("could not go out of service")
         return ExceptionManager.PASS
@@ -253,7 +253,7 @@ class KioskApp(App):
         if self._directory_loading:
             return
         self._directory_loading = True
-        self.runtime.worker.run(self.journey.directory, self._directory_ready,
+        self.runtime.worker.run(self.journey.declaration.directory, self._directory_ready,
                                 lambda exc: self._directory_ready(None))
 
     def _directory_ready(self, directory) -> None:

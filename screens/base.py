@@ -13,7 +13,8 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.errors import InvalidInput
 from kiosk.i18n import Translator
-from kiosk.journey.steps import IllegalTransition, Step
+from kiosk.journey.steps import Step
+from kiosk.journey.table import IntentRejected, Trigger, offers
 
 log = logging.getLogger("screens")
 
@@ -37,7 +38,6 @@ class StepScreen(Screen):
 
     step: Step = Step.ATTRACT
     body_class = ""
-    back_allowed = False  # journey.back() leads somewhere from this step
 
     title_id = StringProperty("")
     lang = StringProperty("zh_CN")
@@ -51,7 +51,7 @@ class StepScreen(Screen):
         self.kiosk = kiosk  # screens.app.KioskContext: journey, runtime, config
         self.local_error: str | None = None
         super().__init__(name=self.step.value, **kwargs)
-        self.show_back = self.back_allowed
+        self.show_back = offers(self.step, Trigger.BACK)  # the table has a way back
         if kiosk is not None and kiosk.kiosk_config is not None:
             self.hall_zh, self.hall_en = kiosk.kiosk_config.hall_name_zh, kiosk.kiosk_config.hall_name_en
         self.body = Factory.get(self.body_class)(screen=self) if self.body_class else None
@@ -117,8 +117,8 @@ class StepScreen(Screen):
         except InvalidInput as exc:
             self.local_error = exc.code
             self.refresh()
-        except IllegalTransition as exc:  # a double tap after the step already moved on
-            log.info("intent ignored: %s", exc)
+        except IntentRejected:  # a double tap after the step already moved on
+            pass  # the journey logged it; a bug (IllegalTransition) is not caught here
         return None
 
     def show_local_error(self, code: str | None) -> None:

@@ -131,8 +131,8 @@ class PhotoScreen(StepScreen):
         if jpeg is not None:
             self.hint_id = "photo.hint_choose" if len(s.photo_shots) > 1 else "photo.hint_taken"
         else:
-            self.hint_id = self.journey.photo_guidance or "photo.hint"
-        self.shots_left = self.journey.photo_shots_left
+            self.hint_id = self.journey.photo.guidance or "photo.hint"
+        self.shots_left = self.journey.photo.shots_left
         self._sync_shots()
         self.taken = self._shot_textures[s.chosen_shot] if s.chosen_shot is not None else None
         self.has_photo = jpeg is not None
@@ -165,16 +165,16 @@ class PhotoScreen(StepScreen):
 
     def take(self) -> None:
         self.waiting = True
-        self.act(self.journey.take_photo)
+        self.act(self.journey.photo.take)
 
     def retake(self) -> None:
-        self.act(self.journey.retake_photo)
+        self.act(self.journey.photo.retake)
 
     def choose(self, index: int) -> None:
-        self.act(self.journey.choose_photo, index)
+        self.act(self.journey.photo.choose, index)
 
     def use(self) -> None:
-        self.act(self.journey.accept_photo)
+        self.act(self.journey.photo.accept)
 
 
 class DecisionScreen(StepScreen):
@@ -233,7 +233,7 @@ class DecisionScreen(StepScreen):
         self.headline_other = self.t.other("decision.unreachable")
         self.tone = list(T.warn)
         self._line(lines, self.t("decision.unreachable_explain"))
-        self._button(actions, "queue_review", "decision.queue_review", self.journey.queue_for_review)
+        self._button(actions, "queue_review", "decision.queue_review", self.journey.decision.queue_for_review)
         self._button(actions, "finish", "decision.finish", self.journey.finish, style="secondary")
 
     def _decided(self, d: wire.EligibilityDecision, lines, actions) -> None:
@@ -252,9 +252,9 @@ class DecisionScreen(StepScreen):
             for i, doc in enumerate(d.documents_to_bring, 1):
                 self._line(lines, f"{i}.{gap}{t.text(doc.text)}")
         if d.decision in (D.ELIGIBLE, D.NEEDS_REVIEW):
-            self._button(actions, "continue", "decision.continue", self.journey.continue_application)
+            self._button(actions, "continue", "decision.continue", self.journey.decision.continue_application)
         elif d.decision is D.NOT_YET:
-            self._button(actions, "defer", "decision.defer", self.journey.defer_application,
+            self._button(actions, "defer", "decision.defer", self.journey.decision.defer,
                          date=d.eligible_from)
         else:
             self._line(lines, t(f"decision.next.{d.decision.value}"))
@@ -270,7 +270,6 @@ FULFILMENT_IDS = {wire.FulfilmentMethod.PRINT_HERE: "fulfilment.print_here",
 class FulfilmentScreen(StepScreen):
     step = Step.FULFILMENT
     body_class = "FulfilmentBody"
-    back_allowed = True
     choosing_station = BooleanProperty(False)
     prompt_id = StringProperty("fulfilment.prompt")
     blocked_id = StringProperty("")  # why the card cannot be printed here right now
@@ -287,7 +286,7 @@ class FulfilmentScreen(StepScreen):
 
     def update(self) -> None:
         # A printer that runs out (or comes back) while the resident looks changes the choices.
-        options, blocked = self.journey.fulfilment_options(), self.journey.print_here_blocked()
+        options, blocked = self.journey.fulfilment.options(), self.journey.fulfilment.print_here_blocked()
         key = (self.lang, self.choosing_station, tuple(options), blocked)
         if key == self._built:
             return
@@ -303,7 +302,7 @@ class FulfilmentScreen(StepScreen):
                                 subtext=self.t.text(station.address),
                                 widget_id=f"station_{station.code}", payload=station.code)
                 b.bind(on_release=lambda btn: self.act(
-                    self.journey.choose_fulfilment, wire.FulfilmentMethod.PICKUP, btn.payload))
+                    self.journey.fulfilment.choose, wire.FulfilmentMethod.PICKUP, btn.payload))
                 box.add_widget(b)
             return
         self.prompt_id = "fulfilment.prompt"
@@ -322,7 +321,7 @@ class FulfilmentScreen(StepScreen):
             self.choosing_station = True
             self.refresh()
         else:
-            self.act(self.journey.choose_fulfilment, method)
+            self.act(self.journey.fulfilment.choose, method)
 
     def on_back(self) -> None:
         if self.choosing_station:

@@ -16,7 +16,6 @@ from screens.widgets import KioskButton
 class DeclareResidenceScreen(StepScreen):
     step = Step.DECLARE_RESIDENCE
     body_class = "DeclareResidenceBody"
-    back_allowed = True
     year = NumericProperty(2000)
     month = NumericProperty(1)
     district = StringProperty("")
@@ -118,7 +117,7 @@ class DeclareResidenceScreen(StepScreen):
                                    detail=self.detail)
         except ValueError:
             pass  # validate_residence names what is missing
-        self.act(self.journey.declare_residence, dt.date(self.year, self.month, 1), address)
+        self.act(self.journey.declaration.declare_residence, dt.date(self.year, self.month, 1), address)
         self.refresh()
 
 
@@ -130,7 +129,6 @@ CONDITIONS = [(wire.Condition.EMPLOYMENT, "condition.employment"),
 class DeclareConditionScreen(StepScreen):
     step = Step.DECLARE_CONDITION
     body_class = "DeclareConditionBody"
-    back_allowed = True
     condition = StringProperty("")
     prompt_id = StringProperty("condition.prompt")
 
@@ -149,7 +147,7 @@ class DeclareConditionScreen(StepScreen):
         self.body.ids.choices.clear_widgets()  # employers and schools are the resident's
 
     def update(self) -> None:
-        sponsors = tuple(self.journey.sponsor_choices(
+        sponsors = tuple(self.journey.declaration.sponsor_choices(
             wire.Condition(self.condition) if self.condition else None))
         key = (self.lang, self.condition, sponsors)
         if key == self._built:
@@ -178,13 +176,13 @@ class DeclareConditionScreen(StepScreen):
 
     def choose(self, condition: wire.Condition) -> None:
         if condition is wire.Condition.HOME:
-            self.act(self.journey.declare_condition, condition, None)
+            self.act(self.journey.declaration.declare_condition, condition, None)
         else:
             self.condition = condition.value
             self.refresh()
 
     def choose_sponsor(self, sponsor: str | None) -> None:
-        self.act(self.journey.declare_condition, wire.Condition(self.condition), sponsor)
+        self.act(self.journey.declaration.declare_condition, wire.Condition(self.condition), sponsor)
 
     def on_back(self) -> None:
         if self.condition:  # one level back inside this step first

@@ -14,8 +14,9 @@ from typing import Any
 from kivy.properties import BooleanProperty, ListProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.diagnostics.report import (PinGate, PrintTestResult, collect, print_test,
-                                      save_failed_trace)
+from kiosk.diagnostics.report import collect, save_failed_trace
+from kiosk.diagnostics.technician import PinGate
+from kiosk.diagnostics.test_print import PrintTestResult, print_test
 from kiosk.journey.steps import Step
 from screens.base import tr
 

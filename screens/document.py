@@ -27,7 +27,6 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 class PresentDocumentScreen(StepScreen):
     step = Step.PRESENT_DOCUMENT
     body_class = "PresentDocumentBody"
-    back_allowed = True
     hint_id = "present.hint"
 
     def __init__(self, kiosk, **kwargs):
@@ -49,7 +48,6 @@ class AccessKeyScreen(StepScreen):
 
     step = Step.ACCESS_KEY
     body_class = "AccessKeyBody"
-    back_allowed = True
     fields = ListProperty([])  # [(field name, message id)]
     values = ObjectProperty({}, rebind=True)
     active = StringProperty("")
@@ -91,7 +89,7 @@ class AccessKeyScreen(StepScreen):
         self._build_keys()
 
     def switch_kind(self) -> None:
-        self.act(self.journey.switch_access_key_kind)
+        self.act(self.journey.document.switch_key_kind)
 
     def _build_fields(self) -> None:
         box = self.body.ids.fields
@@ -152,7 +150,7 @@ class AccessKeyScreen(StepScreen):
         key = self._key_from_values()
         if key is None:
             return self.show_local_error("access_key_format")
-        self.act(self.journey.submit_access_key, key)
+        self.act(self.journey.document.submit_key, key)
 
     def _key_from_values(self):
         return access_key_from(dict(self.values), self.journey.today())
@@ -239,10 +237,10 @@ class ConfirmDetailsScreen(StepScreen):
             box.add_widget(Factory.DetailRow(label=label, value=value))
 
     def yes(self) -> None:
-        self.act(self.journey.confirm_details)
+        self.act(self.journey.document.confirm)
 
     def no(self) -> None:
-        self.act(self.journey.reject_details)
+        self.act(self.journey.document.reject)
 
 
 def _texture_from_jpeg(jpeg: bytes):

@@ -57,9 +57,9 @@ class AttractScreen(TechnicianCorner, StepScreen):
 
     def update(self) -> None:
         """The fleet's notice and service hours, as they are now, in both languages."""
-        notice = self.journey.attract_notice()
+        notice = self.journey.availability.attract_notice()
         self.notice_zh, self.notice_en = (notice.zh_CN, notice.en) if notice else ("", "")
-        hours = self.journey.service_hours()
+        hours = self.journey.availability.service_hours()
         if hours is None:
             self.hours_zh, self.hours_en = self.tr("attract.hours", "zh_CN"), self.tr(
                 "attract.hours", "en")
@@ -82,7 +82,7 @@ class AttractScreen(TechnicianCorner, StepScreen):
     def _show_recovered(self) -> None:
         """The newest application a restart cut off, until its window passes: its number,
         and the QR code to photograph when its receipt could not be printed."""
-        recovered = self.journey.recovered_now()
+        recovered = self.journey.welcome.recovered_now()
         if not recovered:
             self.recovered_text, self.recovered_qr, self._recovered_url = "", None, ""
             return
@@ -99,7 +99,7 @@ class AttractScreen(TechnicianCorner, StepScreen):
         self._recovered_url = r.tracking_url if not r.receipt_printed else ""
 
     def on_start(self) -> None:
-        self.act(self.journey.begin)
+        self.act(self.journey.welcome.begin)
 
 
 class LanguageScreen(StepScreen):
@@ -111,7 +111,7 @@ class LanguageScreen(StepScreen):
         self.title_id = "language.prompt"
 
     def choose(self, lang: str) -> None:
-        self.act(self.journey.choose_language, lang)
+        self.act(self.journey.welcome.choose_language, lang)
 
 
 SERVICE_IDS = {wire.Service.NEW: "menu.new", wire.Service.RENEWAL: "menu.renewal",
@@ -128,7 +128,7 @@ class ServiceMenuScreen(StepScreen):
         self._built_for = None
 
     def update(self) -> None:
-        services = self.journey.services_offered()  # the config's, less what the fleet disabled
+        services = self.journey.welcome.services_offered()  # the config's, less what the fleet disabled
         if self._built_for == (self.lang, services):
             return
         self._built_for = (self.lang, services)
@@ -139,11 +139,11 @@ class ServiceMenuScreen(StepScreen):
             button = KioskButton(text=self.t(msg), subtext=self.t.other(msg),
                                  widget_id=f"service_{service.value}", payload=service,
                                  height=T.big_button_h)
-            button.bind(on_release=lambda b: self.act(self.journey.choose_service, b.payload))
+            button.bind(on_release=lambda b: self.act(self.journey.welcome.choose_service, b.payload))
             box.add_widget(button)
 
     def change_language(self) -> None:
-        self.act(self.journey.change_language)
+        self.act(self.journey.welcome.change_language)
 
 
 class ProblemScreen(StepScreen):
@@ -192,7 +192,7 @@ class OutOfServiceScreen(TechnicianCorner, StepScreen):
         problem = self.session.problem if self.kiosk is not None else None
         code = problem.code if problem is not None else ""
         if code in OWN_WORDS:
-            hours = self.journey.fleet_settings.service_hours
+            hours = self.journey.availability.fleet_settings.service_hours
             self._say(f"out_of_service.{code}.heading", f"out_of_service.{code}.explain",
                       hours=hours_text(hours))
         else:

@@ -19,7 +19,8 @@ def _config(args: argparse.Namespace):
 
 
 def cmd_diag(args: argparse.Namespace) -> int:
-    from kiosk.diagnostics.report import collect, install_recent_errors
+    from kiosk.diagnostics.report import collect
+    from kiosk.diagnostics.technician import install_recent_errors
     from kiosk.runtime import KioskRuntime
     from kiosk.worker import QueueDispatch
 

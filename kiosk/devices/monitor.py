@@ -16,7 +16,7 @@ from typing import Any, Callable
 from drivers.base import DeviceHealth, HealthState
 from drivers.printer.base import Supplies
 from kiosk.periodic import PeriodicThread
-from kiosk.devices.supplies import SupplyTracker
+from kiosk.devices.supplies import SupplyForecast, SupplyTracker
 
 log = logging.getLogger("kiosk.devices")
 
@@ -50,15 +50,19 @@ def _ask(device: Any) -> tuple[DeviceHealth, Supplies | None]:
 
 
 class DeviceMonitor(PeriodicThread):
-    """Polls every ``interval_s``; ``on_change`` gets each new snapshot whose states differ."""
+    """Polls every ``interval_s``; ``on_change`` gets each new snapshot whose states differ,
+    ``publish`` every look with the supplies' forecast (for the heartbeat and the metrics)."""
 
     THREAD_NAME = "device-monitor"
 
     def __init__(self, devices: Any, on_change: Callable[[DeviceSnapshot], None],
-                 interval_s: float = 10.0, supplies: SupplyTracker | None = None) -> None:
+                 interval_s: float = 10.0, supplies: SupplyTracker | None = None,
+                 publish: Callable[[DeviceSnapshot, list[SupplyForecast]], None] | None = None
+                 ) -> None:
         self._devices = devices
         self.supplies = supplies or SupplyTracker()
         self._on_change = on_change
+        self._publish = publish
         self.interval_s = interval_s
         self._lock = threading.Lock()
         self._latest = DeviceSnapshot()
@@ -79,6 +83,8 @@ class DeviceMonitor(PeriodicThread):
         self.supplies.observe(supplies)
         with self._lock:
             previous, self._latest = self._latest, snapshot
+        if self._publish is not None:
+            self._publish(snapshot, self.supplies.forecast())
         if snapshot.states() != previous.states() or snapshot.supplies != previous.supplies:
             changed = {k: v for k, v in snapshot.states().items()
                        if previous.states().get(k) != v}

@@ -1,82 +1,45 @@
 """What a technician sees: device health, central reachability, outbox depth, last errors.
 
-The same report backs the diagnostics screen and ``kiosk diag``. Access on the
-screen is behind a PIN with a lockout, so a passer-by cannot guess it. From the
-screen the technician can also print a test receipt or card on the running
-kiosk's own printers (:func:`print_test`).
+The same report backs the diagnostics screen and ``kiosk diag``. It asks the devices and
+central itself (blocking: off the UI thread) and reads the rest from the kiosk's published
+status, never from the journey.
 """
 
 from __future__ import annotations
 
-import collections
 import logging
-import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Protocol
 
-from drivers.base import DeviceError, DeviceHealth, HealthState
+from drivers.base import DeviceHealth, HealthState
 from kiosk import __version__
+from kiosk.config import KioskConfig
+from kiosk.devices.build import Devices
+from kiosk.devices.monitor import DeviceMonitor
+from kiosk.diagnostics.technician import RECENT_ERRORS
+from kiosk.effects.journal import Journal
+from kiosk.effects.outbox import Outbox
 from kiosk.errors import KioskError
+from kiosk.fleet.central_client import CentralClient
+from kiosk.fleet.remote_settings import RemoteSettings
+from kiosk.fleet.status import StatusBoard
 from kiosk.journey.availability import hours_text
-from kiosk.effects.specimens import print_specimen
-from kiosk.journey.steps import Step
 
 log = logging.getLogger("kiosk.diagnostics")
 
 
-class PinGate:
-    """Checks the technician PIN; after ``max_attempts`` wrong tries it locks for ``lockout_s``."""
+class RunningKiosk(Protocol):
+    """What diagnostics read of a running kiosk (``kiosk.runtime.KioskRuntime``)."""
 
-    def __init__(self, pin: str, max_attempts: int, lockout_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._pin = pin
-        self.max_attempts = max_attempts
-        self.lockout_s = lockout_s
-        self._clock = clock
-        self._failures = 0
-        self._locked_until = 0.0
-
-    def locked_remaining(self) -> float:
-        return max(0.0, self._locked_until - self._clock())
-
-    @property
-    def attempts_left(self) -> int:
-        return self.max_attempts - self._failures
-
-    def try_pin(self, pin: str) -> bool:
-        if self.locked_remaining() > 0:
-            return False
-        if pin == self._pin:
-            self._failures = 0
-            return True
-        self._failures += 1
-        if self._failures >= self.max_attempts:
-            self._locked_until = self._clock() + self.lockout_s
-            self._failures = 0
-            log.warning("diagnostics PIN locked out")
-        return False
-
-
-class RecentErrors(logging.Handler):
-    """Keeps the last warnings and errors for the diagnostics screen (logs hold no personal data)."""
-
-    def __init__(self, capacity: int = 20) -> None:
-        super().__init__(level=logging.WARNING)
-        self.records: collections.deque[str] = collections.deque(maxlen=capacity)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
-        self.records.append(f"{stamp} {record.levelname} {record.name}: {record.getMessage()}")
-
-
-RECENT_ERRORS = RecentErrors()
-
-
-def install_recent_errors() -> None:
-    root = logging.getLogger()
-    if RECENT_ERRORS not in root.handlers:
-        root.addHandler(RECENT_ERRORS)
+    config: KioskConfig
+    client: CentralClient
+    devices: Devices
+    outbox: Outbox
+    journal: Journal
+    status: StatusBoard
+    remote_settings: RemoteSettings
+    monitor: DeviceMonitor
 
 
 @dataclass
@@ -195,14 +158,14 @@ def fleet_lines(fleet: dict[str, Any]) -> list[str]:
     return out
 
 
-def _fleet(runtime: Any) -> dict[str, Any]:
-    rs, journey = runtime.remote_settings, runtime.journey
+def _fleet(runtime: RunningKiosk) -> dict[str, Any]:
+    rs, status = runtime.remote_settings, runtime.status.current
     report = rs.report
     return {"revision": rs.revision, "maintenance": rs.in_force.maintenance,
             "hours": hours_text(rs.in_force.service_hours),
-            "services": [s.value for s in journey.services_offered()],
+            "services": list(status.services_offered),
             "errors": list(report.errors) if report else [],
-            "out_of_service": journey.out_of_service_reason}
+            "out_of_service": status.out_of_service_reason}
 
 
 def _health(device: Any) -> DeviceHealth:
@@ -212,14 +175,15 @@ def _health(device: Any) -> DeviceHealth:
         return DeviceHealth(HealthState.UNKNOWN, "health_failed", type(exc).__name__)
 
 
-def collect(runtime: Any) -> DiagnosticsReport:
+def collect(runtime: RunningKiosk) -> DiagnosticsReport:
     """Ask every part how it is. Blocking (network, devices): call it off the UI thread."""
     latency, error = None, ""
     try:
         latency = runtime.client.health() * 1000
     except KioskError as exc:
         error = exc.code
-    stats = runtime.journey.stats
+    status = runtime.status.current
+    stats = status.journeys
     return DiagnosticsReport(
         version=__version__, kiosk_id=runtime.config.kiosk_id,
         devices={name: _health(dev) for name, dev in runtime.devices.all().items()},
@@ -232,7 +196,7 @@ def collect(runtime: Any) -> DiagnosticsReport:
         reader=_reader_status(runtime.devices.reader),
         supplies=[f.as_dict() for f in runtime.monitor.supplies.forecast()],
         camera=_camera_stats(runtime.devices.camera),
-        photo_checks=list(runtime.journey.last_photo_quality), fleet=_fleet(runtime))
+        photo_checks=[dict(c) for c in status.photo_checks], fleet=_fleet(runtime))
 
 
 def _camera_stats(camera: Any) -> dict[str, Any]:
@@ -253,7 +217,7 @@ def _reader_status(reader: Any) -> dict[str, Any]:
         return {"reader": getattr(reader, "name", ""), "error": type(exc).__name__}
 
 
-def save_failed_trace(runtime: Any) -> str | None:
+def save_failed_trace(runtime: RunningKiosk) -> str | None:
     """Write the reader's last failed read under ``data_dir/support``; None when there is none.
 
     The trace holds command headers, lengths, status words and times, never data bytes,
@@ -267,60 +231,3 @@ def save_failed_trace(runtime: Any) -> str | None:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return str(saver(folder / f"chip-trace-{stamp}.json"))
-
-
-# ----------------------------------------------------------------------------- test prints
-
-TEST_PRINTERS = {"receipt": "receipt_printer", "card": "card_printer"}
-BUSY, RESIDENT_PRESENT = "test_print_busy", "resident_present"
-_TEST_PRINT = threading.Lock()  # one test print at a time, whoever asks
-
-
-@dataclass(frozen=True)
-class PrintTestResult:
-    """What became of one test print: printed, or the printer's reason code why not."""
-
-    kind: str  # "receipt" or "card"
-    printed: bool
-    code: str = ""  # paper_out, cards_out, device_offline, test_print_busy, ...
-    job_id: str = ""
-    detail: str = ""  # the driver's words, for the log and the CLI; no personal data
-
-
-def print_test(runtime: Any, kind: str) -> PrintTestResult:
-    """Print the specimen receipt or card on the running kiosk's own printer.
-
-    Blocking (a card takes about 40 s on a real printer): call it off the UI thread.
-    Refused while a resident is in a journey, and while another test print runs, so
-    a second tap never prints twice. Afterwards the devices are asked again at once,
-    so the report and the journey see the supplies the print used up.
-    """
-    device_name = TEST_PRINTERS[kind]
-    if runtime.journey.state is not Step.ATTRACT:
-        return PrintTestResult(kind, False, RESIDENT_PRESENT)
-    if not _TEST_PRINT.acquire(blocking=False):
-        return PrintTestResult(kind, False, BUSY)
-    try:
-        result = _print_specimen(runtime, device_name, kind)
-    finally:
-        _TEST_PRINT.release()
-    _look_again(runtime)
-    return result
-
-
-def _print_specimen(runtime: Any, device_name: str, kind: str) -> PrintTestResult:
-    device = getattr(runtime.devices, device_name)
-    try:
-        done = print_specimen(device, device_name, runtime.config)
-    except DeviceError as exc:
-        log.warning("test %s not printed: %s", kind, exc.code)
-        return PrintTestResult(kind, False, exc.code, detail=str(exc)[:200])
-    log.info("test %s printed, job %s", kind, done.job_id)
-    return PrintTestResult(kind, True, job_id=done.job_id)
-
-
-def _look_again(runtime: Any) -> None:
-    try:
-        runtime.monitor.poll_once()
-    except Exception as exc:  # the print's own outcome stands whatever this does
-        log.warning("devices not asked again after a test print: %s", type(exc).__name__)

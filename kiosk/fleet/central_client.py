@@ -58,7 +58,9 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 
 
 class CentralClient:
-    """One kiosk's connection to the central API (one requests.Session, reused)."""
+    """One kiosk's connection to the central API, shared by its threads: each thread that
+    calls gets a requests.Session of its own (a Session is not safe to share across
+    threads), kept for that thread's life and closed with the client."""
 
     def __init__(self, *, base_url: str, kiosk_id: str, timeout_s: float = 5.0, retries: int = 3,
                  backoff_base_s: float = 0.25, backoff_cap_s: float = 4.0,
@@ -76,12 +78,9 @@ class CentralClient:
         self.backoff_cap_s = backoff_cap_s
         self._rng = rng or random.Random()
         self._sleep = sleep
-        self._session = requests.Session()
-        self._session.headers.update({
-            "User-Agent": f"onetrip-kiosk/{__version__}",
-            "X-Kiosk-Id": kiosk_id,
-            "Accept": "application/json",
-        })
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
         self._directories: dict[str, wire.CityDirectory] = {}
         self._directory_lock = threading.Lock()
 
@@ -178,8 +177,25 @@ class CentralClient:
         resp = self._call("enrol", "POST", path, body=body, retry=True, sign=False)
         return self._parse("enrol", resp, wire.EnrolmentAnswer)
 
+    def _session(self) -> requests.Session:
+        """This thread's session, made on its first call."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"User-Agent": f"onetrip-kiosk/{__version__}",
+                                    "X-Kiosk-Id": self.kiosk_id, "Accept": "application/json"})
+            with self._sessions_lock:
+                self._sessions.append(session)
+            self._local.session = session
+        return session
+
     def close(self) -> None:
-        self._session.close()
+        """Close every thread's session; safe to call twice."""
+        with self._sessions_lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+        self._local = threading.local()
 
     def __enter__(self) -> "CentralClient":
         return self
@@ -221,7 +237,7 @@ class CentralClient:
             send_headers.update(signer.sign(method, wire.API_PREFIX + path, data or b""))
         started = time.monotonic()
         try:
-            resp = self._session.request(method, self.base_url + wire.API_PREFIX + path,
+            resp = self._session().request(method, self.base_url + wire.API_PREFIX + path,
                                          data=data, headers=send_headers, timeout=self.timeout)
         except requests.Timeout as exc:
             self._log(op, attempt, started, outcome="timeout")

@@ -14,53 +14,60 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from typing import Any
+from typing import Callable
 
 from protocol import wire
 from kiosk import __version__
 from kiosk.errors import KioskError, KioskNotTrusted
 from kiosk.periodic import PeriodicThread
-from kiosk.fleet.remote_settings import SettingsOffer
+from kiosk.fleet.central_client import CentralClient
+from kiosk.fleet.daily_counts import JourneyDays
+from kiosk.fleet.remote_settings import RemoteSettings, SettingsOffer
+from kiosk.fleet.status import KioskStatus, OutboxFigures, StatusBoard
 
 log = logging.getLogger("kiosk.heartbeat")
 
 
-def journey_days(runtime: Any) -> list[wire.JourneyDay]:
+def journey_days(days: JourneyDays, today: dt.date) -> list[wire.JourneyDay]:
     """Yesterday (when anything happened) and today, by the kiosk's local day."""
-    today = runtime.journey.now().date()
     try:
-        days = [runtime.journey_days.day(today - dt.timedelta(days=1)),
-                runtime.journey_days.day(today)]
+        found = [days.day(today - dt.timedelta(days=1)), days.day(today)]
     except KioskError as exc:  # the heartbeat goes out all the same, without the counts
         log.error("journey counts not read code=%s", exc.code)
         return []
-    return [d for d in days if d.day == today or d.started or d.completed or d.abandoned_at]
+    return [d for d in found if d.day == today or d.started or d.completed or d.abandoned_at]
 
 
-def build_heartbeat(runtime: Any) -> wire.Heartbeat:
-    """From the device monitor's latest look: the heartbeat never waits on a device."""
+def build_heartbeat(status: KioskStatus, outbox: OutboxFigures, days: list[wire.JourneyDay],
+                    settings_applied: wire.SettingsApplied | None) -> wire.Heartbeat:
+    """From the published status: the heartbeat never waits on a device or the journey."""
     health = {name: wire.DeviceHealthReport(state=h.state.value, code=h.code, detail=h.detail)
-              for name, h in runtime.monitor.latest.health.items()}
-    reason = runtime.journey.out_of_service_reason
+              for name, h in status.devices.health.items()}
     return wire.Heartbeat(software_version=__version__,
                           sent_at=dt.datetime.now(dt.timezone.utc), health=health,
-                          outbox_depth=runtime.outbox.depth(),
-                          outbox_oldest_s=runtime.outbox.oldest_age_s(),
-                          journeys_completed=runtime.journey.stats.completed,
-                          supplies=[wire.SupplyReport(**f.as_dict())
-                                    for f in runtime.monitor.supplies.forecast()],
-                          journeys=journey_days(runtime),
-                          settings_applied=runtime.remote_settings.report,
-                          in_service=not reason, out_of_service_reason=reason)
+                          outbox_depth=outbox.depth(), outbox_oldest_s=outbox.oldest_age_s(),
+                          journeys_completed=status.journeys.completed,
+                          supplies=[wire.SupplyReport(**f.as_dict()) for f in status.supplies],
+                          journeys=days, settings_applied=settings_applied,
+                          in_service=status.in_service,
+                          out_of_service_reason=status.out_of_service_reason)
 
 
 class HeartbeatSender(PeriodicThread):
-    """Sends a heartbeat every ``interval_s`` (with a little jitter); ``stop`` joins the thread."""
+    """Sends a heartbeat every ``interval_s`` (with a little jitter); ``stop`` joins the thread.
+
+    ``on_trust`` hears central refusing this kiosk's credentials (its code) or accepting
+    them again (None); the runtime hands it to the journey's thread."""
 
     THREAD_NAME = "heartbeat"
 
-    def __init__(self, runtime: Any, interval_s: float, rng: random.Random | None = None) -> None:
-        self._runtime = runtime
+    def __init__(self, client: CentralClient, status: StatusBoard, outbox: OutboxFigures,
+                 days: JourneyDays, remote_settings: RemoteSettings,
+                 on_trust: Callable[[str | None], None], interval_s: float,
+                 today: Callable[[], dt.date], rng: random.Random | None = None) -> None:
+        self._client, self._status, self._outbox = client, status, outbox
+        self._days, self._remote_settings = days, remote_settings
+        self._on_trust, self._today = on_trust, today
         self.interval_s = interval_s
         rng = rng or random.Random()
         self.last_answer: wire.HeartbeatAnswer | None = None
@@ -70,22 +77,29 @@ class HeartbeatSender(PeriodicThread):
                          interval=lambda: self.interval_s * rng.uniform(0.9, 1.1),
                          first_delay=lambda: rng.uniform(0, min(5.0, self.interval_s)))
 
+    def build(self, status: KioskStatus | None = None) -> wire.Heartbeat:
+        """The heartbeat as it would go now."""
+        return build_heartbeat(status or self._status.current, self._outbox,
+                               journey_days(self._days, self._today()),
+                               self._remote_settings.report)
+
     def send_once(self) -> bool:
+        status = self._status.current
+        beat = self.build(status)
         try:
-            answer, settings_errors = self._runtime.heartbeat_client.heartbeat_reply(
-                build_heartbeat(self._runtime))
+            answer, settings_errors = self._client.heartbeat_reply(beat)
         except KioskNotTrusted as exc:
             self.failures += 1
             log.error("heartbeat refused: credentials code=%s", exc.code)
-            self._runtime.worker.dispatch_event(self._runtime.journey.on_trust, exc.code)
+            self._on_trust(exc.code)
             return False
         except KioskError as exc:
             self.failures += 1
             log.info("heartbeat not delivered code=%s", exc.code)
             return False
-        if self._runtime.journey.trust_problem:  # enrolled again: back in service
-            self._runtime.worker.dispatch_event(self._runtime.journey.on_trust, None)
+        if status.trust_problem:  # enrolled again: back in service
+            self._on_trust(None)
         self.last_answer = answer
-        self._runtime.remote_settings.offer(SettingsOffer(
+        self._remote_settings.offer(SettingsOffer(
             answer.settings_revision, answer.settings, settings_errors))
         return True

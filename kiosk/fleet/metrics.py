@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from drivers.base import HealthState
+from kiosk.fleet.status import OutboxFigures, StatusBoard
 
 log = logging.getLogger("kiosk.metrics")
 
@@ -25,33 +26,36 @@ HEALTH_VALUE = {HealthState.OK: 0, HealthState.WARNING: 1, HealthState.ERROR: 2,
 
 
 class KioskCollector:
-    """Reads the running kiosk at scrape time (a prometheus_client custom collector)."""
+    """Reads the published status at scrape time (a prometheus_client custom collector);
+    ``heartbeat_failures`` and ``camera_fps`` are asked then too."""
 
-    def __init__(self, runtime: Any) -> None:
-        self._runtime = runtime
+    def __init__(self, status: StatusBoard, outbox: OutboxFigures,
+                 heartbeat_failures: Callable[[], int], camera_fps: Callable[[], float]) -> None:
+        self._status, self._outbox = status, outbox
+        self._heartbeat_failures, self._camera_fps = heartbeat_failures, camera_fps
 
     def describe(self) -> list:
         return []  # names are not checked for clashes: this registry holds only us
 
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-        rt = self._runtime
+        status = self._status.current
         health = GaugeMetricFamily("onetrip_kiosk_device_health",
                                    "0 ok, 1 warning, 2 error, 3 offline", labels=["device"])
-        for name, h in sorted(rt.monitor.latest.health.items()):
+        for name, h in sorted(status.devices.health.items()):
             health.add_metric([name], HEALTH_VALUE.get(h.state, 3))
         yield health
         supply = GaugeMetricFamily("onetrip_kiosk_supply_remaining",
                                    "Paper, cards or ribbon left (sheets, cards, prints)",
                                    labels=["device", "supply"])
-        for f in rt.monitor.supplies.forecast():
+        for f in status.supplies:
             if f.remaining is not None:
                 supply.add_metric([f.device, f.supply], f.remaining)
         yield supply
         yield GaugeMetricFamily("onetrip_kiosk_outbox_depth",
                                 "Applications not yet acknowledged by central",
-                                value=rt.outbox.depth())
-        stats = rt.journey.stats
+                                value=self._outbox.depth())
+        stats = status.journeys
         journeys = CounterMetricFamily("onetrip_kiosk_journeys",
                                        "Resident journeys since the kiosk started, by outcome",
                                        labels=["outcome"])
@@ -61,16 +65,16 @@ class KioskCollector:
         yield journeys
         yield CounterMetricFamily("onetrip_kiosk_heartbeat_failures",
                                   "Heartbeats central did not receive since the kiosk started",
-                                  value=rt.heartbeat.failures)
+                                  value=self._heartbeat_failures())
         yield GaugeMetricFamily("onetrip_kiosk_camera_fps",
                                 "Frames per second the camera delivers now",
-                                value=_camera_fps(rt.devices.camera))
+                                value=self._camera_fps())
         yield GaugeMetricFamily("onetrip_kiosk_in_service",
                                 "1 while residents can be served, 0 out of service",
-                                value=0 if rt.journey.out_of_service_reason else 1)
+                                value=1 if status.in_service else 0)
 
 
-def _camera_fps(camera: Any) -> float:
+def camera_fps(camera: Any) -> float:
     try:
         return float(camera.stats().get("fps") or 0.0)
     except Exception:  # a scrape must answer whatever one device does
@@ -83,12 +87,12 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class MetricsServer:
-    """Serves the runtime's registry on ``bind:port`` while started; ``stop`` joins it."""
+    """Serves one collector's registry on ``bind:port`` while started; ``stop`` joins it."""
 
     THREAD_NAME = "metrics-http"
 
-    def __init__(self, runtime: Any, bind: str, port: int) -> None:
-        self._runtime, self.bind, self.port = runtime, bind, port
+    def __init__(self, collector: KioskCollector, bind: str, port: int) -> None:
+        self._collector, self.bind, self.port = collector, bind, port
         self._httpd: WSGIServer | None = None
         self._thread: threading.Thread | None = None
         self.registry = None
@@ -102,7 +106,7 @@ class MetricsServer:
             log.error("metrics enabled but prometheus_client is not installed (extra 'metrics')")
             return
         self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(KioskCollector(self._runtime))
+        self.registry.register(self._collector)
         app = _only_metrics(make_wsgi_app(self.registry))
         try:
             self._httpd = make_server(self.bind, self.port, app, handler_class=_QuietHandler)

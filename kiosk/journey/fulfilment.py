@@ -1,4 +1,4 @@
-"""Journey steps after the resident commits: how the card arrives, submission, printing."""
+"""After the resident commits: how the card arrives, submission, the card and the receipt."""
 
 from __future__ import annotations
 
@@ -8,10 +8,13 @@ from typing import Any
 from kiosk.config import KioskConfig
 from kiosk.devices.monitor import DeviceSnapshot
 from kiosk.effects import fulfilment as fulfil
-from kiosk.journey.session import ResidentSession
-from protocol import wire
 from kiosk.errors import InvalidInput
+from kiosk.journey.availability import AvailabilityPhase
+from kiosk.journey.context import JourneyContext
+from kiosk.journey.session import ResidentSession
 from kiosk.journey.steps import Step
+from kiosk.journey.table import Trigger
+from protocol import wire
 
 log = logging.getLogger("kiosk.journey")
 
@@ -69,73 +72,81 @@ def print_here_blocked(session: ResidentSession, devices: DeviceSnapshot) -> str
     return (health.code if health is not None and health.code else None) or "printer_error"
 
 
-class FulfilmentSteps:
-    """Mixed into Journey: fulfilment choice, submission, card and receipt."""
+class FulfilmentPhase:
+    """The resident's choice of how the card arrives, then the work done at most once:
+    submission (on arriving at the submitting step, whichever way the journey came), the
+    card when it is printed here, and the receipt."""
 
-    # ----- fulfilment, submission, printing -------------------------------------------------
-    def fulfilment_options(self) -> list[wire.FulfilmentMethod]:
-        return options(self.session, self.device_snapshot)
+    def __init__(self, ctx: JourneyContext, core, availability: AvailabilityPhase) -> None:
+        self.ctx, self.core, self.availability = ctx, core, availability
+        core.on_enter(Step.SUBMITTING, self._submit)
+
+    def options(self) -> list[wire.FulfilmentMethod]:
+        return options(self.core.session, self.availability.device_snapshot)
 
     def print_here_blocked(self) -> str | None:
         """The card printer's fault, when it alone keeps the card from being printed here."""
-        return print_here_blocked(self.session, self.device_snapshot)
+        return print_here_blocked(self.core.session, self.availability.device_snapshot)
 
-    def choose_fulfilment(self, method: wire.FulfilmentMethod, station: str | None = None) -> None:
-        self._expect(Step.FULFILMENT)
-        if method not in self.fulfilment_options():
+    def choose(self, method: wire.FulfilmentMethod, station: str | None = None) -> None:
+        s = self.core.session
+        self.core.expect(Trigger.CHOOSE_FULFILMENT)
+        if method not in self.options():
             raise InvalidInput(code="fulfilment_unavailable", detail=method.value)
-        if method is wire.FulfilmentMethod.PICKUP and not station:
+        if method is M.PICKUP and not station:
             raise InvalidInput(code="station_required")
-        address = self.session.address if method is wire.FulfilmentMethod.COURIER else None
-        if method is wire.FulfilmentMethod.COURIER and address is None:
-            address = self.session.decision.permit_on_file.address if (
-                self.session.decision and self.session.decision.permit_on_file) else None
-        self.session.fulfilment = wire.Fulfilment(method=method, courier_address=address,
-                                                  pickup_station=station)
-        self._submit()
+        address = s.address if method is M.COURIER else None
+        if method is M.COURIER and address is None:
+            address = s.decision.permit_on_file.address if (
+                s.decision and s.decision.permit_on_file) else None
+        s.fulfilment = wire.Fulfilment(method=method, courier_address=address,
+                                       pickup_station=station)
+        self.core.fire(Trigger.CHOOSE_FULFILMENT)
+
+    # ----- the work, each part journaled (kiosk.effects.fulfilment) -----------------------------
+    def _job(self) -> fulfil.FulfilmentJob:
+        return job_from(self.core.session, self.ctx.config)
 
     def _submit(self) -> None:
-        self.set_state(Step.SUBMITTING)
-        job = job_from(self.session, self.config)
-        self._run(lambda: fulfil.submit(job, self.client, self.outbox, self.journal),
-                  self._on_submitted, self._on_submit_failed)
+        job, ctx = self._job(), self.ctx
+        self.core.run(lambda: fulfil.submit(job, ctx.client, ctx.outbox, ctx.journal),
+                      self._on_submitted, self._on_submit_failed)
 
     def _on_submit_failed(self, exc: BaseException) -> None:
         code = getattr(exc, "code", "submit_failed")
-        self._problem(code, Step.SUBMITTING, detail=type(exc).__name__,
-                      message=getattr(exc, "message", None))
+        self.core.problem(code, Step.SUBMITTING, detail=type(exc).__name__,
+                          message=getattr(exc, "message", None))
 
     def _on_submitted(self, outcome: fulfil.Submitted) -> None:
-        s = self.session
-        s.outcome.application_number = outcome.application_number
-        s.outcome.receipt = outcome.receipt
-        s.outcome.queued_offline = outcome.queued_offline
-        s.outcome.card_fallback = outcome.card_fallback
-        job = job_from(s, self.config)
-        s.outcome.tracking_url = job.tracking_url
+        o, ctx = self.core.session.outcome, self.ctx
+        o.application_number, o.receipt = outcome.application_number, outcome.receipt
+        o.queued_offline, o.card_fallback = outcome.queued_offline, outcome.card_fallback
+        job = self._job()
+        o.tracking_url = job.tracking_url
         if outcome.print_card_here:
-            self.set_state(Step.PRINTING_CARD)
-            self._run(lambda: fulfil.print_card(job, self.devices, self.client, self.journal),
-                      self._on_card_done, self._on_card_done)
+            self.core.fire(Trigger.PRINT_CARD)
+            self.core.run(lambda: fulfil.print_card(job, ctx.devices, ctx.client, ctx.journal),
+                          self._on_card_done, self._on_card_done)
         else:
             self._print_receipt(job)
 
     def _on_card_done(self, result: Any) -> None:
+        o = self.core.session.outcome
         if isinstance(result, BaseException) or result is not True:
-            self.session.outcome.card_fallback = getattr(result, "code", "card_print_failed")
+            o.card_fallback = getattr(result, "code", "card_print_failed")
         else:
-            self.session.outcome.card_printed = True
-        job = job_from(self.session, self.config)
-        self._print_receipt(job)
+            o.card_printed = True
+        self._print_receipt(self._job())
 
-    def _print_receipt(self, job: "fulfil.FulfilmentJob") -> None:
-        self._run(lambda: fulfil.print_receipt(job, self.devices, self.client, self.journal),
-                  self._on_receipt_printed, self._on_receipt_failed)
+    def _print_receipt(self, job: fulfil.FulfilmentJob) -> None:
+        ctx = self.ctx
+        self.core.run(lambda: fulfil.print_receipt(job, ctx.devices, ctx.client, ctx.journal),
+                      self._on_receipt_printed, self._on_receipt_failed)
 
     def _on_receipt_printed(self, _: Any) -> None:
-        self.session.outcome.receipt_printed = True
-        self.set_state(Step.RECEIPT)
+        self.core.session.outcome.receipt_printed = True
+        self.core.fire(Trigger.RECEIPT_DONE)
 
     def _on_receipt_failed(self, exc: BaseException) -> None:
-        self.session.outcome.receipt_problem = getattr(exc, "code", "printer_error")
-        self.set_state(Step.RECEIPT)
+        self.core.session.outcome.receipt_problem = getattr(exc, "code", "printer_error")
+        self.core.fire(Trigger.RECEIPT_DONE)

@@ -1,10 +1,11 @@
-"""The resident's journey as an explicit state machine.
+"""The resident's journey as a state machine driven by one table (``table.TABLE``).
 
-Screens observe it and send intents ("language chosen", "photo accepted",
-"cancel"); they never decide anything. Every intent and every callback runs on
-one thread (the UI's, or a headless loop's); slow work goes through the
-``Worker`` and comes back through its dispatch. The session holds everything
-personal and is wiped whenever the journey returns to the attract screen.
+Screens observe it and send intents to its parts (``journey.document.confirm()``,
+``journey.photo.accept()``, ``journey.cancel()``); they never decide anything. Every
+intent and every callback runs on one thread (the UI's, or a headless loop's); slow work
+goes through the ``Worker`` and comes back through its dispatch. The session holds
+everything personal and is wiped whenever the journey returns to the attract screen or
+goes out of service.
 """
 
 from __future__ import annotations
@@ -12,40 +13,42 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import defaultdict
 from typing import Any, Callable
 
-from protocol import wire
 from kiosk.config import KioskConfig
-from kiosk.devices.monitor import DeviceSnapshot
 from kiosk.devices.build import Devices
-from kiosk.errors import InvalidInput
-from kiosk.journey.availability import AvailabilitySteps
-from kiosk.journey.decision import DecisionSteps
-from kiosk.journey.declaration import DeclarationSteps
-from kiosk.journey.document import DocumentSteps
-from kiosk.journey.fulfilment import FulfilmentSteps
-from kiosk.journey.status_lookup import StatusSteps
-from kiosk.photo.coach import PhotoCoach
-from kiosk.fleet.daily_counts import CARD_HERE, CARD_QUEUED
-from kiosk.journey.session import Problem, ResidentSession
 from kiosk.devices.speech import Speaker
+from kiosk.fleet.daily_counts import CARD_HERE, CARD_QUEUED
 from kiosk.fleet.statistics import JourneyEnd, JourneyStatistics
-from kiosk.journey.steps import (BUSY_STEPS, COMMITTED_STEPS, IDLE_STEPS, READER_ARMED_STEPS,
-                                 IllegalTransition, Step, allowed_next)
+from kiosk.fleet.status import JourneyCounts
+from kiosk.journey import table
+from kiosk.journey.availability import AvailabilityPhase
+from kiosk.journey.context import JourneyContext
+from kiosk.journey.declaration import DeclarationPhase
+from kiosk.journey.decision import DecisionPhase
+from kiosk.journey.document import DocumentPhase
+from kiosk.journey.fulfilment import FulfilmentPhase
+from kiosk.journey.photo import PhotoPhase
+from kiosk.journey.session import Problem, ResidentSession
+from kiosk.journey.status_lookup import StatusPhase
+from kiosk.journey.steps import BUSY_STEPS, COMMITTED_STEPS, IDLE_STEPS, READER_ARMED_STEPS, Step
+from kiosk.journey.table import IllegalTransition, IntentRejected, Trigger
+from kiosk.journey.welcome import WelcomePhase
 from kiosk.worker import Worker
+from protocol import wire
 
 log = logging.getLogger("kiosk.journey")
 
 Listener = Callable[[str], None]  # "step" when the step changed, "update" for anything else
 
+# How a session that returns to the attract screen ended, by what ended it.
+_END_REASONS = {Trigger.FINISH: "completed", Trigger.RETRY: "completed",
+                Trigger.TIMED_OUT: "idle_timeout", Trigger.CANCEL: "cancelled"}
 
-class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps, FulfilmentSteps,
-              StatusSteps):
-    """One kiosk's resident journey. Construct once; it runs for months.
 
-    This module holds the machine itself (steps, time, ending a session, the worker
-    boundary); the intents of each part of the journey live in the mixins beside it.
-    """
+class Journey:
+    """One kiosk's resident journey. Construct once; it runs for months."""
 
     def __init__(self, *, config: KioskConfig, devices: Devices, client: Any, outbox: Any,
                  journal: Any, worker: Worker, clock: Callable[[], float] = time.monotonic,
@@ -53,58 +56,65 @@ class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps,
                  now: Callable[[], dt.datetime] = dt.datetime.now,
                  statistics: JourneyStatistics | None = None,
                  fleet_settings: wire.KioskSettings | None = None) -> None:
-        self.config = config
-        self.devices = devices
-        self.client = client
-        self.outbox = outbox
-        self.journal = journal
-        self.worker = worker
-        self.clock = clock
-        self.today = today
-        self.now = now  # the kiosk's local wall clock: service hours, the statistics' day
-        self.recovered: list = []  # applications a restart cut off, for the attract screen
+        self.ctx = JourneyContext(config=config, devices=devices, client=client, outbox=outbox,
+                                  journal=journal, worker=worker,
+                                  speaker=Speaker(enabled=config.photo.speak),
+                                  clock=clock, today=today, now=now)
+        self.config, self.devices, self.today, self.now = config, devices, today, now
         self.state = Step.ATTRACT
         self.session = ResidentSession()
         self.stats = statistics or JourneyStatistics(today=lambda: now().date())
-        self.fleet_settings = fleet_settings or wire.KioskSettings()
-        self.trust_problem: str | None = None  # central refuses our credentials: its code
-        self.out_of_service_reason = ""  # read by the heartbeat's thread: a plain string
-        self._service_hold: str | None = None  # the reason this journey went out of service
-        self._session_menu: list[wire.Service] | None = None
-        self._began_at: float | None = None
-        self._began_day: dt.date | None = None
         self.idle_remaining: float | None = None
         self.input_error: str | None = None
         self._listeners: list[Listener] = []
-        self._last_touch = clock()
-        self._entered_at = clock()
+        self._entered: dict[Step, list[Callable[[], None]]] = defaultdict(list)
+        self._left: dict[Step, list[Callable[[], None]]] = defaultdict(list)
+        self._last_touch = self._entered_at = clock()
+        self._began_at: float | None = None
+        self._began_day: dt.date | None = None
         self._started = False
-        self.device_snapshot = DeviceSnapshot()
-        self.coach: PhotoCoach | None = None  # runs only while the photo step is up
-        self.photo_guidance: str | None = None  # the instruction on the photo screen now
-        self._capturing = False
-        self.speaker = Speaker(enabled=config.photo.speak)
-        self.last_photo_quality: list[dict[str, object]] = []  # the last photo's check scores
+        # The parts of the journey; each registers what it does on entering its steps.
+        self.availability = AvailabilityPhase(self.ctx, self, fleet_settings)
+        self.welcome = WelcomePhase(self.ctx, self, self.availability)
+        self.status = StatusPhase(self.ctx, self)
+        self.declaration = DeclarationPhase(self.ctx, self)
+        self.document = DocumentPhase(self.ctx, self, self.declaration, self.status)
+        self.photo = PhotoPhase(self.ctx, self)
+        self.decision = DecisionPhase(self.ctx, self)
+        self.fulfilment = FulfilmentPhase(self.ctx, self, self.availability)
 
-    # ----- lifecycle -------------------------------------------------------------------
+    # ----- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
         """Begin watching devices. Events cross to the journey thread through the worker."""
         if self._started:
             return
         self._started = True
-        self.devices.reader.start(lambda ev: self.worker.dispatch_event(self._on_document, ev))
+        worker = self.ctx.worker
+        self.devices.reader.start(lambda ev: worker.dispatch_event(self.document.on_event, ev))
         if self.devices.scanner is not None:
-            self.devices.scanner.start(lambda code: self.worker.dispatch_event(self._on_scan, code))
+            self.devices.scanner.start(lambda code: worker.dispatch_event(self.status.on_scan,
+                                                                          code))
 
     def stop(self) -> None:
-        self._stop_coach()
-        self.speaker.stop()
+        self.photo.stop()
+        self.ctx.speaker.stop()
         if not self._started:
             return
         self._started = False
         self.devices.reader.stop()
         if self.devices.scanner is not None:
             self.devices.scanner.stop()
+
+    def status_fields(self) -> dict[str, Any]:
+        """The journey's part of the kiosk's published status (``kiosk.fleet.status``),
+        read on the journey's thread: step, service, counts and scores, nothing personal."""
+        a, stats = self.availability, self.stats
+        return {"step": self.state.value, "out_of_service_reason": a.out_of_service_reason,
+                "trust_problem": a.trust_problem,
+                "services_offered": tuple(s.value for s in self.welcome.services_offered()),
+                "journeys": JourneyCounts(stats.started, stats.completed, stats.cancelled,
+                                          stats.timed_out),
+                "photo_checks": tuple(dict(c) for c in self.photo.last_quality)}
 
     def add_listener(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -113,105 +123,163 @@ class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps,
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    # ----- the one place the step changes ------------------------------------------------
-    def set_state(self, step: Step) -> None:
-        if step is not self.state and step not in allowed_next(self.state):
+    # ----- the table -------------------------------------------------------------------------
+    def fire(self, trigger: Trigger) -> Step:
+        """Move as the table says. An intent the table does not take here is rejected (a
+        double tap); an event it does not take is a bug."""
+        found = table.route(self.state, trigger, self.session)
+        if found is None:
+            if trigger.intent:
+                log.info("intent %s rejected at %s", trigger.value, self.state.value)
+                raise IntentRejected(f"{trigger.value} at {self.state.value}")
+            log.error("illegal transition: %s at %s", trigger.value, self.state.value)
+            raise IllegalTransition(f"{trigger.value} at {self.state.value}")
+        if found.to is Step.ATTRACT and self.state not in IDLE_STEPS:
+            reason = _END_REASONS[trigger]
+            if trigger is Trigger.CANCEL and self.state in COMMITTED_STEPS:
+                reason = "completed"  # an accepted application is never dropped
+            self._end_session(reason)
+        else:
+            self._move(found.to)
+        return found.to
+
+    def expect(self, trigger: Trigger) -> None:
+        if not table.offers(self.state, trigger):
+            log.info("intent %s rejected at %s", trigger.value, self.state.value)
+            raise IntentRejected(f"{trigger.value} at {self.state.value}")
+
+    def require(self, *steps: Step) -> None:
+        if self.state not in steps:
+            log.info("intent rejected at %s", self.state.value)
+            raise IntentRejected(f"not at {self.state.value}")
+
+    def on_enter(self, step: Step, action: Callable[[], None]) -> None:
+        self._entered[step].append(action)
+
+    def on_leave(self, step: Step, action: Callable[[], None]) -> None:
+        self._left[step].append(action)
+
+    def _move(self, step: Step) -> None:
+        """The one place the step changes."""
+        if not (step is self.state or table.holds(self.state, step)):
+            log.error("illegal transition: %s -> %s", self.state.value, step.value)
             raise IllegalTransition(f"{self.state.value} -> {step.value}")
         previous, self.state = self.state, step
-        self._entered_at = self.clock()
-        self._last_touch = self.clock()
+        if previous is Step.PROBLEM and step is not Step.PROBLEM:
+            self.session.problem = None  # tried again: the problem is behind the resident
+        self._entered_at = self._last_touch = self.ctx.clock()
         self.idle_remaining = None
         self.input_error = None
-        self._arm_devices(step)
+        self._arm_reader_and_scanner(step)
         log.info("step %s -> %s session=%s", previous.value, step.value, self.session.id)
+        if previous is not step:
+            for action in self._left[previous]:
+                action()
         self._notify("step")
+        for action in self._entered[step]:
+            if self.state is not step:  # an earlier action moved on (a problem, say)
+                break
+            action()
 
     def _notify(self, what: str) -> None:
         for listener in list(self._listeners):
             listener(what)
 
-    def _arm_devices(self, step: Step) -> None:
+    def notify(self) -> None:
+        self._notify("update")
+
+    def _arm_reader_and_scanner(self, step: Step) -> None:
         if step in READER_ARMED_STEPS:
             self.devices.reader.arm()
         else:
             self.devices.reader.disarm()
-        if step is Step.PHOTO:
-            self.devices.camera.start()
-            self._start_coach()
-        else:
-            self._stop_coach()
-            self.devices.camera.stop()
         if self.devices.scanner is not None:
             if step is Step.STATUS_LOOKUP:
                 self.devices.scanner.arm()
             else:
                 self.devices.scanner.disarm()
 
-    def _start_coach(self) -> None:
-        """A fresh coach for each look at the camera: its guidance starts from nothing."""
-        self._stop_coach()
-        self.photo_guidance = None
-        self._capturing = False
-        self.coach = PhotoCoach(
-            self.devices.camera, self.config.photo,
-            lambda state: self.worker.dispatch_event(self.on_photo_guidance, state),
-            interval_s=self.config.photo.coach_interval_s)
-        self.coach.start()
+    # ----- moves every step shares ------------------------------------------------------------
+    def back(self) -> None:
+        """One step back, where the table has a way back."""
+        self.fire(Trigger.BACK)
 
-    def _stop_coach(self) -> None:
-        coach, self.coach = self.coach, None
-        if coach is not None:
-            coach.stop()
-        self.speaker.stop()
+    def retry(self) -> None:
+        """'Try again' on the problem screen: where the problem said (its work starts on
+        arrival), or the end of the session when there is nothing to try again."""
+        self.fire(Trigger.RETRY)
 
-    # ----- time -------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Leave from any step. An accepted application is never dropped: its work finishes."""
+        if self.state not in IDLE_STEPS:
+            self.fire(Trigger.CANCEL)
+
+    def finish(self) -> None:
+        self.fire(Trigger.FINISH)
+
+    # ----- time ------------------------------------------------------------------------------
     def touch(self) -> None:
         """Any touch on the screen: the resident is still here."""
-        self._last_touch = self.clock()
+        self._last_touch = self.ctx.clock()
         if self.idle_remaining is not None:
             self.idle_remaining = None
-            self._notify("update")
+            self.notify()
 
     def tick(self) -> None:
-        """Called about twice a second by the host: service hours, idle warning, reset, receipt
-        return."""
-        self._check_service_state()
-        now = self.clock()
-        if self.state in IDLE_STEPS or (self.state in BUSY_STEPS and not self.session.read_paused):
+        """Called about twice a second by the host: service hours, idle warning, reset,
+        receipt return."""
+        self.availability.at_rest_tick()
+        now = self.ctx.clock()
+        if self.state in IDLE_STEPS or (self.state in BUSY_STEPS
+                                        and not self.session.read_paused):
             return
         jc = self.config.journey
         if self.state in (Step.RECEIPT, Step.STATUS_RESULT):
             if now - self._entered_at >= jc.receipt_return_s:
-                self._end_session("completed")
+                self.fire(Trigger.FINISH)
             return
         idle = now - self._last_touch
         if idle >= jc.idle_reset_s:
-            self._end_session("idle_timeout")
+            self.fire(Trigger.TIMED_OUT)
         elif idle >= jc.idle_warning_s:
             remaining = max(0.0, jc.idle_reset_s - idle)
             if self.idle_remaining is None or int(remaining) != int(self.idle_remaining):
                 self.idle_remaining = remaining
-                self._notify("update")
+                self.notify()
 
-    # ----- ending a session -------------------------------------------------------------
-    def cancel(self) -> None:
-        """Leave from any step. An accepted application is never dropped: its work finishes."""
-        if self.state in IDLE_STEPS:
-            return
-        self._end_session("completed" if self.state in COMMITTED_STEPS else "cancelled")
-
-    def finish(self) -> None:
-        self._end_session("completed")
+    # ----- a session begins and ends ----------------------------------------------------------
+    def begin_session(self) -> None:
+        """A resident is here (the welcome phase's first tap)."""
+        self._began_at, self._began_day = self.ctx.clock(), self.now().date()
+        self.stats.record_start(self._began_day)
 
     def _end_session(self, reason: str) -> None:
         self.stats.record_end(reason, self.state.value, self._journey_end(reason))
-        log.info("session end reason=%s at=%s session=%s", reason, self.state.value, self.session.id)
+        log.info("session end reason=%s at=%s session=%s", reason, self.state.value,
+                 self.session.id)
+        self._forget_resident()
+        self._move(Step.ATTRACT)
+
+    def stop_service(self, code: str) -> None:
+        """A reason the kiosk cannot serve (fleet, device, config, crash): the calm screen,
+        session wiped. A resident interrupted here counts as abandoned at their step."""
+        if self.state not in IDLE_STEPS:
+            self.stats.record_end("interrupted", self.state.value,
+                                  self._journey_end("interrupted"))
+        self._forget_resident()
+        self.session.problem = Problem(code)
+        self.fire(Trigger.STOP_SERVICE)
+
+    def resume_service(self) -> None:
+        if self.state is Step.OUT_OF_SERVICE:
+            self.session = ResidentSession()
+            self.fire(Trigger.RESUME_SERVICE)
+
+    def _forget_resident(self) -> None:
         self.session.wipe()
         self.session = ResidentSession()
-        self._session_menu = None
+        self.welcome.forget()
         self.devices.reader.forget()
-        self.set_state(Step.ATTRACT)
-        self._apply_service_state()
 
     def _journey_end(self, reason: str) -> JourneyEnd:
         """How this session ended, as counts: nothing in it says who."""
@@ -221,15 +289,15 @@ class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps,
             card = CARD_HERE
         elif s.fulfilment is not None and (o.application_number or o.queued_offline):
             card = CARD_QUEUED
-        duration = self.clock() - self._began_at if self._began_at is not None else None
+        duration = self.ctx.clock() - self._began_at if self._began_at is not None else None
         end = JourneyEnd(reason, self.state.value, day=self._began_day,
                          decision=s.decision.decision.value if s.decision else None, card=card,
                          duration_s=duration if reason == "completed" else None)
         self._began_at = self._began_day = None
         return end
 
-    # ----- guards for callbacks from workers ---------------------------------------------
-    def _for_this_session(self, fn: Callable[..., None]) -> Callable[..., None]:
+    # ----- results from workers ---------------------------------------------------------------
+    def for_this_session(self, fn: Callable[..., None]) -> Callable[..., None]:
         """Drop results that arrive after the session they belong to has ended."""
         session_id = self.session.id
 
@@ -240,82 +308,12 @@ class Journey(AvailabilitySteps, DocumentSteps, DeclarationSteps, DecisionSteps,
                 log.info("late result for ended session %s ignored", session_id)
         return guarded
 
-    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
-             on_error: Callable[[BaseException], None]) -> None:
-        self.worker.run(fn, self._for_this_session(on_done), self._for_this_session(on_error))
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[BaseException], None]) -> None:
+        self.ctx.worker.run(fn, self.for_this_session(on_done),
+                            self.for_this_session(on_error))
 
-    def _problem(self, code: str, retry: Step | None = None, detail: str = "",
-                 message: wire.Text | None = None) -> None:
+    def problem(self, code: str, retry: Step | None = None, detail: str = "",
+                message: wire.Text | None = None) -> None:
         self.session.problem = Problem(code, retry, detail, message)
-        self.set_state(Step.PROBLEM)
-
-    def retry(self) -> None:
-        """'Try again' on the problem screen."""
-        self._expect(Step.PROBLEM)
-        problem = self.session.problem
-        target = problem.retry_step if problem else None
-        if target is None:
-            return self.finish()
-        self.session.problem = None
-        if target is Step.CHECKING_ELIGIBILITY:
-            self._check_eligibility()
-        elif target is Step.SUBMITTING:
-            self._submit()
-        else:
-            self.set_state(target)
-            self._apply_service_state()
-
-    # ----- attract, language, menu --------------------------------------------------------
-    def show_recovered(self, recovered: list) -> None:
-        """Applications a restart cut off (kiosk/recovery.py): the attract screen shows
-        them, with the QR code where no receipt came out, until the window passes or the
-        next resident starts."""
-        self.recovered = list(recovered)
-        self._notify("update")
-
-    def recovered_now(self) -> list:
-        now = self.now().astimezone()
-        self.recovered = [r for r in self.recovered if r.until > now]
-        return self.recovered
-
-    def begin(self) -> None:
-        self._expect(Step.ATTRACT)
-        self.recovered = []  # whoever was cut off has gone: a new resident is here
-        self._began_at, self._began_day = self.clock(), self.now().date()
-        self._session_menu = self.services_offered()  # the menu holds for this session
-        self.stats.record_start(self._began_day)
-        self.set_state(Step.LANGUAGE)
-
-    def choose_language(self, language: str) -> None:
-        self._expect(Step.LANGUAGE)
-        if language not in self.config.journey.languages:
-            raise InvalidInput(code="language", detail=language)
-        self.session.language = language
-        self.set_state(Step.SERVICE_MENU)
-
-    def change_language(self) -> None:
-        self._expect(Step.SERVICE_MENU)
-        self.set_state(Step.LANGUAGE)
-
-    def choose_service(self, service: wire.Service) -> None:
-        self._expect(Step.SERVICE_MENU)
-        if service not in self.services_offered():
-            raise InvalidInput(code="service_not_offered", detail=str(service))
-        self.session.service = service
-        self.set_state(Step.STATUS_LOOKUP if service is wire.Service.STATUS
-                       else Step.PRESENT_DOCUMENT)
-        self._apply_service_state()
-
-    def back(self) -> None:
-        """One step back where that makes sense; elsewhere a no-op."""
-        target = {Step.PRESENT_DOCUMENT: Step.SERVICE_MENU, Step.STATUS_LOOKUP: Step.SERVICE_MENU,
-                  Step.ACCESS_KEY: Step.PRESENT_DOCUMENT,
-                  Step.DECLARE_RESIDENCE: Step.CONFIRM_DETAILS,
-                  Step.DECLARE_CONDITION: Step.DECLARE_RESIDENCE,
-                  Step.FULFILMENT: Step.DECISION}.get(self.state)
-        if target is not None:
-            self.set_state(target)
-
-    def _expect(self, *steps: Step) -> None:
-        if self.state not in steps:
-            raise IllegalTransition(f"intent not valid in {self.state.value}")
+        self.fire(Trigger.FAILED)

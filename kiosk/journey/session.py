@@ -10,11 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from enum import Enum
 
 from protocol import wire
 from drivers.reader.base import AccessKey, AccessKind, IdentityDocument
+from kiosk.journey.steps import Step
 from kiosk.photo.shots import PhotoShot, best_index
+
+
+class PhotoPurpose(Enum):
+    """Why the photo step is up, which says where it leads once a picture is accepted."""
+
+    DECISION = "decision"  # central asked for it before telling its decision
+    DEFERRAL = "deferral"  # for the application that starts by itself on its date
+    STAFF_REVIEW = "staff_review"  # for the application filed for staff (central unreachable)
 
 
 @dataclass
@@ -22,7 +31,7 @@ class Problem:
     """Why the journey stopped, and where 'try again' leads. ``code`` is a catalog id."""
 
     code: str
-    retry_step: Any = None  # a journey Step, or None when only 'finish' makes sense
+    retry_step: Step | None = None  # where "try again" leads; None: only "finish"
     detail: str = ""  # technician words, never personal data
     message: wire.Text | None = None  # the central system's own sentence, when it sent one
 
@@ -64,6 +73,7 @@ class ResidentSession:
     chosen_shot: int | None = None
     decision: wire.EligibilityDecision | None = None
     central_unreachable: bool = False
+    photo_purpose: PhotoPurpose | None = None
     defer: bool = False
     staff_review: bool = False
     fulfilment: wire.Fulfilment | None = None
@@ -147,7 +157,8 @@ class ResidentSession:
         if self.document is not None and self.document.photo_jpeg is not None:
             self.document.photo_jpeg = None
         for name in ("document", "access_key", "records", "since", "address", "condition",
-                     "sponsor", "decision", "fulfilment", "problem", "face_check"):
+                     "sponsor", "decision", "fulfilment", "problem", "face_check",
+                     "photo_purpose"):
             setattr(self, name, None)
         self.status_results = []
         self.outcome = Outcome()

@@ -166,13 +166,13 @@ def test_the_kiosk_journey_reads_a_passport_through_pcscd(bridge, pcscd, passpor
         config = kiosk_config(tmp_path, central.url, devices__reader={
             "driver": "pcsc", "options": {"reader": READER_0, "trust_store": str(trust_dir)}})
         with HeadlessKiosk(config) as k:
-            k.journey.begin()
-            k.journey.choose_language("en")
-            k.journey.choose_service(wire.Service.NEW)
+            k.journey.welcome.begin()
+            k.journey.welcome.choose_language("en")
+            k.journey.welcome.choose_service(wire.Service.NEW)
             k.pump(Step.PRESENT_DOCUMENT)
             bridge(chip).insert()
             k.pump(Step.ACCESS_KEY)
-            k.journey.submit_access_key(KEY)
+            k.journey.document.submit_key(KEY)
             k.pump(Step.CONFIRM_DETAILS, timeout_s=30)
             assert k.journey.session.document.name == "LIN XIAO"
             assert k.devices.reader.last_read.access == "bac"

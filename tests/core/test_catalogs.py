@@ -38,7 +38,7 @@ def resident_facing_codes() -> set[str]:
     for path in (ROOT / "kiosk").rglob("*.py"):
         text = path.read_text("utf-8")
         codes |= set(re.findall(r'InvalidInput\(code="([a-z_]+)"', text))
-        codes |= set(re.findall(r'_problem\("([a-z_]+)"', text))
+        codes |= set(re.findall(r'[pP]roblem\("([a-z_]+)"', text))
         codes |= set(re.findall(r'input_error = "([a-z_]+)"', text))
     for path in (ROOT / "drivers").rglob("*.py"):
         codes |= set(re.findall(r'^    code = "([a-z_]+)"', path.read_text("utf-8"), re.M))

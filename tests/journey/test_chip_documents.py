@@ -35,7 +35,7 @@ def chip_kiosk(make_kiosk, allow_unknown_csca: bool = False, **variants):
 
 def place_and_wait(k, persona: str, until) -> None:
     menu(k, "en")
-    k.journey.choose_service(wire.Service.NEW)
+    k.journey.welcome.choose_service(wire.Service.NEW)
     k.devices.reader.place(persona)
     k.pump(until)
 
@@ -60,9 +60,9 @@ def test_a_state_missing_from_the_trust_store_goes_to_staff_when_allowed(make_ki
     declare(k)
     photo(k)
     k.pump(S.DECISION)
-    k.journey.continue_application()
-    assert M.PRINT_HERE not in k.journey.fulfilment_options(), "no card before staff check"
-    k.journey.choose_fulfilment(M.COURIER)
+    k.journey.decision.continue_application()
+    assert M.PRINT_HERE not in k.journey.fulfilment.options(), "no card before staff check"
+    k.journey.fulfilment.choose(M.COURIER)
     k.pump(S.RECEIPT)
     assert k.journey.session.outcome.receipt.state is wire.ApplicationState.UNDER_REVIEW
 
@@ -76,11 +76,11 @@ def test_wrong_key_on_a_bac_chip_asks_again_then_reads(make_kiosk):
     k = chip_kiosk(make_kiosk)
     k.devices.reader.faults.set("wrong_key", 1)
     place_and_wait(k, "passport_mrz", S.ACCESS_KEY)
-    k.journey.submit_access_key(_passport_key())
+    k.journey.document.submit_key(_passport_key())
     k.pump(S.ACCESS_KEY)
     k.settle(0.3)
     assert k.journey.state is S.ACCESS_KEY and k.journey.input_error == "wrong_access_key"
-    k.journey.submit_access_key(_passport_key())
+    k.journey.document.submit_key(_passport_key())
     k.pump(S.CONFIRM_DETAILS)
     assert k.devices.reader.last_read.access == "bac"
     assert k.journey.session.document.name == "LIN XIAO"
@@ -90,7 +90,7 @@ def test_one_corrupted_mac_is_survived_by_reading_again(make_kiosk):
     k = chip_kiosk(make_kiosk)
     k.devices.reader.faults.set("corrupt_mac", 1)
     place_and_wait(k, "passport_mrz", S.ACCESS_KEY)
-    k.journey.submit_access_key(_passport_key())
+    k.journey.document.submit_key(_passport_key())
     k.pump(S.CONFIRM_DETAILS)
 
 
@@ -98,7 +98,7 @@ def test_a_chip_that_keeps_failing_its_mac_is_unreadable(make_kiosk):
     k = chip_kiosk(make_kiosk)
     k.devices.reader.faults.set("corrupt_mac", -1)
     place_and_wait(k, "passport_mrz", S.ACCESS_KEY)
-    k.journey.submit_access_key(_passport_key())
+    k.journey.document.submit_key(_passport_key())
     k.pump(S.PROBLEM)
     assert k.journey.session.problem.code == "unreadable_document"
     assert k.journey.session.document is None
@@ -121,13 +121,13 @@ def test_pace_card_opens_with_its_can_and_proves_it_is_no_clone(make_kiosk):
     k = chip_kiosk(make_kiosk)
     place_and_wait(k, "permit_pace", S.ACCESS_KEY)
     assert k.journey.session.access is AccessKind.MRZ and k.journey.session.can_allowed
-    k.journey.switch_access_key_kind()
+    k.journey.document.switch_key_kind()
     assert k.journey.session.access is AccessKind.CAN
-    k.journey.submit_access_key(CanKey("000000"))
+    k.journey.document.submit_key(CanKey("000000"))
     k.pump(S.ACCESS_KEY)
     k.settle(0.3)
     assert k.journey.input_error == "wrong_access_key"
-    k.journey.submit_access_key(CanKey(SHIPPED["permit_pace"]["can"]))
+    k.journey.document.submit_key(CanKey(SHIPPED["permit_pace"]["can"]))
     k.pump(S.CONFIRM_DETAILS)
     report = k.devices.reader.last_read
     assert report.access == "pace-can"
@@ -147,14 +147,14 @@ def test_failed_read_trace_and_logs_hold_no_personal_data(make_kiosk, caplog):
     assert save_failed_trace(k.runtime) is None, "nothing failed yet"
     k.devices.reader.faults.set("corrupt_mac", -1)
     place_and_wait(k, "passport_mrz", S.ACCESS_KEY)
-    k.journey.submit_access_key(_passport_key())
+    k.journey.document.submit_key(_passport_key())
     k.pump(S.PROBLEM)
     k.devices.reader.faults.clear("corrupt_mac")
     k.journey.retry()
     k.devices.reader.lift()
     k.devices.reader.place("passport_mrz")
     k.pump(S.ACCESS_KEY)
-    k.journey.submit_access_key(_passport_key())
+    k.journey.document.submit_key(_passport_key())
     k.pump(S.CONFIRM_DETAILS)
     saved = save_failed_trace(k.runtime)
     trace = json.loads(open(saved, encoding="utf-8").read())
@@ -175,7 +175,7 @@ def test_each_document_starts_at_the_largest_read_size(make_kiosk):
     from drivers.reader.base import CanKey
     k = chip_kiosk(make_kiosk)
     place_and_wait(k, "permit_pace", S.ACCESS_KEY)
-    k.journey.submit_access_key(CanKey(SHIPPED["permit_pace"]["can"]))
+    k.journey.document.submit_key(CanKey(SHIPPED["permit_pace"]["can"]))
     k.pump(S.CONFIRM_DETAILS)
     assert k.devices.reader.last_read.read_size == 223
     k.journey.cancel()
@@ -198,10 +198,10 @@ def test_face_check_is_stored_and_a_stranger_goes_to_staff_kindly(make_kiosk):
     check = k.journey.session.face_check
     assert check is not None and check.verdict != "match" and check.threshold > 0
     k.pump(S.DECISION)
-    k.journey.continue_application()
-    assert M.PRINT_HERE not in k.journey.fulfilment_options()
-    assert k.journey.print_here_blocked() == "identity_check"
-    k.journey.choose_fulfilment(M.COURIER)
+    k.journey.decision.continue_application()
+    assert M.PRINT_HERE not in k.journey.fulfilment.options()
+    assert k.journey.fulfilment.print_here_blocked() == "identity_check"
+    k.journey.fulfilment.choose(M.COURIER)
     k.pump(S.RECEIPT)
     assert k.journey.session.outcome.receipt.state is wire.ApplicationState.UNDER_REVIEW
     k.journey.finish()
@@ -215,5 +215,5 @@ def test_the_holder_in_front_of_the_camera_matches_their_chip(make_kiosk):
     photo(k)
     assert k.journey.session.face_check.verdict == "match"
     k.pump(S.DECISION)
-    k.journey.continue_application()
-    assert M.PRINT_HERE in k.journey.fulfilment_options()
+    k.journey.decision.continue_application()
+    assert M.PRINT_HERE in k.journey.fulfilment.options()

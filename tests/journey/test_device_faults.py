@@ -24,9 +24,9 @@ def test_reader_unplugged_takes_the_kiosk_out_of_service_and_back(make_kiosk):
 
 def test_reader_failing_while_a_resident_waits_says_why(make_kiosk):
     k = make_kiosk()
-    k.journey.begin()
-    k.journey.choose_language("en")
-    k.journey.choose_service(wire.Service.NEW)
+    k.journey.welcome.begin()
+    k.journey.welcome.choose_language("en")
+    k.journey.welcome.choose_service(wire.Service.NEW)
     k.devices.reader.faults.set("offline", -1)
     k.runtime.monitor.poll_once()
     k.pump(S.PROBLEM)
@@ -36,7 +36,7 @@ def test_reader_failing_while_a_resident_waits_says_why(make_kiosk):
     k.pump()
     k.journey.retry()
     assert k.journey.state is S.PRESENT_DOCUMENT
-    k.journey.finish()
+    k.journey.cancel()
     assert k.journey.state is S.ATTRACT
 
 
@@ -54,17 +54,17 @@ def test_reader_lost_mid_journey_goes_out_of_service_when_the_resident_leaves(ma
 def test_no_card_printing_offered_without_cards(make_kiosk):
     k = make_kiosk()
     to_decision(k, "eligible")
-    k.journey.continue_application()
-    assert M.PRINT_HERE in k.journey.fulfilment_options()
-    assert k.journey.print_here_blocked() is None
+    k.journey.decision.continue_application()
+    assert M.PRINT_HERE in k.journey.fulfilment.options()
+    assert k.journey.fulfilment.print_here_blocked() is None
     k.devices.card_printer.faults.set("cards_out", -1)
     k.runtime.monitor.poll_once()
     k.pump()
-    assert M.PRINT_HERE not in k.journey.fulfilment_options()
-    assert M.COURIER in k.journey.fulfilment_options()
-    assert k.journey.print_here_blocked() == "cards_out", "the resident is told why"
+    assert M.PRINT_HERE not in k.journey.fulfilment.options()
+    assert M.COURIER in k.journey.fulfilment.options()
+    assert k.journey.fulfilment.print_here_blocked() == "cards_out", "the resident is told why"
     k.devices.card_printer.faults.clear("cards_out")
     k.devices.card_printer.faults.set("jam", -1)
     k.runtime.monitor.poll_once()
     k.pump()
-    assert k.journey.print_here_blocked() == "printer_jam"
+    assert k.journey.fulfilment.print_here_blocked() == "printer_jam"

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kiosk.diagnostics.report import PinGate, collect
+from kiosk.diagnostics.report import collect
+from kiosk.diagnostics.technician import PinGate
 from tests.central_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,11 +59,9 @@ def test_kiosk_diag_command(tmp_path, central):
 
 
 def test_heartbeat_reports_device_states_without_personal_data(make_kiosk):
-    from kiosk.fleet.heartbeat import build_heartbeat
-
     k = make_kiosk()
     k.runtime.monitor.poll_once()
-    beat = build_heartbeat(k.runtime)
+    beat = k.runtime.heartbeat.build()
     assert set(beat.health) == {"reader", "camera", "receipt_printer", "card_printer", "scanner"}
     assert beat.outbox_depth == 0
     assert k.runtime.heartbeat.send_once() and k.runtime.heartbeat.last_answer is not None
@@ -70,14 +69,12 @@ def test_heartbeat_reports_device_states_without_personal_data(make_kiosk):
 
 def test_supplies_with_time_to_empty_reach_the_heartbeat_and_diagnostics(make_kiosk):
     from kiosk.diagnostics.report import collect
-    from kiosk.fleet.heartbeat import build_heartbeat
-
     k = make_kiosk()
     printer = k.devices.card_printer
     k.runtime.monitor.poll_once()
     printer.load(cards_left=printer.cards_left - 3)  # three cards went out
     k.runtime.monitor.poll_once()
-    beat = build_heartbeat(k.runtime)
+    beat = k.runtime.heartbeat.build()
     cards = next(s for s in beat.supplies if (s.device, s.supply) == ("card_printer", "cards"))
     assert cards.remaining == 97 and cards.per_hour > 0 and cards.hours_to_empty > 0
     paper = next(s for s in beat.supplies if s.supply == "paper")

@@ -205,7 +205,7 @@ def test_a_notice_typed_in_the_browser_reaches_the_kiosks_attract_screen(
 
     def shown() -> bool:
         k.pump()  # the answer is handled on the journey's thread
-        notice = k.journey.attract_notice()
+        notice = k.journey.availability.attract_notice()
         return notice is not None and (notice.zh_CN, notice.en) == (NOTICE_ZH, NOTICE_EN)
     browser.wait_for(shown, timeout_s=15, what="the notice on the attract screen")
     browser.wait_for(lambda: f"已应用 {revision}" in browser.text(".live"), timeout_s=15,

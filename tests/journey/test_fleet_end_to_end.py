@@ -68,9 +68,9 @@ def test_a_finished_journey_is_counted_at_central_for_the_kiosk_and_its_hall(
     declare(k)
     photo(k)
     k.pump(S.DECISION)
-    k.journey.continue_application()
+    k.journey.decision.continue_application()
     k.pump(S.FULFILMENT)
-    k.journey.choose_fulfilment(wire.FulfilmentMethod.COURIER)
+    k.journey.fulfilment.choose(wire.FulfilmentMethod.COURIER)
     k.pump(S.RECEIPT)
     k.journey.finish()
     beat(k)
@@ -88,7 +88,7 @@ def test_a_managers_notice_reaches_the_attract_screen_and_the_audit_says_who(
     beat(k)
     revision = fleet.set_settings(KIOSK, {"attract_notice": NOTICE}, who="manager-li")
     beat(k)  # the answer carries the new revision
-    notice = k.journey.attract_notice()
+    notice = k.journey.availability.attract_notice()
     assert notice is not None and (notice.zh_CN, notice.en) == (NOTICE["zh_CN"], NOTICE["en"])
     beat(k)  # and the kiosk says it applied it
     assert fleet.settings_for(KIOSK)[0] == revision

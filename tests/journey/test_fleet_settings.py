@@ -18,7 +18,8 @@ from central.fleet.states import KioskState
 from kiosk.diagnostics.report import collect
 from kiosk.errors import InvalidInput
 from kiosk.fleet.remote_settings import SETTINGS_FILE
-from kiosk.journey.steps import IllegalTransition, Step
+from kiosk.journey.steps import Step
+from kiosk.journey.table import IntentRejected
 from tests.journey.walk import drive_to, menu
 
 S = Step
@@ -68,8 +69,8 @@ def test_maintenance_takes_the_kiosk_out_at_attract_and_lifting_it_brings_it_bac
     state = beat(k, fleet)
     assert not state.in_service and state.out_of_service_reason == "maintenance"
     assert state.applied_revision == 1 and state.settings_errors == []
-    with pytest.raises(IllegalTransition):
-        k.journey.begin()  # nobody can start a journey
+    with pytest.raises(IntentRejected):
+        k.journey.welcome.begin()  # nobody can start a journey
     lines = "\n".join(collect(k.runtime).lines())  # what the technician sees
     assert "revision 1  MAINTENANCE" in lines and "out of service: maintenance" in lines
 
@@ -91,8 +92,8 @@ def test_a_resident_mid_journey_is_not_cut_off(make_kiosk, fleet, kiosk_id):
     during = beat(k, fleet)
     assert during.applied_revision == 1 and during.settings_errors == []
     assert during.in_service  # still serving the one in front of it
-    k.journey.continue_application()
-    k.journey.choose_fulfilment(wire.FulfilmentMethod.COURIER)
+    k.journey.decision.continue_application()
+    k.journey.fulfilment.choose(wire.FulfilmentMethod.COURIER)
     k.pump(S.RECEIPT)
     assert k.journey.session.outcome.application_number
     k.journey.finish()
@@ -105,19 +106,19 @@ def test_enabled_services_limit_the_menu_from_the_next_session(make_kiosk, fleet
     menu(k)  # a resident is looking at the full menu
     fleet.set_settings(kiosk_id, {"enabled_services": ["status"]}, MANAGER)
     beat(k, fleet)
-    assert k.journey.services_offered() == [V.NEW, V.RENEWAL, V.STATUS]
-    k.journey.choose_service(V.NEW)  # what they were shown still works
+    assert k.journey.welcome.services_offered() == [V.NEW, V.RENEWAL, V.STATUS]
+    k.journey.welcome.choose_service(V.NEW)  # what they were shown still works
     k.journey.cancel()
     menu(k)
-    assert k.journey.services_offered() == [V.STATUS]
+    assert k.journey.welcome.services_offered() == [V.STATUS]
     with pytest.raises(InvalidInput):
-        k.journey.choose_service(V.NEW)
-    k.journey.choose_service(V.STATUS)
+        k.journey.welcome.choose_service(V.NEW)
+    k.journey.welcome.choose_service(V.STATUS)
     assert k.journey.state is S.STATUS_LOOKUP
     k.journey.cancel()
     fleet.set_settings(kiosk_id, {"enabled_services": ["status", "new"]}, MANAGER)
     beat(k, fleet)
-    assert k.journey.services_offered() == [V.NEW, V.STATUS], "the config's order is kept"
+    assert k.journey.welcome.services_offered() == [V.NEW, V.STATUS], "the config's order is kept"
 
 
 def test_service_hours_close_and_open_the_kiosk_by_the_halls_clock(make_kiosk, fleet, kiosk_id):
@@ -128,7 +129,7 @@ def test_service_hours_close_and_open_the_kiosk_by_the_halls_clock(make_kiosk, f
     beat(k, fleet)
     k.pump(S.OUT_OF_SERVICE)
     assert k.journey.session.problem.code == "closed"
-    assert k.journey.service_hours() == wire.ServiceHours(opens=dt.time(8), closes=dt.time(20))
+    assert k.journey.availability.service_hours() == wire.ServiceHours(opens=dt.time(8), closes=dt.time(20))
     clock.at = dt.datetime(2025, 3, 3, 8, 0)
     k.pump(S.ATTRACT)  # its own tick opens it: no heartbeat needed
     menu(k)
@@ -145,10 +146,10 @@ def test_service_hours_close_and_open_the_kiosk_by_the_halls_clock(make_kiosk, f
 
 def test_the_attract_notice_is_the_fleets(make_kiosk, fleet, kiosk_id):
     k = fleet_kiosk(make_kiosk, kiosk_id, notice_zh="本地通知", notice_en="Local notice")
-    assert k.journey.attract_notice() == wire.Text(zh_CN="本地通知", en="Local notice")
+    assert k.journey.availability.attract_notice() == wire.Text(zh_CN="本地通知", en="Local notice")
     fleet.set_settings(kiosk_id, {"attract_notice": NOTICE}, MANAGER)
     beat(k, fleet)
-    assert k.journey.attract_notice() == wire.Text(**NOTICE)
+    assert k.journey.availability.attract_notice() == wire.Text(**NOTICE)
     assert k.journey.state is S.ATTRACT  # a notice alone keeps the kiosk serving
     assert beat(k, fleet).applied_revision == 1, "and central hears it was applied"
 
@@ -170,7 +171,7 @@ def test_settings_are_applied_once_and_hold_after_a_restart(
     k2 = fleet_kiosk(make_kiosk, kiosk_id)
     k2.pump(S.OUT_OF_SERVICE)  # before any heartbeat: the kept settings act at start
     assert k2.journey.session.problem.code == "maintenance"
-    assert k2.journey.attract_notice() == wire.Text(**NOTICE)
+    assert k2.journey.availability.attract_notice() == wire.Text(**NOTICE)
     state = beat(k2, fleet)
     assert (state.applied_revision, state.settings_errors) == (1, [])
     assert k2.runtime.remote_settings.report == first, "reported as applied then, not again"
@@ -204,14 +205,14 @@ def test_settings_the_kiosk_cannot_honour_are_refused_and_shown_at_central(
     rs = k.runtime.remote_settings
     assert rs.in_force.attract_notice == wire.Text(**NOTICE), "revision 1 stays in force"
     assert not rs.in_force.maintenance and k.journey.state is S.ATTRACT
-    assert k.journey.services_offered() == [V.NEW, V.STATUS]
+    assert k.journey.welcome.services_offered() == [V.NEW, V.STATUS]
     # A good revision after a bad one; what the kiosk's config leaves out stays out.
     fleet.set_settings(kiosk_id, {"enabled_services": ["renewal", "status"],
                                   "attract_notice": NOTICE}, MANAGER)
     beat(k, fleet)
     state = beat(k, fleet)
     assert (state.applied_revision, state.settings_errors) == (3, [])
-    assert k.journey.services_offered() == [V.STATUS]
+    assert k.journey.welcome.services_offered() == [V.STATUS]
 
 
 @pytest.mark.parametrize("settings,why", [

@@ -44,12 +44,12 @@ def test_whole_journeys_are_counted_and_the_counts_survive_a_restart(make_kiosk)
     c = Clocks(dt.datetime(2025, 3, 3, 10, 0))
     k = make_kiosk(clock=c.mono, now=c.now)
     drive_to(k, S.FULFILMENT)  # an eligible resident who has the card printed here
-    k.journey.choose_fulfilment(M.PRINT_HERE)
+    k.journey.fulfilment.choose(M.PRINT_HERE)
     k.pump(S.RECEIPT, timeout_s=20)
     c.t += 200  # 3 min 20 s from touching the screen
     k.journey.finish()
     menu(k)
-    k.journey.choose_service(wire.Service.NEW)
+    k.journey.welcome.choose_service(wire.Service.NEW)
     k.journey.cancel()  # walks away at 'present your document'
     to_decision(k, "senior")  # told no permit is needed
     c.t += 30

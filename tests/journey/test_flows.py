@@ -23,9 +23,9 @@ def test_eligible_resident_leaves_with_card_and_receipt(make_kiosk, tmp_path):
     decision = to_decision(k, "eligible")
     assert k.journey.session.declaration().sponsor == "株洲湘江机车配件有限公司"
     assert decision.decision is D.ELIGIBLE and decision.documents_to_bring == []
-    k.journey.continue_application()
-    assert M.PRINT_HERE in k.journey.fulfilment_options()
-    k.journey.choose_fulfilment(M.PRINT_HERE)
+    k.journey.decision.continue_application()
+    assert M.PRINT_HERE in k.journey.fulfilment.options()
+    k.journey.fulfilment.choose(M.PRINT_HERE)
     k.pump(S.RECEIPT)
     outcome = k.journey.session.outcome
     assert outcome.card_printed and outcome.receipt_printed and not outcome.queued_offline
@@ -43,7 +43,7 @@ def test_not_yet_registers_now_and_files_for_later(make_kiosk):
     k = make_kiosk()
     decision = to_decision(k, "not_yet", condition=wire.Condition.HOME, district_en="Tianyuan")
     assert decision.decision is D.NOT_YET and decision.eligible_from is not None
-    k.journey.defer_application()  # photo was taken already: straight to submission
+    k.journey.decision.defer()  # photo was taken already: straight to submission
     k.pump(S.RECEIPT)
     receipt = k.journey.session.outcome.receipt
     assert receipt.state is wire.ApplicationState.DEFERRED
@@ -61,17 +61,17 @@ def test_senior_is_told_no_permit_is_needed_before_declaring(make_kiosk):
     assert session.decision.decision is D.NOT_REQUIRED and session.photo_jpeg is None
     assert all(r.text.en and r.text.zh_CN for r in session.decision.reasons)
     with pytest.raises(InvalidInput):
-        k.journey.continue_application()
+        k.journey.decision.continue_application()
 
 
 def test_unconfirmed_employment_lists_the_document_to_bring(make_kiosk):
     k = make_kiosk()
     decision = to_decision(k, "needs_documents")
     assert decision.decision is D.NEEDS_REVIEW and decision.documents_to_bring
-    k.journey.continue_application()
-    assert M.PRINT_HERE not in k.journey.fulfilment_options()
+    k.journey.decision.continue_application()
+    assert M.PRINT_HERE not in k.journey.fulfilment.options()
     station = decision.pickup_stations[0].code
-    k.journey.choose_fulfilment(M.PICKUP, station)
+    k.journey.fulfilment.choose(M.PICKUP, station)
     k.pump(S.RECEIPT)
     assert k.journey.session.outcome.receipt.state in (
         wire.ApplicationState.AWAITING_DOCUMENTS, wire.ApplicationState.UNDER_REVIEW)
@@ -80,7 +80,7 @@ def test_unconfirmed_employment_lists_the_document_to_bring(make_kiosk):
 def test_renewal_reuses_the_photo_on_file(make_kiosk):
     k = make_kiosk()
     present(k, "renewal", service=wire.Service.RENEWAL)
-    k.journey.confirm_details()
+    k.journey.document.confirm()
     k.pump(S.DECISION)
     session = k.journey.session
     assert session.decision.decision is D.ELIGIBLE
@@ -91,17 +91,17 @@ def test_renewal_reuses_the_photo_on_file(make_kiosk):
 def test_central_unreachable_queues_for_staff_review(make_kiosk):
     k = make_kiosk(url=f"http://127.0.0.1:{free_port()}")
     present(k, "eligible")
-    k.journey.confirm_details()
-    k.journey.declare_residence(__import__("datetime").date(2024, 1, 1), wire.Address(
+    k.journey.document.confirm()
+    k.journey.declaration.declare_residence(__import__("datetime").date(2024, 1, 1), wire.Address(
         district="d", community="c", detail="1-1-101"))
-    k.journey.declare_condition(wire.Condition.EMPLOYMENT, None)
+    k.journey.declaration.declare_condition(wire.Condition.EMPLOYMENT, None)
     k.pump(S.DECISION)
     assert k.journey.session.central_unreachable
-    k.journey.queue_for_review()
+    k.journey.decision.queue_for_review()
     photo(k)
     k.pump(S.FULFILMENT)
-    assert k.journey.fulfilment_options() == [M.COURIER]
-    k.journey.choose_fulfilment(M.COURIER)
+    assert k.journey.fulfilment.options() == [M.COURIER]
+    k.journey.fulfilment.choose(M.COURIER)
     k.pump(S.RECEIPT)
     assert k.journey.session.outcome.queued_offline
     assert k.runtime.outbox.depth() == 1
@@ -110,22 +110,22 @@ def test_central_unreachable_queues_for_staff_review(make_kiosk):
 def test_status_lookup_by_receipt_qr_and_by_document(make_kiosk):
     k = make_kiosk()
     to_decision(k, "student")
-    k.journey.continue_application()
-    k.journey.choose_fulfilment(M.COURIER)
+    k.journey.decision.continue_application()
+    k.journey.fulfilment.choose(M.COURIER)
     k.pump(S.RECEIPT)
     url = k.journey.session.outcome.receipt.tracking_url
     number = k.journey.session.outcome.application_number
     k.journey.finish()
-    k.journey.begin()
-    k.journey.choose_language("en")
-    k.journey.choose_service(wire.Service.STATUS)
+    k.journey.welcome.begin()
+    k.journey.welcome.choose_language("en")
+    k.journey.welcome.choose_service(wire.Service.STATUS)
     k.devices.scanner.scan(url)
     k.pump(S.STATUS_RESULT)
     assert [a.application_number for a in k.journey.session.status_results] == [number]
     k.journey.finish()
-    k.journey.begin()
-    k.journey.choose_language("zh_CN")
-    k.journey.choose_service(wire.Service.STATUS)
+    k.journey.welcome.begin()
+    k.journey.welcome.choose_language("zh_CN")
+    k.journey.welcome.choose_service(wire.Service.STATUS)
     k.devices.reader.lift()  # the resident took their ID card with them last time
     k.devices.reader.place("student")
     k.pump(S.STATUS_RESULT)
@@ -135,9 +135,9 @@ def test_status_lookup_by_receipt_qr_and_by_document(make_kiosk):
 def test_document_lifted_during_read_says_put_it_back(make_kiosk):
     k = make_kiosk()
     k.devices.reader.faults.set("remove_at_apdu", 30)  # half-way through the photo
-    k.journey.begin()
-    k.journey.choose_language("zh_CN")
-    k.journey.choose_service(wire.Service.NEW)
+    k.journey.welcome.begin()
+    k.journey.welcome.choose_language("zh_CN")
+    k.journey.welcome.choose_service(wire.Service.NEW)
     k.devices.reader.place("eligible")
     k.pump(S.READING_DOCUMENT)
     _wait(k, lambda: k.journey.session.read_paused)
@@ -154,9 +154,9 @@ def test_document_lifted_during_read_says_put_it_back(make_kiosk):
 def test_document_lifted_again_and_again_goes_to_staff(make_kiosk):
     k = make_kiosk(journey__read_resumes=1)
     k.devices.reader.faults.set("remove_at_apdu", 30)
-    k.journey.begin()
-    k.journey.choose_language("en")
-    k.journey.choose_service(wire.Service.NEW)
+    k.journey.welcome.begin()
+    k.journey.welcome.choose_language("en")
+    k.journey.welcome.choose_service(wire.Service.NEW)
     k.devices.reader.place("eligible")
     _wait(k, lambda: k.journey.session.read_paused)
     k.devices.reader.faults.set("remove_at_apdu", 10)
@@ -173,9 +173,9 @@ def test_idle_timer_runs_while_waiting_for_a_lifted_document(make_kiosk):
     now = [1000.0]
     k = make_kiosk(clock=lambda: now[0])
     k.devices.reader.faults.set("remove_at_apdu", 30)
-    k.journey.begin()
-    k.journey.choose_language("en")
-    k.journey.choose_service(wire.Service.NEW)
+    k.journey.welcome.begin()
+    k.journey.welcome.choose_language("en")
+    k.journey.welcome.choose_service(wire.Service.NEW)
     k.devices.reader.place("eligible")
     _wait(k, lambda: k.journey.session.read_paused)
     now[0] += k.journey.config.journey.idle_reset_s + 1
@@ -194,8 +194,8 @@ def test_no_personal_data_in_logs(make_kiosk, caplog):
     caplog.set_level(logging.DEBUG)
     k = make_kiosk()
     to_decision(k, "eligible")
-    k.journey.continue_application()
-    k.journey.choose_fulfilment(M.PRINT_HERE)
+    k.journey.decision.continue_application()
+    k.journey.fulfilment.choose(M.PRINT_HERE)
     k.pump(S.RECEIPT)
     k.journey.finish()
     text = caplog.text
@@ -225,9 +225,9 @@ def test_central_lost_at_submission_keeps_the_application_and_posts_the_card(mak
     try:
         k = make_kiosk(url=own.url)
         to_decision(k, "eligible")
-        k.journey.continue_application()
+        k.journey.decision.continue_application()
         own.stop()  # the network goes down between the decision and the submission
-        k.journey.choose_fulfilment(M.PRINT_HERE)
+        k.journey.fulfilment.choose(M.PRINT_HERE)
         k.pump(S.RECEIPT)
         outcome = k.journey.session.outcome
         assert outcome.queued_offline and not outcome.card_printed
@@ -247,9 +247,9 @@ def test_central_lost_at_submission_keeps_the_application_and_posts_the_card(mak
         assert k.runtime.sync.sync_once() == 0
         assert len(k.runtime.client.lookup_status("430502199003151236")) == 1
         # The receipt's QR code, printed offline, now finds the application.
-        k.journey.begin()
-        k.journey.choose_language("en")
-        k.journey.choose_service(wire.Service.STATUS)
+        k.journey.welcome.begin()
+        k.journey.welcome.choose_language("en")
+        k.journey.welcome.choose_service(wire.Service.STATUS)
         k.devices.scanner.scan(reference_url)
         k.pump(S.STATUS_RESULT)
         assert k.journey.session.status_results[0].application_number == found[0].application_number
@@ -260,7 +260,7 @@ def test_central_lost_at_submission_keeps_the_application_and_posts_the_card(mak
 def test_a_late_refusal_stops_the_declaration(make_kiosk):
     k = make_kiosk()
     present(k, "local")
-    k.journey.confirm_details()  # before the records pre-check has answered
+    k.journey.document.confirm()  # before the records pre-check has answered
     assert k.journey.state is S.DECLARE_RESIDENCE
     k.pump(S.DECISION)
     assert k.journey.session.decision.decision is D.INELIGIBLE
@@ -269,9 +269,9 @@ def test_a_late_refusal_stops_the_declaration(make_kiosk):
 
 def test_a_reference_not_yet_sent_says_so(make_kiosk):
     k = make_kiosk()
-    k.journey.begin()
-    k.journey.choose_language("zh_CN")
-    k.journey.choose_service(wire.Service.STATUS)
+    k.journey.welcome.begin()
+    k.journey.welcome.choose_language("zh_CN")
+    k.journey.welcome.choose_service(wire.Service.STATUS)
     k.devices.scanner.scan("http://example.invalid/track/ref/" + "ab" * 16)
     k.settle(0.3)
     assert k.journey.state is S.STATUS_LOOKUP

@@ -179,7 +179,7 @@ def test_an_answer_not_signed_by_the_pinned_central_is_never_applied(
     k.runtime.use_credentials(impostor)
     fleet.set_settings(kiosk_id, {"maintenance": True}, who="someone")
     with pytest.raises(KioskNotTrusted) as refused:
-        k.runtime.heartbeat_client.heartbeat(wire.Heartbeat(software_version="t",
+        k.runtime.client.heartbeat(wire.Heartbeat(software_version="t",
                                                             sent_at=wire_now()))
     assert refused.value.code == "central_unsigned"
     assert not k.runtime.heartbeat.send_once()
@@ -196,7 +196,7 @@ def test_a_revoked_kiosk_keeps_what_it_accepted_and_sends_it_once_enrolled_again
     subprocess.run([sys.executable, "-m", "central", "fleet", "revoke", kiosk_id, "--who",
                     "manager-li", "--reason", "stolen cabinet key", "--database",
                     central.database], check=True, capture_output=True, timeout=60)
-    k.journey.choose_fulfilment(wire.FulfilmentMethod.COURIER)
+    k.journey.fulfilment.choose(wire.FulfilmentMethod.COURIER)
     k.pump(S.RECEIPT)
     assert k.journey.session.outcome.queued_offline, "kept in the outbox, not lost"
     k.journey.finish()

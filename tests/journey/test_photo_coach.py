@@ -31,21 +31,21 @@ def wait_for(k, condition, timeout_s: float = 15.0) -> None:
 def test_the_coach_says_one_known_instruction(make_kiosk):
     k = make_kiosk(photo={"speak": False, "auto_capture": False})
     to_photo(k)
-    wait_for(k, lambda: k.journey.photo_guidance is not None)
-    assert k.journey.photo_guidance in GUIDANCE_IDS
+    wait_for(k, lambda: k.journey.photo.guidance is not None)
+    assert k.journey.photo.guidance in GUIDANCE_IDS
     assert k.journey.session.photo_jpeg is None, "auto-capture is off: nothing taken"
-    assert k.journey.coach is not None
+    assert k.journey.photo.coach is not None
     k.journey.cancel()
-    assert k.journey.coach is None, "the coach stops with the photo step"
+    assert k.journey.photo.coach is None, "the coach stops with the photo step"
 
 
 def test_once_all_is_right_the_picture_takes_itself(make_kiosk):
     k = make_kiosk(photo={"speak": False, **EASY, "capture_hold_s": 0.3})
     to_photo(k)
     wait_for(k, lambda: k.journey.session.photo_jpeg is not None)
-    assert k.journey.photo_guidance == "photo.guide.keep_still"
+    assert k.journey.photo.guidance == "photo.guide.keep_still"
     assert k.journey.session.face_check is not None
-    assert k.journey.last_photo_quality, "the scores reach the technician"
+    assert k.journey.photo.last_quality, "the scores reach the technician"
 
 
 def test_the_resident_is_told_what_to_fix_then_the_picture_takes_itself(make_kiosk):
@@ -61,7 +61,7 @@ def test_the_resident_is_told_what_to_fix_then_the_picture_takes_itself(make_kio
                 "dark": "photo.guide.too_dark"}
     for behaviour, guidance in expected.items():
         camera.faults.set("resident", behaviour)
-        wait_for(k, lambda: k.journey.photo_guidance == guidance)
+        wait_for(k, lambda: k.journey.photo.guidance == guidance)
         assert k.journey.session.photo_shots == [], f"taken while {behaviour}"
     camera.faults.clear("resident")
     wait_for(k, lambda: k.journey.session.photo_jpeg is not None)
@@ -79,7 +79,7 @@ def test_a_resident_following_the_guidance_is_not_timed_out(make_kiosk, tmp_path
     clock.now += warning_s + 1
     k.journey.tick()
     assert k.journey.idle_remaining is not None, "no guidance yet: the countdown shows"
-    wait_for(k, lambda: k.journey.photo_guidance == "photo.guide.closer")
+    wait_for(k, lambda: k.journey.photo.guidance == "photo.guide.closer")
     k.journey.tick()
     assert k.journey.idle_remaining is None, "the resident in view is here"
     k.devices.camera.faults.set("no_frames")  # they walked away and nobody is in view

@@ -23,7 +23,7 @@ S = Step
 def take(k) -> int:
     """Tap 'take photo' and wait for the picture; returns the shot's index."""
     before = len(k.journey.session.photo_shots)
-    k.journey.take_photo()
+    k.journey.photo.take()
     wait_for(k, lambda: len(k.journey.session.photo_shots) > before, 20)
     return k.journey.session.chosen_shot
 
@@ -32,36 +32,36 @@ def test_three_shots_then_no_more_and_only_the_chosen_one_is_submitted(make_kios
     k = make_kiosk(photo={"speak": False, "auto_capture": False})
     to_photo(k)
     s = k.journey.session
-    assert take(k) == 0 and k.journey.photo_shots_left == 2
+    assert take(k) == 0 and k.journey.photo.shots_left == 2
     assert s.photo_jpeg is s.photo_shots[0].jpeg
     first = bytes(s.photo_jpeg)
     with Image.open(io.BytesIO(first)) as img:
         assert img.size == (358, 441), "shown as the permit prints it"
 
-    k.journey.retake_photo()
-    assert s.photo_jpeg is None and k.journey.coach is not None, "back to the live camera"
+    k.journey.photo.retake()
+    assert s.photo_jpeg is None and k.journey.photo.coach is not None, "back to the live camera"
     assert len(s.photo_shots) == 1, "the first picture stays to choose from"
-    assert take(k) == 1 and k.journey.photo_shots_left == 1
-    k.journey.retake_photo()
-    assert take(k) == 2 and k.journey.photo_shots_left == 0
-    assert k.journey.coach is None, "no camera analysis while the resident looks at pictures"
+    assert take(k) == 1 and k.journey.photo.shots_left == 1
+    k.journey.photo.retake()
+    assert take(k) == 2 and k.journey.photo.shots_left == 0
+    assert k.journey.photo.coach is None, "no camera analysis while the resident looks at pictures"
 
     with pytest.raises(InvalidInput) as refused:
-        k.journey.retake_photo()
+        k.journey.photo.retake()
     assert refused.value.code == "photo_no_retakes"
     with pytest.raises(InvalidInput):
-        k.journey.take_photo()
+        k.journey.photo.take()
 
-    k.journey.choose_photo(0)
+    k.journey.photo.choose(0)
     assert bytes(s.photo_jpeg) == first and s.chosen_shot == 0
     dropped = [shot.jpeg for shot in s.photo_shots[1:]]
-    k.journey.accept_photo()
+    k.journey.photo.accept()
     assert all(not any(b) for b in dropped), "the pictures not chosen are overwritten"
     assert len(s.photo_shots) == 1 and bytes(s.photo_jpeg) == first
 
     k.pump(S.DECISION)
-    k.journey.continue_application()
-    k.journey.choose_fulfilment(wire.FulfilmentMethod.COURIER)
+    k.journey.decision.continue_application()
+    k.journey.fulfilment.choose(wire.FulfilmentMethod.COURIER)
     k.pump(S.RECEIPT)
     number = s.outcome.application_number
     db = central.database.removeprefix("sqlite:///")
@@ -80,12 +80,12 @@ def test_a_retaken_resident_may_go_back_to_an_earlier_picture(make_kiosk):
     k = make_kiosk(photo={"speak": False, "auto_capture": False})
     to_photo(k)
     take(k)
-    k.journey.retake_photo()
-    k.journey.choose_photo(0)  # changed their mind while the camera was live
+    k.journey.photo.retake()
+    k.journey.photo.choose(0)  # changed their mind while the camera was live
     s = k.journey.session
-    assert s.chosen_shot == 0 and s.photo_jpeg is not None and k.journey.coach is None
+    assert s.chosen_shot == 0 and s.photo_jpeg is not None and k.journey.photo.coach is None
     with pytest.raises(InvalidInput):
-        k.journey.choose_photo(5)
+        k.journey.photo.choose(5)
 
 
 def test_a_tap_with_nobody_in_view_uses_up_no_shot(make_kiosk, tmp_path):
@@ -95,10 +95,10 @@ def test_a_tap_with_nobody_in_view_uses_up_no_shot(make_kiosk, tmp_path):
                    devices__camera={"driver": "simulated",
                                     "options": {"fps": 30, "frames": str(wall)}})
     to_photo(k)
-    k.journey.take_photo()
-    wait_for(k, lambda: k.journey.photo_guidance == "photo.guide.no_face", 20)
+    k.journey.photo.take()
+    wait_for(k, lambda: k.journey.photo.guidance == "photo.guide.no_face", 20)
     assert k.journey.state is S.PHOTO and k.journey.session.photo_shots == []
-    assert k.journey.photo_shots_left == 3
+    assert k.journey.photo.shots_left == 3
 
 
 def shot(verdict: str | None, passed: int, distance: float = 0.3) -> PhotoShot:

@@ -12,7 +12,7 @@ S = Step
 
 
 def address_in(k: HeadlessKiosk, district_en: str | None = None) -> wire.Address:
-    directory = k.journey.directory()
+    directory = k.journey.declaration.directory()
     assert directory is not None, "central directory unavailable"
     district = directory.districts[0]
     if district_en:
@@ -22,14 +22,14 @@ def address_in(k: HeadlessKiosk, district_en: str | None = None) -> wire.Address
 
 
 def menu(k: HeadlessKiosk, language: str = "zh_CN") -> None:
-    k.journey.begin()
-    k.journey.choose_language(language)
+    k.journey.welcome.begin()
+    k.journey.welcome.choose_language(language)
 
 
 def present(k: HeadlessKiosk, persona: str, service=wire.Service.NEW,
             language: str = "zh_CN") -> None:
     menu(k, language)
-    k.journey.choose_service(service)
+    k.journey.welcome.choose_service(service)
     k.devices.reader.place(persona)
     k.pump(S.CONFIRM_DETAILS)
 
@@ -37,24 +37,24 @@ def present(k: HeadlessKiosk, persona: str, service=wire.Service.NEW,
 def declare(k: HeadlessKiosk, condition=wire.Condition.EMPLOYMENT, district_en=None,
             since=dt.date(2024, 1, 1), use_known_sponsor: bool = True) -> None:
     k.settle(0.2)  # the records pre-check may still be on its way
-    k.journey.confirm_details()
+    k.journey.document.confirm()
     if k.journey.state is S.DECISION:  # refused before declaring anything
         return
-    assert k.journey.declare_residence(since, address_in(k, district_en))
+    assert k.journey.declaration.declare_residence(since, address_in(k, district_en))
     records = k.journey.session.records
     sponsors = {wire.Condition.EMPLOYMENT: records.employers,
                 wire.Condition.STUDY: records.schools}.get(condition, []) if records else []
     sponsor = sponsors[0] if use_known_sponsor and sponsors else None
-    k.journey.declare_condition(condition, sponsor)
+    k.journey.declaration.declare_condition(condition, sponsor)
 
 
 def photo(k: HeadlessKiosk) -> None:
     k.pump(S.PHOTO)
-    k.journey.take_photo()
+    k.journey.photo.take()
     deadline = dt.datetime.now() + dt.timedelta(seconds=5)
     while k.journey.session.photo_jpeg is None and dt.datetime.now() < deadline:
         k.pump()
-    k.journey.accept_photo()
+    k.journey.photo.accept()
 
 
 def to_decision(k: HeadlessKiosk, persona: str, **declare_args) -> wire.EligibilityDecision:
@@ -74,16 +74,16 @@ def drive_to(k: HeadlessKiosk, target: Step) -> None:
              S.RECEIPT]
     j = k.journey
     actions = {
-        S.LANGUAGE: j.begin,
-        S.SERVICE_MENU: lambda: j.choose_language("zh_CN"),
-        S.PRESENT_DOCUMENT: lambda: j.choose_service(wire.Service.NEW),
+        S.LANGUAGE: j.welcome.begin,
+        S.SERVICE_MENU: lambda: j.welcome.choose_language("zh_CN"),
+        S.PRESENT_DOCUMENT: lambda: j.welcome.choose_service(wire.Service.NEW),
         S.CONFIRM_DETAILS: lambda: (k.devices.reader.place("eligible"), k.pump(S.CONFIRM_DETAILS)),
-        S.DECLARE_RESIDENCE: j.confirm_details,
-        S.DECLARE_CONDITION: lambda: j.declare_residence(dt.date(2024, 1, 1), address_in(k)),
-        S.PHOTO: lambda: (j.declare_condition(wire.Condition.EMPLOYMENT, None), k.pump(S.PHOTO)),
+        S.DECLARE_RESIDENCE: j.document.confirm,
+        S.DECLARE_CONDITION: lambda: j.declaration.declare_residence(dt.date(2024, 1, 1), address_in(k)),
+        S.PHOTO: lambda: (j.declaration.declare_condition(wire.Condition.EMPLOYMENT, None), k.pump(S.PHOTO)),
         S.DECISION: lambda: photo(k),
-        S.FULFILMENT: lambda: (k.pump(S.DECISION), j.continue_application()),
-        S.RECEIPT: lambda: (j.choose_fulfilment(wire.FulfilmentMethod.COURIER),
+        S.FULFILMENT: lambda: (k.pump(S.DECISION), j.decision.continue_application()),
+        S.RECEIPT: lambda: (j.fulfilment.choose(wire.FulfilmentMethod.COURIER),
                             k.pump(S.RECEIPT)),
     }
     for step in order:

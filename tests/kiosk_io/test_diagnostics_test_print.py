@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from kiosk.diagnostics import report as diagnostics
+from kiosk.diagnostics import test_print as diagnostics
 from kiosk.config import load_config
-from kiosk.diagnostics.report import BUSY, RESIDENT_PRESENT, PrintTestResult, collect, print_test
+from kiosk.diagnostics.report import collect
+from kiosk.diagnostics.test_print import BUSY, RESIDENT_PRESENT, PrintTestResult, print_test
 from kiosk.headless import HeadlessKiosk
 from tests.printers.escpos_reader import decode
 from tests.printers.fake_printer import FakeEscposPrinter, SocatPair
@@ -123,7 +124,7 @@ def test_a_failed_test_print_names_the_printers_reason(kiosk, tmp_path, kind, fa
 
 def test_no_test_print_while_a_resident_is_in_a_journey(kiosk, tmp_path):
     k = kiosk()
-    k.journey.begin()  # a resident touched the screen
+    k.journey.welcome.begin()  # a resident touched the screen
 
     assert print_test(k.runtime, "receipt") == PrintTestResult("receipt", False,
                                                                RESIDENT_PRESENT)

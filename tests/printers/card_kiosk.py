@@ -51,15 +51,15 @@ def walk_and_print(k: HeadlessKiosk) -> None:
     declare(k)
     photo(k)
     k.pump(Step.DECISION)
-    k.journey.continue_application()
+    k.journey.decision.continue_application()
     k.pump(Step.FULFILMENT)
     deadline = time.monotonic() + 20
-    while wire.FulfilmentMethod.PRINT_HERE not in k.journey.fulfilment_options():
+    while wire.FulfilmentMethod.PRINT_HERE not in k.journey.fulfilment.options():
         assert time.monotonic() < deadline, "the card printer was never offered"
         k.pump(None)
     say("at_fulfilment")
     assert sys.stdin.readline().strip() == "print_here"
-    k.journey.choose_fulfilment(wire.FulfilmentMethod.PRINT_HERE)
+    k.journey.fulfilment.choose(wire.FulfilmentMethod.PRINT_HERE)
     say("key " + k.journey.session.idempotency_key)
     seen = None
     while k.journey.state is not Step.RECEIPT:
@@ -80,7 +80,7 @@ def restart(k: HeadlessKiosk) -> None:
     say("reconciled " + json.dumps(settled))
     say("recovered " + json.dumps([{"number": r.number, "tracking_url": r.tracking_url,
                                     "printed": r.receipt_printed}
-                                   for r in k.journey.recovered]))
+                                   for r in k.journey.welcome.recovered]))
 
 
 def main(central_url: str, printer_uri: str, data_dir: str, *flags: str) -> None:

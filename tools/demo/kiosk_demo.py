@@ -313,7 +313,7 @@ class DemoRunner:
         until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)
         recovered = [Recovered(first.application_number if first else None,
                                (first.tracking_url if first else None) or "-", False, until)]
-        self.app.journey.show_recovered(recovered if shown else [])
+        self.app.journey.welcome.show_recovered(recovered if shown else [])
         self.pilot._schedule(0.3)
 
     # ---- observation ---------------------------------------------------------------
@@ -477,10 +477,10 @@ class DemoRunner:
             for behaviour in tour:
                 wanted = RESIDENT_GUIDANCE[behaviour]
                 told += [("fault", "camera", "resident", behaviour),
-                         ("wait_for", lambda w=wanted: journey.photo_guidance == w, 20, wanted),
+                         ("wait_for", lambda w=wanted: journey.photo.guidance == w, 20, wanted),
                          ("expect_text", wanted), ("shot",)]
             told += [("fault", "camera", "resident", None)] if tour else []
-            live = [("wait_for", lambda: journey.photo_guidance is not None, 20, "guidance"),
+            live = [("wait_for", lambda: journey.photo.guidance is not None, 20, "guidance"),
                     ("shot",), ("photo_taken_or_tap",), ("shot",)]
             again = [("tap", "retake_photo"), *live, ("expect_text", "photo.hint_choose"),
                      ("tap", "photo_shot_1"), ("shot",)] if retake else []

@@ -1,0 +1,160 @@
+"""The photo step: the live camera with its coach, up to ``max_shots`` pictures, one chosen.
+
+The step is up for one of three purposes (``PhotoPurpose``), set by whoever sent the
+journey here; the table reads it to know where an accepted picture leads.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kiosk.errors import InvalidInput
+from kiosk.i18n import Translator
+from kiosk.journey.context import JourneyContext
+from kiosk.journey.steps import Step
+from kiosk.journey.table import Trigger
+from kiosk.photo.coach import PhotoCoach
+from kiosk.photo.shots import PhotoShot, shot_from
+
+log = logging.getLogger("kiosk.journey")
+
+
+class PhotoPhase:
+    """The camera and its coach while the step is up; the shots; the resident's choice."""
+
+    def __init__(self, ctx: JourneyContext, core) -> None:
+        self.ctx, self.core = ctx, core
+        self.coach: PhotoCoach | None = None  # runs only while the photo step is up
+        self.guidance: str | None = None  # the instruction on the photo screen now
+        self.last_quality: list[dict[str, object]] = []  # the last photo's check scores
+        self._capturing = False
+        core.on_enter(Step.PHOTO, self._look)
+        core.on_leave(Step.PHOTO, self.stop)
+
+    @property
+    def shots_left(self) -> int:
+        return max(0, self.ctx.config.photo.max_shots - len(self.core.session.photo_shots))
+
+    # ----- the live camera -----------------------------------------------------------------------
+    def _look(self) -> None:
+        """On arriving: the camera on, and a fresh coach (its guidance starts from nothing)."""
+        self.ctx.devices.camera.start()
+        self._start_coach()
+
+    def _start_coach(self) -> None:
+        self._stop_coach()
+        self.guidance = None
+        self._capturing = False
+        worker = self.ctx.worker
+        self.coach = PhotoCoach(
+            self.ctx.devices.camera, self.ctx.config.photo,
+            lambda state: worker.dispatch_event(self.on_guidance, state),
+            interval_s=self.ctx.config.photo.coach_interval_s)
+        self.coach.start()
+
+    def _stop_coach(self) -> None:
+        coach, self.coach = self.coach, None
+        if coach is not None:
+            coach.stop()
+        self.ctx.speaker.stop()
+
+    def stop(self) -> None:
+        """On leaving (and at shutdown): no coach thread and no camera left running."""
+        self._stop_coach()
+        self.ctx.devices.camera.stop()
+
+    def on_guidance(self, state: Any) -> None:
+        """From the coach (on the journey's thread): show and say the instruction; take the
+        picture once everything has been right for a moment."""
+        core = self.core
+        if core.state is not Step.PHOTO or core.session.photo_jpeg is not None:
+            return
+        if state.instruction not in (None, "photo.guide.no_face"):
+            core.touch()  # someone in front of the camera, following the guidance, is here
+        if state.changed and state.instruction != self.guidance:
+            self.guidance = state.instruction
+            self._say(state.instruction)
+            core.notify()
+        if state.ready_to_capture and self.ctx.config.photo.auto_capture and not self._capturing:
+            self.take()
+
+    def _say(self, msgid: str | None) -> None:
+        language = self.core.session.language
+        self.ctx.speaker.say(Translator(language)(msgid) if msgid else "", language)
+
+    # ----- pictures ------------------------------------------------------------------------------
+    def take(self) -> None:
+        self.core.require(Step.PHOTO)
+        if self._capturing:
+            return  # a tap while the coach's own capture is on its way
+        if len(self.core.session.photo_shots) >= self.ctx.config.photo.max_shots:
+            raise InvalidInput(code="photo_no_retakes")
+        self._capturing = True
+        camera, pc = self.ctx.devices.camera, self.ctx.config.photo
+        document = self.core.session.document
+        chip = document.photo_jpeg if document else None
+        self.core.run(lambda: _photo_and_face_check(camera, chip, pc), self._on_photo,
+                      self._on_photo_failed)
+
+    def _on_photo(self, taken: tuple[PhotoShot, list[dict[str, object]]]) -> None:
+        self._capturing = False
+        shot, quality = taken
+        self._stop_coach()  # the resident looks at the picture now, not at the camera
+        self.core.session.add_shot(shot)
+        self.last_quality = quality  # scores only: kept for the diagnostics screen
+        log.info("photo shot=%d of %d checks_passed=%d/%d", len(self.core.session.photo_shots),
+                 self.ctx.config.photo.max_shots, shot.checks_passed, shot.checks_total)
+        self.core.notify()
+
+    def _on_photo_failed(self, exc: BaseException) -> None:
+        self._capturing = False
+        if getattr(exc, "code", "") == "photo_no_face":
+            # Nobody in the picture (a tap while looking away): say so and keep the
+            # camera live; no shot is used up.
+            self.guidance = "photo.guide.no_face"
+            self._say(self.guidance)
+            self.core.notify()
+            return
+        self.core.problem(getattr(exc, "code", "camera_error"), Step.PHOTO, type(exc).__name__)
+
+    def retake(self) -> None:
+        """Back to the live camera for another picture; the earlier ones stay to choose from."""
+        self.core.require(Step.PHOTO)
+        if self.shots_left == 0:
+            raise InvalidInput(code="photo_no_retakes")
+        self.core.session.choose_shot(None)
+        self._start_coach()  # guidance starts afresh for the next picture
+        self.core.notify()
+
+    def choose(self, index: int) -> None:
+        """The resident taps one of their pictures (also from the live camera after a retake)."""
+        s = self.core.session
+        self.core.require(Step.PHOTO)
+        if not 0 <= index < len(s.photo_shots):
+            raise InvalidInput(code="no_photo")
+        if s.chosen_shot is None:
+            self._stop_coach()
+        s.choose_shot(index)
+        self.core.notify()
+
+    def accept(self) -> None:
+        """This picture: on to where the step's purpose leads."""
+        s = self.core.session
+        self.core.expect(Trigger.ACCEPT_PHOTO)
+        if s.photo_jpeg is None:
+            raise InvalidInput(code="no_photo")
+        s.keep_chosen_shot()
+        self.core.fire(Trigger.ACCEPT_PHOTO)
+
+
+def _photo_and_face_check(camera: Any, chip: bytes | None,
+                          pc: Any) -> tuple[PhotoShot, list[dict[str, object]]]:
+    """On the worker: the still's checks, its permit crop, and the face in that crop
+    against the chip's. The full frame never leaves this function."""
+    from kiosk.photo.crop import prepare_submission  # the face models load on first use
+    from kiosk.photo.verify import face_check
+    ready = prepare_submission(camera.capture_still(), pc)  # PhotoError without a face
+    quality = [c.as_dict() for c in ready.assessment.checks]
+    checked = face_check(ready.jpeg, chip, pc.match_threshold, pc.unsure_band)
+    return shot_from(ready.jpeg, checked, quality), quality
