@@ -91,7 +91,7 @@ async def kiosk_form(request: Request, fleet: Fleet, kiosk_id: str) -> KioskForm
         return to_login()
     fields = await form_of(request)
     if await run_in_threadpool(visible_kiosk, fleet, signed, kiosk_id) is None:
-        return html(views.message_page(lang, signed, word("not_found", lang)), 404)
+        return html(views.message_page(lang, signed, word("dashboard.not_found", lang)), 404)
     if not csrf_ok((fields.get("csrf") or [""])[0], signed.csrf_token):
-        return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
+        return html(views.message_page(lang, signed, word("dashboard.form_expired", lang)), 403)
     return KioskForm(signed, lang, fields)
