@@ -59,6 +59,13 @@ def _catalog(language: str) -> gettext.GNUTranslations:
     return load_catalog(language)
 
 
+def require_catalogs() -> None:
+    """Load every language's catalog now: a server without compiled catalogs stops at start
+    saying to run make, instead of answering 500 at its first sentence."""
+    for language in LANGUAGES:
+        _catalog(language)
+
+
 def say(language: str, msgid: str, **values: object) -> str:
     """The message in one language, its placeholders filled with values rendered for it."""
     text = _catalog(language).gettext(msgid)

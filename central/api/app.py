@@ -24,7 +24,7 @@ from central.permits.applications import file_application
 from central.permits.cards import apply_card_outcome
 from central.permits.deferred import start_due_for, start_if_due
 from central.errors import ApiProblem
-from central.i18n import both
+from central.i18n import both, require_catalogs
 from central.api.kiosk_auth import KioskAuth
 from central.api.metrics import CentralMetrics
 from central.permits.office import PermitOffice
@@ -56,6 +56,8 @@ def create_app(office: PermitOffice | None = None,
 
     While it serves, due deferred applications are started every `deferred_interval_s`, and
     `services` (the alert runner) are started with it and stopped after it."""
+    if office is not None:
+        require_catalogs()
     app = FastAPI(title="OneTrip central API", version=API_VERSION, docs_url=None,
                   redoc_url=None, openapi_url=P + "/openapi.json",
                   lifespan=lifespan(office, deferred_interval_s, services),
