@@ -14,7 +14,7 @@ APT_PACKAGES := python3-venv xvfb xauth fonts-wqy-microhei libgl1 libegl1 libgle
                 socat libzbar0 \
                 cups-ipp-utils cups-daemon cups-client dbus-daemon \
                 espeak-ng chromium chromium-driver
-PO := $(wildcard kiosk/locale/*/LC_MESSAGES/kiosk.po)
+PO := $(wildcard kiosk/locale/*/LC_MESSAGES/kiosk.po central/locale/*/LC_MESSAGES/central.po)
 MO := $(PO:.po=.mo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -55,7 +55,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 %.mo: %.po $(STAMP)
-	$(VENV)/bin/pybabel compile -D kiosk -i $< -o $@
+	$(VENV)/bin/pybabel compile -D $(basename $(notdir $<)) -i $< -o $@
 
 clean:
 	rm -rf demo-output var .pytest_cache

@@ -24,6 +24,7 @@ from central.permits.applications import file_application
 from central.permits.cards import apply_card_outcome
 from central.permits.deferred import start_due_for, start_if_due
 from central.errors import ApiProblem
+from central.i18n import both, require_catalogs
 from central.api.kiosk_auth import KioskAuth
 from central.api.metrics import CentralMetrics
 from central.permits.office import PermitOffice
@@ -55,6 +56,8 @@ def create_app(office: PermitOffice | None = None,
 
     While it serves, due deferred applications are started every `deferred_interval_s`, and
     `services` (the alert runner) are started with it and stopped after it."""
+    if office is not None:
+        require_catalogs()
     app = FastAPI(title="OneTrip central API", version=API_VERSION, docs_url=None,
                   redoc_url=None, openapi_url=P + "/openapi.json",
                   lifespan=lifespan(office, deferred_interval_s, services),
@@ -93,8 +96,8 @@ def _add_v1_routes(app: FastAPI) -> None:
         try:
             office.store.ping()
         except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-            raise ApiProblem(503, ApiErrorCode.DATABASE_UNAVAILABLE, "数据库暂不可用。",
-                             "The database is not answering.") from None
+            raise ApiProblem(503, ApiErrorCode.DATABASE_UNAVAILABLE,
+                             both("error.database_unavailable")) from None
         return wire.Health(status="ok")
 
     @app.post(P + "/records", response_model=wire.RecordsSummary, responses=_errors(422))
@@ -216,20 +219,19 @@ def _invalid_request(exc: RequestValidationError) -> wire.ApiError:
     problems = ["{}: {}".format(".".join(str(p) for p in e.get("loc", ())), e.get("msg", ""))
                 for e in exc.errors()[:5]]
     fields = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors()[:5])
-    return wire.ApiError(code=ApiErrorCode.INVALID_REQUEST.value, message=wire.Text(
-        zh_CN=f"请求内容不符合接口约定：{fields}",
-        en="The request does not match the API contract: " + "; ".join(problems)))
+    # The checker's messages are English: the Chinese sentence names the fields only.
+    details = wire.Text(zh_CN=fields, en="; ".join(problems))
+    return wire.ApiError(code=ApiErrorCode.INVALID_REQUEST.value,
+                         message=both("error.invalid_request", details=details))
 
 
 def _http_error(status: int) -> wire.ApiError:
     if status == 404:
-        return wire.ApiError(code=ApiErrorCode.NOT_FOUND.value, message=wire.Text(
-            zh_CN="没有这个接口地址。", en="There is no such address in this API."))
+        return wire.ApiError(code=ApiErrorCode.NOT_FOUND.value, message=both("error.not_found"))
     if status == 405:
-        return wire.ApiError(code=ApiErrorCode.METHOD_NOT_ALLOWED.value, message=wire.Text(
-            zh_CN="该接口不支持此请求方法。", en="This address does not accept that method."))
-    return wire.ApiError(code=http_code(status), message=wire.Text(
-        zh_CN=f"请求未能处理（HTTP {status}）。", en=f"The request could not be handled (HTTP {status})."))
+        return wire.ApiError(code=ApiErrorCode.METHOD_NOT_ALLOWED.value,
+                             message=both("error.method_not_allowed"))
+    return wire.ApiError(code=http_code(status), message=both("error.http", status=status))
 
 
 def openapi_document() -> dict:

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from protocol import signing, wire
 from protocol.codes import TrustCode
 from central.fleet.enrolment import Enrolment
+from central.i18n import both
 
 KioskAuthMode = Literal["required", "open"]
 OPEN_PATHS = re.compile(r"^/v1/(health|openapi\.json|cities/[^/]+/directory|kiosks/[^/]+/enrol)$")
@@ -50,19 +51,15 @@ class NonceBook:
             return True
 
 
-REFUSALS: dict[TrustCode, tuple[int, str, str]] = {
-    TrustCode.KIOSK_NOT_SIGNED: (401, "自助机请求未签名，请先用登记码登记本机。",
-                         "The request is not signed; enrol this kiosk with a code first."),
-    TrustCode.KIOSK_NOT_ENROLLED: (401, "这台自助机尚未登记，请用登记码登记。",
-                           "This kiosk is not enrolled; enrol it with a code."),
-    TrustCode.KIOSK_REVOKED: (403, "这台自助机的登记已被撤销，请联系技术员重新登记。",
-                      "This kiosk's enrolment was revoked; a technician must enrol it again."),
-    TrustCode.BAD_SIGNATURE: (401, "请求签名无效。", "The request's signature does not verify."),
-    TrustCode.STALE_REQUEST: (401, "请求时间与中心相差过大，请校准自助机时钟。",
-                      "The request's time is too far from central's; check the kiosk's clock."),
-    TrustCode.REPLAYED_REQUEST: (401, "重复的请求已被拒绝。", "A request seen before was refused."),
-    TrustCode.WRONG_KIOSK: (403, "签名的自助机与地址中的自助机不一致。",
-                    "The signing kiosk is not the kiosk in the address."),
+# Each refusal's status and sentence (a message id of the catalogs).
+REFUSALS: dict[TrustCode, tuple[int, str]] = {
+    TrustCode.KIOSK_NOT_SIGNED: (401, "trust.kiosk_not_signed"),
+    TrustCode.KIOSK_NOT_ENROLLED: (401, "trust.kiosk_not_enrolled"),
+    TrustCode.KIOSK_REVOKED: (403, "trust.kiosk_revoked"),
+    TrustCode.BAD_SIGNATURE: (401, "trust.bad_signature"),
+    TrustCode.STALE_REQUEST: (401, "trust.stale_request"),
+    TrustCode.REPLAYED_REQUEST: (401, "trust.replayed_request"),
+    TrustCode.WRONG_KIOSK: (403, "trust.wrong_kiosk"),
 }
 
 
@@ -244,8 +241,8 @@ def _replayer(body: bytes, receive: Receive) -> Receive:
 
 
 async def _refuse(send: Send, code: TrustCode) -> None:
-    status, zh, en = REFUSALS[code]
-    body = json.dumps({"code": code.value, "message": {"zh_CN": zh, "en": en}},
+    status, msgid = REFUSALS[code]
+    body = json.dumps({"code": code.value, "message": both(msgid).model_dump()},
                       ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),

@@ -14,11 +14,14 @@ import time
 
 from protocol import wire
 from protocol.codes import ApiErrorCode
+from central.i18n import both
 
 log = logging.getLogger("central.request")
 
-INTERNAL_ERROR = wire.ApiError(code=ApiErrorCode.INTERNAL_ERROR.value, message=wire.Text(
-    zh_CN="系统内部错误，请稍后重试。", en="Something went wrong on our side; please try again."))
+
+def internal_error() -> wire.ApiError:
+    return wire.ApiError(code=ApiErrorCode.INTERNAL_ERROR.value,
+                         message=both("error.internal_error"))
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -66,7 +69,7 @@ def _route(scope) -> str:
 
 
 async def _send_internal_error(send) -> None:
-    body = INTERNAL_ERROR.model_dump_json().encode()
+    body = internal_error().model_dump_json().encode()
     await send({"type": "http.response.start", "status": 500,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})

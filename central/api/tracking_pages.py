@@ -10,8 +10,8 @@ import datetime as dt
 from html import escape
 
 from protocol import wire
-from central.permits.dates import en_date, zh_date
-from central.permits.status import STATE_LABELS
+from central.i18n import bilingual, both
+from central.permits.status import state_label
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;
@@ -41,24 +41,29 @@ def _page(title: wire.Text, body: str) -> str:
 
 
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "CST")
-TITLE = wire.Text(zh_CN="居住证申请进度", en="Residence permit application")
+
+
+def _pair(msgid: str, between: str = " / ") -> str:
+    """A label in both languages on one line (escaped)."""
+    text = both(msgid)
+    return escape(text.zh_CN + between + text.en)
 
 
 def _dates(status: wire.ApplicationStatus) -> str:
     rows = []
     if status.start_date:
-        rows.append(("生效日期 / Starts", status.start_date))
+        rows.append(("tracking.starts", bilingual(status.start_date)))
     if status.card_valid_until:
-        rows.append(("有效期至 / Valid until", status.card_valid_until))
-    return "".join(f"<tr><td>{escape(label)}</td><td>{escape(zh_date(day))}<br>"
-                   f"<span class=\"en\">{escape(en_date(day))}</span></td></tr>"
+        rows.append(("tracking.valid_until", bilingual(status.card_valid_until)))
+    return "".join(f"<tr><td>{_pair(label)}</td><td>{escape(day.zh_CN)}<br>"
+                   f"<span class=\"en\">{escape(day.en)}</span></td></tr>"
                    for label, day in rows)
 
 
 def _history(status: wire.ApplicationStatus) -> str:
     rows = []
     for event in status.history:
-        label = STATE_LABELS[event.state]
+        label = state_label(event.state)
         note = f"<br>{_both(event.note, 'span')}" if event.note else ""
         local = event.at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
         rows.append(f"<tr><td>{escape(local)}</td>"
@@ -67,30 +72,24 @@ def _history(status: wire.ApplicationStatus) -> str:
 
 
 def tracking_page(status: wire.ApplicationStatus) -> str:
-    label = STATE_LABELS[status.state]
-    body = (f'<div class="card"><p>申请编号 / Application number</p>'
+    label = state_label(status.state)
+    body = (f'<div class="card"><p>{_pair("tracking.application_number")}</p>'
             f'<p><strong>{escape(status.application_number)}</strong></p>'
             f'<p class="state">{escape(label.zh_CN)}</p><p class="state en">{escape(label.en)}</p>'
             f'<table>{_dates(status)}</table></div>'
-            f'<div class="card"><h2>下一步 / Next step</h2>{_both(status.next_step)}</div>'
-            f'<div class="card"><h2>办理记录（北京时间）/ History (China time)</h2>'
+            f'<div class="card"><h2>{_pair("tracking.next_step")}</h2>'
+            f'{_both(status.next_step)}</div>'
+            # a full-width bracket ends the Chinese: no space before the slash
+            f'<div class="card"><h2>{_pair("tracking.history", "/ ")}</h2>'
             f'<table>{_history(status)}</table></div>')
-    return _page(TITLE, body)
+    return _page(both("tracking.title"), body)
 
 
 def not_found_page(number: str) -> str:
-    body = ('<div class="card">'
-            + _both(wire.Text(zh_CN=f"未找到申请编号 {number}，请核对回执上的编号。",
-                              en=f"No application has the number {number}; please check the "
-                                 "number on your receipt."))
-            + "</div>")
-    return _page(TITLE, body)
+    body = '<div class="card">' + _both(both("tracking.not_found", number=number)) + "</div>"
+    return _page(both("tracking.title"), body)
 
 
 def pending_page() -> str:
-    body = ('<div class="card">'
-            + _both(wire.Text(zh_CN="您的申请已在自助机受理，正在等待提交到办证系统，请稍后再查看。",
-                              en="Your application was accepted at the kiosk and is waiting to "
-                                 "reach the permit system. Please check again later."))
-            + "</div>")
-    return _page(TITLE, body)
+    body = '<div class="card">' + _both(both("tracking.pending")) + "</div>"
+    return _page(both("tracking.title"), body)

@@ -18,6 +18,7 @@ import sys
 
 from central.dashboard.accounts import AccountError, Accounts, Role
 from central.cli.args import database_command
+from central.i18n import side_by_side
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -46,8 +47,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("密码 Password: ")
-    if getpass.getpass("再输一次 Again: ") != first:
+    first = getpass.getpass(f"{side_by_side('cli.password')}: ")
+    if getpass.getpass(f"{side_by_side('cli.again')}: ") != first:
         raise AccountError("the two passwords differ")
     return first
 
@@ -62,7 +63,7 @@ def main(argv: list[str]) -> int:
     try:
         return run(accounts, args)
     except AccountError as exc:
-        print(f"未完成 Not done: {exc}", file=sys.stderr)
+        print(f"{side_by_side('cli.not_done')}: {exc}", file=sys.stderr)
         return 2
     finally:
         engine.dispose()

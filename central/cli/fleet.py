@@ -24,9 +24,10 @@ from pydantic import ValidationError
 
 from protocol import wire
 from central.cli.args import database_command
+from central.i18n import side_by_side
 
-STATE_WORDS = {"ok": "正常 OK", "warning": "警告 Warning", "error": "故障 Error",
-               "offline": "离线 Offline"}
+STATE_WORDS = {"ok": "fleet.state.ok", "warning": "fleet.state.warning",
+               "error": "fleet.state.error", "offline": "fleet.state.offline"}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -95,7 +96,7 @@ def set_settings(fleet, args: argparse.Namespace) -> int:
     try:
         settings = wire.KioskSettings.model_validate_json(args.settings)
     except ValidationError as exc:
-        print("设置无效 Settings refused:", file=sys.stderr)
+        print(f"{side_by_side('cli.settings_refused')}:", file=sys.stderr)
         for e in exc.errors():
             print(f"  {'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}",
                   file=sys.stderr)
@@ -113,7 +114,8 @@ def states(fleet, args: argparse.Namespace) -> int:
         return 0
     for s in found:
         seen = f"{s.last_heartbeat:%Y-%m-%d %H:%M:%S}" if s.last_heartbeat else "-"
-        print(f"{s.kiosk_id:<20} {s.hall_id or '-':<14} {STATE_WORDS[s.state.value]:<12} "
+        state = side_by_side(STATE_WORDS[s.state.value])
+        print(f"{s.kiosk_id:<20} {s.hall_id or '-':<14} {state:<12} "
               f"{s.software_version or '-':<10} {seen}")
         for r in s.reasons:
             print(f"    {r.code}: {r.text.zh_CN} / {r.text.en}")
@@ -127,7 +129,8 @@ def assign(fleet, args: argparse.Namespace) -> int:
         fleet.assign(args.kiosk_id, args.hall_id)
     except UnknownHall:
         known = ", ".join(h.hall_id for h in fleet.halls()) or "none"
-        print(f"没有这个服务厅 No such hall: {args.hall_id} (known: {known})", file=sys.stderr)
+        print(f"{side_by_side('cli.no_such_hall')}: {args.hall_id} (known: {known})",
+              file=sys.stderr)
         return 2
     print(f"{args.kiosk_id} -> {args.hall_id}")
     return 0
@@ -161,29 +164,27 @@ def enrolment_code(fleet, args: argparse.Namespace) -> int:
         issued = _enrolment(fleet, args, args.public_url.rstrip("/")).issue_code(
             args.kiosk_id, args.hall, args.who, dt.timedelta(minutes=args.valid_minutes))
     except BadKioskId:
-        print("自助机编号只能包含字母、数字、点、横线或下划线，最多64个字符 "
-              f"A kiosk id is letters, digits, dots, dashes or underscores, up to 64: "
-              f"{args.kiosk_id!r}", file=sys.stderr)
+        print(f"{side_by_side('cli.bad_kiosk_id')}: {args.kiosk_id!r}", file=sys.stderr)
         return 2
     except UnknownHall:
-        print(f"没有这个服务厅 No such hall: {args.hall}", file=sys.stderr)
+        print(f"{side_by_side('cli.no_such_hall')}: {args.hall}", file=sys.stderr)
         return 2
-    print(f"登记码 Enrolment code: {issued.code}")
-    print(f"自助机 Kiosk {issued.kiosk_id} -> {issued.hall_id}; "
-          f"有效至 valid until {issued.expires_at:%Y-%m-%d %H:%M} UTC")
-    print(f"二维码内容 QR payload: {issued.qr_payload}")
+    print(f"{side_by_side('cli.enrolment_code')}: {issued.code}")
+    print(f"{side_by_side('cli.kiosk')} {issued.kiosk_id} -> {issued.hall_id}; "
+          f"{side_by_side('cli.valid_until')} {issued.expires_at:%Y-%m-%d %H:%M} UTC")
+    print(f"{side_by_side('cli.qr_payload')}: {issued.qr_payload}")
     if args.qr is not None:
         import qrcode
         qrcode.make(issued.qr_payload, border=4).save(args.qr)
-        print(f"二维码 QR code: {args.qr}")
+        print(f"{side_by_side('cli.qr_code')}: {args.qr}")
     return 0
 
 
 def revoke(fleet, args: argparse.Namespace) -> int:
     if not _enrolment(fleet, args).revoke(args.kiosk_id, args.who, args.reason):
-        print(f"{args.kiosk_id}: 未登记或已撤销 not enrolled, or revoked already", file=sys.stderr)
+        print(f"{args.kiosk_id}: {side_by_side('cli.not_enrolled')}", file=sys.stderr)
         return 2
-    print(f"{args.kiosk_id}: 已撤销 revoked")
+    print(f"{args.kiosk_id}: {side_by_side('cli.revoked')}")
     return 0
 
 

@@ -21,7 +21,8 @@ from qrcode.image.svg import SvgPathImage
 
 from central.dashboard.accounts import SignedIn
 from central.dashboard import views
-from central.dashboard.texts import pick, word
+from central.dashboard.texts import EVENTS, word, word_or_code
+from central.i18n import pick
 from central.dashboard.views import e
 from central.dashboard.web import (HEADERS, csrf_ok, form_of, html, kiosk_form, lang_of,
                                    signed_in, to_login)
@@ -29,8 +30,6 @@ from central.fleet.enrolment import Credential, Enrolment, IssuedCode
 from central.fleet.service import BadKioskId, Fleet, Hall, UnknownHall, UnknownKiosk
 
 MAX_REASON = 200
-_EVENTS = {"code_issued": "cred_code_issued", "enrolled": "cred_enrolled_ev",
-           "revoked": "cred_revoked_ev"}
 
 
 def local(at: dt.datetime) -> str:
@@ -49,18 +48,20 @@ def credentials_card(lang: str, signed: SignedIn, kiosk_id: str, held: Credentia
                      audit: list[dict], notice: str = "") -> str:
     """Where the kiosk's key stands, a link to a new code, the revoke form, the record."""
     if held is None:
-        status = word("cred_none", lang)
+        status = word("dashboard.cred_none", lang)
     elif held.revoked_at is not None:
-        status = word("cred_revoked", lang).format(local(held.revoked_at))
+        status = word("dashboard.cred_revoked", lang, at=local(held.revoked_at))
     else:
-        status = word("cred_enrolled", lang).format(held.fingerprint, local(held.enrolled_at))
-    lines = [f'<div class="card" id="credentials"><h2>{e(word("credentials", lang))}</h2>',
+        status = word("dashboard.cred_enrolled", lang, fingerprint=held.fingerprint,
+                      at=local(held.enrolled_at))
+    lines = [f'<div class="card" id="credentials"><h2>{e(word("dashboard.credentials", lang))}'
+             '</h2>',
              f'<p class="cred">{e(status)}</p>']
     if notice:
         lines.append(f'<p class="saved" role="status">{e(notice)}</p>')
     quoted = e(quote(kiosk_id, safe=""))
     lines.append(f'<p><a class="button" href="/fleet/enrol?kiosk={quoted}">'
-                 f'{e(word("issue_code", lang))}</a></p>')
+                 f'{e(word("dashboard.issue_code", lang))}</a></p>')
     if held is not None and held.revoked_at is None and signed.account.can_revoke:
         lines.append(_revoke_form(lang, signed, kiosk_id))
     lines.append(_audit(lang, audit))
@@ -71,10 +72,11 @@ def _revoke_form(lang: str, signed: SignedIn, kiosk_id: str) -> str:
     action = f"/fleet/kiosks/{quote(kiosk_id, safe='')}/revoke"
     return (f'<form method="post" action="{e(action)}" class="revoke">'
             f'<input type="hidden" name="csrf" value="{e(signed.csrf_token)}">'
-            f'<p class="quiet">{e(word("revoke_hint", lang))}</p>'
-            f'<label>{e(word("revoke_reason", lang))}<input name="reason" required '
+            f'<p class="quiet">{e(word("dashboard.revoke_hint", lang))}</p>'
+            f'<label>{e(word("dashboard.revoke_reason", lang))}<input name="reason" required '
             f'maxlength="{MAX_REASON}"></label>'
-            f'<button type="submit" class="danger">{e(word("revoke", lang))}</button></form>')
+            f'<button type="submit" class="danger">{e(word("dashboard.revoke", lang))}</button>'
+            '</form>')
 
 
 def _audit(lang: str, audit: list[dict]) -> str:
@@ -82,11 +84,11 @@ def _audit(lang: str, audit: list[dict]) -> str:
         return ""
     rows = "".join(
         f'<tr><td>{e(local(a["at"]))}</td><td>{e(a["who"])}</td>'
-        f'<td>{e(word(_EVENTS[a["what"]], lang) if a["what"] in _EVENTS else a["what"])}'
-        f'{": " if lang == "en" else "："}{e(a["detail"])}</td></tr>' for a in audit)
-    return (f'<h3>{e(word("cred_audit", lang))}</h3><table class="cred-audit"><tr>'
-            f'<th>{e(word("when", lang))}</th><th>{e(word("who", lang))}</th>'
-            f'<th>{e(word("what", lang))}</th></tr>{rows}</table>')
+        f'<td>{e(word_or_code(EVENTS, a["what"], lang))}'
+        f'{e(word("punct.colon", lang))}{e(a["detail"])}</td></tr>' for a in audit)
+    return (f'<h3>{e(word("dashboard.cred_audit", lang))}</h3><table class="cred-audit"><tr>'
+            f'<th>{e(word("dashboard.when", lang))}</th><th>{e(word("dashboard.who", lang))}</th>'
+            f'<th>{e(word("dashboard.what", lang))}</th></tr>{rows}</table>')
 
 
 # -- the pages ------------------------------------------------------------------------------
@@ -97,42 +99,47 @@ def enrol_page(lang: str, signed: SignedIn, halls: list[Hall], kiosk_id: str = "
     options = "".join(
         f'<option value="{e(h.hall_id)}"{" selected" if h.hall_id == hall_id else ""}>'
         f'{e(pick(h.name, lang))}</option>' for h in halls)
-    body = (f'<section class="card narrow wide-enough"><h1>{e(word("issue_code", lang))}</h1>'
-            f'<p class="quiet">{e(word("issue_code_hint", lang))}</p>{alert}'
+    body = (f'<section class="card narrow wide-enough">'
+            f'<h1>{e(word("dashboard.issue_code", lang))}</h1>'
+            f'<p class="quiet">{e(word("dashboard.issue_code_hint", lang))}</p>{alert}'
             '<form method="post" action="/fleet/enrol">'
             f'<input type="hidden" name="csrf" value="{e(signed.csrf_token)}">'
-            f'<label>{e(word("kiosk_id", lang))}<input name="kiosk_id" value="{e(kiosk_id)}" '
+            f'<label>{e(word("dashboard.kiosk_id", lang))}'
+            f'<input name="kiosk_id" value="{e(kiosk_id)}" '
             f'required maxlength="64" autocomplete="off" spellcheck="false"></label>'
-            f'<p class="quiet">{e(word("kiosk_id_hint", lang))}</p>'
-            f'<label>{e(word("hall", lang))}<select name="hall_id" required>{options}</select>'
-            f'</label><button type="submit" class="primary">{e(word("issue_code", lang))}'
+            f'<p class="quiet">{e(word("dashboard.kiosk_id_hint", lang))}</p>'
+            f'<label>{e(word("dashboard.hall", lang))}'
+            f'<select name="hall_id" required>{options}</select>'
+            f'</label><button type="submit" class="primary">{e(word("dashboard.issue_code", lang))}'
             '</button></form></section>')
-    return views.page(lang, word("issue_code", lang), body, signed, "/fleet/enrol")
+    return views.page(lang, word("dashboard.issue_code", lang), body, signed, "/fleet/enrol")
 
 
 def code_page(lang: str, signed: SignedIn, issued: IssuedCode, hall_name: str) -> str:
-    what = word("code_for", lang).format(issued.kiosk_id, hall_name, local(issued.expires_at))
-    body = (f'<section class="card narrow wide-enough"><h1>{e(word("code_title", lang))}</h1>'
+    what = word("dashboard.code_for", lang, kiosk=issued.kiosk_id, hall=hall_name,
+                until=local(issued.expires_at))
+    body = (f'<section class="card narrow wide-enough">'
+            f'<h1>{e(word("dashboard.code_title", lang))}</h1>'
             f'<p>{e(what)}</p>'
             f'<p class="enrol-code" data-code="{e(issued.code)}">{e(issued.code)}</p>'
             f'<div class="qr" data-payload="{e(issued.qr_payload)}">{qr_svg(issued.qr_payload)}'
-            f'</div><p>{e(word("code_how", lang))}</p>'
-            f'<p class="problem">{e(word("code_once", lang))}</p>'
-            f'<p><a href="/fleet">← {e(word("back", lang))}</a></p></section>')
-    return views.page(lang, word("code_title", lang), body, signed, "/fleet/enrol")
+            f'</div><p>{e(word("dashboard.code_how", lang))}</p>'
+            f'<p class="problem">{e(word("dashboard.code_once", lang))}</p>'
+            f'<p><a href="/fleet">← {e(word("dashboard.back", lang))}</a></p></section>')
+    return views.page(lang, word("dashboard.code_title", lang), body, signed, "/fleet/enrol")
 
 
 # -- the routes -----------------------------------------------------------------------------
 
 def may_issue(fleet: Fleet, signed: SignedIn, kiosk_id: str, hall_id: str) -> str | None:
-    """Why this account may not have a code for this kiosk in this hall (a word key), or None."""
+    """Why this account may not have a code for this kiosk in this hall (a message id), or None."""
     if not signed.account.sees_hall(hall_id):
-        return "pick_hall"
+        return "dashboard.pick_hall"
     try:
         current = fleet.hall_of(kiosk_id)
     except UnknownKiosk:
         return None
-    return None if signed.account.sees_hall(current) else "kiosk_id_taken"
+    return None if signed.account.sees_hall(current) else "dashboard.kiosk_id_taken"
 
 
 def add_credentials(app: FastAPI) -> None:
@@ -148,7 +155,7 @@ def add_credentials(app: FastAPI) -> None:
         if signed is None:
             return to_login()
         if enrolment() is None:
-            return html(views.message_page(lang, signed, word("no_enrolment", lang)), 404)
+            return html(views.message_page(lang, signed, word("dashboard.no_enrolment", lang)), 404)
         hall_id = ""
         if kiosk:
             try:
@@ -164,9 +171,9 @@ def add_credentials(app: FastAPI) -> None:
             return to_login()
         form = await form_of(request)
         if enrolment() is None:
-            return html(views.message_page(lang, signed, word("no_enrolment", lang)), 404)
+            return html(views.message_page(lang, signed, word("dashboard.no_enrolment", lang)), 404)
         if not csrf_ok((form.get("csrf") or [""])[0], signed.csrf_token):
-            return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
+            return html(views.message_page(lang, signed, word("dashboard.form_expired", lang)), 403)
         kiosk_id = (form.get("kiosk_id") or [""])[0].strip()
         hall_id = (form.get("hall_id") or [""])[0]
         return await run_in_threadpool(issue_now, signed, lang, kiosk_id, hall_id)
@@ -179,11 +186,12 @@ def add_credentials(app: FastAPI) -> None:
             try:
                 issued = enrolment().issue_code(kiosk_id, hall_id, signed.account.username)
             except BadKioskId:
-                why = "bad_kiosk_id"
+                why = "dashboard.bad_kiosk_id"
             except UnknownHall:
-                why = "pick_hall"
+                why = "dashboard.pick_hall"
         if issued is None:
-            return html(enrol_page(lang, signed, halls, kiosk_id[:64], hall_id, word(why, lang)),
+            return html(enrol_page(lang, signed, halls, kiosk_id[:64], hall_id,
+                                   word(why, lang)),
                         422)
         name = next((pick(h.name, lang) for h in halls if h.hall_id == hall_id), hall_id)
         return html(code_page(lang, signed, issued, name))
@@ -195,12 +203,14 @@ def add_credentials(app: FastAPI) -> None:
             return form
         signed, lang = form.signed, form.lang
         if enrolment() is None:
-            return html(views.message_page(lang, signed, word("not_found", lang)), 404)
+            return html(views.message_page(lang, signed, word("dashboard.not_found", lang)), 404)
         if not signed.account.can_revoke:
-            return html(views.message_page(lang, signed, word("revoke_forbidden", lang)), 403)
+            return html(views.message_page(lang, signed,
+                                           word("dashboard.revoke_forbidden", lang)), 403)
         reason = " ".join(form.first("reason").split())[:MAX_REASON]
         if not reason:
-            return html(views.message_page(lang, signed, word("revoke_needs_reason", lang),
+            return html(views.message_page(lang, signed,
+                                           word("dashboard.revoke_needs_reason", lang),
                                            back=f"/fleet/kiosks/{kiosk_id}#credentials"), 422)
         await run_in_threadpool(enrolment().revoke, kiosk_id, signed.account.username, reason)
         return RedirectResponse(f"/fleet/kiosks/{kiosk_id}?revoked=1#credentials",

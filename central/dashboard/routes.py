@@ -22,6 +22,7 @@ from central.dashboard.accounts import Accounts, LoginRefused, SignedIn
 from central.dashboard import views
 from central.dashboard.settings_form import read_form, settings_form, why_refused
 from central.dashboard.texts import word
+from central.i18n import both
 from central.dashboard.credentials import add_credentials, credentials_card
 from central.dashboard.web import (COOKIE, HEADERS, LANG_COOKIE, LOGIN_CSRF, csrf_ok, form_of,
                                    KioskForm, html, kiosk_form, lang_of, signed_in, to_login,
@@ -68,7 +69,7 @@ def _add_sign_in(app: FastAPI) -> None:
     @app.get("/fleet/login", include_in_schema=False)
     def login_form(request: Request, ended: int = 0) -> Response:
         lang, csrf = lang_of(request), secrets.token_urlsafe(24)
-        problem = word("session_ended", lang) if ended else ""
+        problem = word("dashboard.session_ended", lang) if ended else ""
         response = html(views.login_page(lang, csrf, problem))
         response.set_cookie(LOGIN_CSRF, csrf, httponly=True, samesite="strict",
                             secure=app.state.secure_cookies, path="/fleet/login")
@@ -80,12 +81,13 @@ def _add_sign_in(app: FastAPI) -> None:
         username = (form.get("username") or [""])[0]
         if not csrf_ok((form.get("csrf") or [""])[0], request.cookies.get(LOGIN_CSRF, "")):
             return html(views.login_page(lang, request.cookies.get(LOGIN_CSRF, ""),
-                                         word("form_expired", lang), username), 400)
+                                         word("dashboard.form_expired", lang), username), 400)
         try:
             token, _ = await run_in_threadpool(  # argon2 takes a while: not on the loop
                 app.state.accounts.login, username, (form.get("password") or [""])[0])
         except LoginRefused as refused:
-            why = word("login_locked" if refused.locked else "login_refused", lang)
+            why = word("dashboard.login_locked" if refused.locked else "dashboard.login_refused",
+                       lang)
             return html(views.login_page(lang, request.cookies.get(LOGIN_CSRF, ""), why,
                                          username), 401)
         response = RedirectResponse("/fleet", status_code=303, headers=HEADERS)
@@ -145,9 +147,10 @@ def _add_pages(app: FastAPI) -> None:
         lang = lang_of(request)
         message = ""
         if saved is not None:
-            message = word("saved", lang).format(saved) if saved else word("unchanged", lang)
+            message = (word("dashboard.saved", lang, revision=saved) if saved
+                       else word("dashboard.unchanged", lang))
         return kiosk_page(app, request, signed, kiosk_id, message=message,
-                          credentials_note=word("revoked_now", lang) if revoked else "")
+                          credentials_note=word("dashboard.revoked_now", lang) if revoked else "")
 
     @app.get("/fleet/stats", include_in_schema=False)
     def stats(request: Request) -> Response:
@@ -157,7 +160,7 @@ def _add_pages(app: FastAPI) -> None:
         f, lang = fleet(), lang_of(request)
         today = app.state.office.clock.today()
         periods = []
-        for key, since in (("today", today), ("week", week_of(today))):
+        for key, since in (("dashboard.today", today), ("dashboard.week", week_of(today))):
             s = f.journey_stats(signed.account.hall_scope, since, today)
             periods.append((word(key, lang), s.halls, s.total))
         halls = [h for h in f.halls() if signed.account.sees_hall(h.hall_id)]
@@ -171,7 +174,7 @@ def kiosk_page(app: FastAPI, request: Request, signed: SignedIn, kiosk_id: str,
     f, lang = app.state.office.fleet, lang_of(request)
     state = visible_kiosk(f, signed, kiosk_id)
     if state is None:
-        return html(views.message_page(lang, signed, word("not_found", lang)), 404)
+        return html(views.message_page(lang, signed, word("dashboard.not_found", lang)), 404)
     today = app.state.office.clock.today()
     journeys = tuple(f.journey_stats([state.hall_id] if state.hall_id else None, since, today)
                      .kiosks.get(kiosk_id, JourneyTotals()) for since in (today, week_of(today)))
@@ -194,7 +197,7 @@ def _add_settings_form(app: FastAPI) -> None:
             return form
         signed, lang = form.signed, form.lang
         if not signed.account.can_change_settings:
-            return html(views.message_page(lang, signed, word("forbidden", lang)), 403)
+            return html(views.message_page(lang, signed, word("dashboard.forbidden", lang)), 403)
         return await run_in_threadpool(_save_settings, app, request, form, kiosk_id)
 
 
@@ -213,18 +216,17 @@ def _save_settings(app: FastAPI, request: Request, form: KioskForm, kiosk_id: st
                             headers=HEADERS)
 
 
-def _api_problem(status: int, code: str, zh: str, en: str) -> JSONResponse:
-    body = wire.ApiError(code=code, message=wire.Text(zh_CN=zh, en=en))
+def _api_problem(status: int, code: str, message: wire.Text) -> JSONResponse:
+    body = wire.ApiError(code=code, message=message)
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=HEADERS)
 
 
 def _not_signed_in() -> JSONResponse:
-    return _api_problem(401, "not_signed_in", "请先登录看板。", "Sign in to the dashboard first.")
+    return _api_problem(401, "not_signed_in", both("dashboard.api.not_signed_in"))
 
 
 def _no_kiosk() -> JSONResponse:
-    return _api_problem(404, "unknown_kiosk", "没有这台自助机，或它不在您负责的服务厅。",
-                        "No such kiosk, or it is not in your halls.")
+    return _api_problem(404, "unknown_kiosk", both("dashboard.not_found"))
 
 
 def _add_api(app: FastAPI) -> None:
@@ -261,17 +263,17 @@ def _add_api(app: FastAPI) -> None:
         if await run_in_threadpool(visible_kiosk, fleet(), signed, kiosk_id) is None:
             return _no_kiosk()
         if not csrf_ok(request.headers.get("X-CSRF-Token"), signed.csrf_token):
-            return _api_problem(403, "csrf", "缺少或错误的 X-CSRF-Token。",
-                                "The X-CSRF-Token header is missing or wrong.")
+            return _api_problem(403, "csrf", both("dashboard.api.csrf"))
         if not signed.account.can_change_settings:
-            return _api_problem(403, "forbidden", "您的账户不能修改设置。",
-                                "Your account cannot change settings.")
+            return _api_problem(403, "forbidden", both("dashboard.forbidden"))
         try:
             revision = await run_in_threadpool(fleet().set_settings, kiosk_id,
                                                await request.json(), signed.account.username)
         except (ValidationError, ValueError) as exc:
-            return _api_problem(422, "invalid_settings", "设置不符合自助机的要求。",
-                                why_refused(exc, "en"))
+            # the checker's complaints are English: the Chinese says only that they refused
+            message = wire.Text(zh_CN=word("dashboard.api.invalid_settings", "zh_CN"),
+                                en=why_refused(exc, "en"))
+            return _api_problem(422, "invalid_settings", message)
         return JSONResponse({"settings_revision": revision}, headers=HEADERS)
 
     @app.get("/fleet/api/stats", include_in_schema=False)

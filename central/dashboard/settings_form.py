@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pydantic import ValidationError
 
 from protocol import wire
-from central.dashboard.texts import word
+from central.dashboard.texts import SERVICES as SERVICE_WORDS, word, word_or_code
 from central.dashboard.views import e
 
 SERVICES = (wire.Service.NEW, wire.Service.RENEWAL, wire.Service.STATUS)
@@ -39,17 +39,17 @@ def why_refused(exc: ValidationError | ValueError, lang: str) -> str:
         parts = [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
                  for err in exc.errors()[:4]]
         if any("attract_notice" in p for p in parts):
-            parts.append(word("notice_hint", lang))
-        return word("invalid", lang).format("; ".join(parts))
-    return word("invalid", lang).format(str(exc))
+            parts.append(word("dashboard.notice_hint", lang))
+        return word("dashboard.invalid", lang, details="; ".join(parts))
+    return word("dashboard.invalid", lang, details=str(exc))
 
 
 def settings_form(lang: str, action: str, csrf: str, current: dict, can_change: bool,
                   message: str = "", problem: str = "") -> str:
     """`current`: KioskSettings as JSON (or what was typed, after a refusal)."""
     if not can_change:
-        return (f'<div class="card"><h2>{e(word("settings", lang))}</h2>'
-                f'<p class="quiet">{e(word("settings_readonly", lang))}</p>'
+        return (f'<div class="card"><h2>{e(word("dashboard.settings", lang))}</h2>'
+                f'<p class="quiet">{e(word("dashboard.settings_readonly", lang))}</p>'
                 f'{_summary(lang, current)}</div>')
     hours = current.get("service_hours") or {}
     always = not hours or hours.get("opens") == hours.get("closes")
@@ -59,43 +59,46 @@ def settings_form(lang: str, action: str, csrf: str, current: dict, can_change: 
     note += f'<p class="problem" role="alert">{e(problem)}</p>' if problem else ""
     services = "".join(
         f'<label class="check"><input type="checkbox" name="services" value="{s.value}"'
-        f'{" checked" if s.value in enabled else ""}> {e(word("service_" + s.value, lang))}'
+        f'{" checked" if s.value in enabled else ""}> '
+        f'{e(word_or_code(SERVICE_WORDS, s.value, lang))}'
         '</label>' for s in SERVICES)
     return (
-        f'<div class="card"><h2>{e(word("settings", lang))}</h2>{note}'
+        f'<div class="card"><h2>{e(word("dashboard.settings", lang))}</h2>{note}'
         f'<form method="post" action="{e(action)}" class="settings">'
         f'<input type="hidden" name="csrf" value="{e(csrf)}">'
         f'<label class="check"><input type="checkbox" name="maintenance" id="maintenance"'
         f'{" checked" if current.get("maintenance") else ""}> '
-        f'{e(word("maintenance_mode", lang))}</label>'
-        f'<fieldset><legend>{e(word("hours", lang))}</legend>'
+        f'{e(word("dashboard.maintenance_mode", lang))}</label>'
+        f'<fieldset><legend>{e(word("dashboard.hours", lang))}</legend>'
         f'<label class="check"><input type="radio" name="hours" value="always"'
-        f'{" checked" if always else ""}> {e(word("hours_always", lang))}</label>'
+        f'{" checked" if always else ""}> {e(word("dashboard.hours_always", lang))}</label>'
         f'<label class="check"><input type="radio" name="hours" value="set"'
-        f'{"" if always else " checked"}> {e(word("hours_set", lang))}</label>'
-        f'<label>{e(word("opens", lang))}<input type="time" name="opens" '
+        f'{"" if always else " checked"}> {e(word("dashboard.hours_set", lang))}</label>'
+        f'<label>{e(word("dashboard.opens", lang))}<input type="time" name="opens" '
         f'value="{e(str(hours.get("opens", ""))[:5])}"></label>'
-        f'<label>{e(word("closes", lang))}<input type="time" name="closes" '
+        f'<label>{e(word("dashboard.closes", lang))}<input type="time" name="closes" '
         f'value="{e(str(hours.get("closes", ""))[:5])}"></label></fieldset>'
-        f'<fieldset><legend>{e(word("services", lang))}</legend>{services}</fieldset>'
-        f'<fieldset><legend>{e(word("notice", lang))}</legend>'
-        f'<label>{e(word("notice_zh", lang))}<input name="notice_zh" id="notice_zh" '
+        f'<fieldset><legend>{e(word("dashboard.services", lang))}</legend>{services}</fieldset>'
+        f'<fieldset><legend>{e(word("dashboard.notice", lang))}</legend>'
+        f'<label>{e(word("dashboard.notice_zh", lang))}<input name="notice_zh" id="notice_zh" '
         f'maxlength="{wire.NOTICE_MAX_CHARS}" value="{e(notice.get("zh_CN", ""))}"></label>'
-        f'<label>{e(word("notice_en", lang))}<input name="notice_en" id="notice_en" '
+        f'<label>{e(word("dashboard.notice_en", lang))}<input name="notice_en" id="notice_en" '
         f'maxlength="{wire.NOTICE_MAX_CHARS}" value="{e(notice.get("en", ""))}"></label>'
-        f'<p class="quiet">{e(word("notice_hint", lang))}</p></fieldset>'
-        f'<button type="submit" class="primary" id="save">{e(word("save", lang))}</button>'
+        f'<p class="quiet">{e(word("dashboard.notice_hint", lang))}</p></fieldset>'
+        f'<button type="submit" class="primary" id="save">{e(word("dashboard.save", lang))}'
+        '</button>'
         '</form></div>')
 
 
 def _summary(lang: str, current: dict) -> str:
     notice = current.get("attract_notice") or {}
-    services = ", ".join(word("service_" + s, lang) for s in current.get("enabled_services", []))
+    services = ", ".join(word_or_code(SERVICE_WORDS, s, lang)
+                         for s in current.get("enabled_services", []))
     hours = current.get("service_hours") or {}
-    shown = word("hours_always", lang) if hours.get("opens") == hours.get("closes") \
+    shown = word("dashboard.hours_always", lang) if hours.get("opens") == hours.get("closes") \
         else f'{str(hours.get("opens"))[:5]}–{str(hours.get("closes"))[:5]}'
-    rows = [("maintenance_mode", "✓" if current.get("maintenance") else "–"),
-            ("hours", shown), ("services", services or "–"),
-            ("notice", notice.get("zh_CN" if lang != "en" else "en", "") or "–")]
+    rows = [("dashboard.maintenance_mode", "✓" if current.get("maintenance") else "–"),
+            ("dashboard.hours", shown), ("dashboard.services", services or "–"),
+            ("dashboard.notice", notice.get("zh_CN" if lang != "en" else "en", "") or "–")]
     return "<dl>" + "".join(f"<dt>{e(word(k, lang))}</dt><dd>{e(v)}</dd>"
                             for k, v in rows) + "</dl>"

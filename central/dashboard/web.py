@@ -16,6 +16,7 @@ from protocol.codes import ApiErrorCode
 from central.dashboard import views
 from central.dashboard.texts import word
 from central.errors import ApiProblem
+from central.i18n import both
 from central.fleet.service import Fleet, UnknownKiosk
 from central.fleet.states import KioskState
 
@@ -62,7 +63,7 @@ def csrf_ok(sent: str | None, expected: str) -> bool:
 async def form_of(request: Request) -> dict[str, list[str]]:
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise ApiProblem(413, ApiErrorCode.FORM_TOO_LARGE, "提交的内容过长。", "The form is too large.")
+        raise ApiProblem(413, ApiErrorCode.FORM_TOO_LARGE, both("error.form_too_large"))
     return parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
 
 
@@ -90,7 +91,7 @@ async def kiosk_form(request: Request, fleet: Fleet, kiosk_id: str) -> KioskForm
         return to_login()
     fields = await form_of(request)
     if await run_in_threadpool(visible_kiosk, fleet, signed, kiosk_id) is None:
-        return html(views.message_page(lang, signed, word("not_found", lang)), 404)
+        return html(views.message_page(lang, signed, word("dashboard.not_found", lang)), 404)
     if not csrf_ok((fields.get("csrf") or [""])[0], signed.csrf_token):
-        return html(views.message_page(lang, signed, word("form_expired", lang)), 403)
+        return html(views.message_page(lang, signed, word("dashboard.form_expired", lang)), 403)
     return KioskForm(signed, lang, fields)

@@ -24,19 +24,21 @@ from central.storage import db
 from central.fleet.service import Fleet
 from central.fleet.states import KioskState
 from central.fleet.notify import AlertNotice, Notifier, deliver
+from central.i18n import Joined, Message, both
 from protocol.wire import Text
 
 log = logging.getLogger("central.alerts")
 
 PRINTERS = {"receipt_printer", "card_printer"}
+# Each kind of alert and its title (a message id of the catalogs).
 TITLES = {
-    "paper_low": Text(zh_CN="回执纸不足", en="Receipt paper low"),
-    "cards_low": Text(zh_CN="空白卡不足", en="Blank cards low"),
-    "ribbon_low": Text(zh_CN="色带不足", en="Ribbon low"),
-    "printer_fault": Text(zh_CN="打印机故障", en="Printer fault"),
-    "device_fault": Text(zh_CN="设备故障", en="Device fault"),
-    "kiosk_offline": Text(zh_CN="自助机离线", en="Kiosk offline"),
-    "outbox_stuck": Text(zh_CN="申请积压未送达", en="Outbox not draining"),
+    "paper_low": "alert.paper_low",
+    "cards_low": "alert.cards_low",
+    "ribbon_low": "alert.ribbon_low",
+    "printer_fault": "alert.printer_fault",
+    "device_fault": "alert.device_fault",
+    "kiosk_offline": "alert.kiosk_offline",
+    "outbox_stuck": "alert.outbox_stuck",
 }
 KINDS = tuple(TITLES)
 
@@ -171,7 +173,7 @@ class AlertRunner:
                   for c in new]
         notices = [AlertNotice(status="raised", kind=c.kind, kiosk_id=c.kiosk_id,
                                hall_id=c.hall_id, subject=c.subject, detail=c.detail,
-                               title=TITLES[c.kind], text=c.text, raised_at=now)
+                               title=both(TITLES[c.kind]), text=c.text, raised_at=now)
                    for c in to_tell]
         if digest:
             notices.append(_digest([c for c in new if c.key not in told], now))
@@ -231,10 +233,10 @@ class AlertRunner:
 
 
 def _resolved(row, hall_id: str | None, now: dt.datetime) -> AlertNotice:
-    title = TITLES.get(row.kind, Text(zh_CN=row.kind, en=row.kind))
+    title = both(TITLES[row.kind]) if row.kind in TITLES else Text(zh_CN=row.kind, en=row.kind)
     return AlertNotice(status="resolved", kind=row.kind, kiosk_id=row.kiosk_id, hall_id=hall_id,
                        subject=row.subject, detail=row.detail, title=title,
-                       text=Text(zh_CN=f"已恢复：{title.zh_CN}。", en=f"Resolved: {title.en}."),
+                       text=both("alert.resolved", title=title),
                        raised_at=db.utc(row.raised_at), resolved_at=now)
 
 
@@ -244,13 +246,12 @@ def _digest(conditions_: list[Condition], now: dt.datetime) -> AlertNotice:
     for c in conditions_:
         kinds[c.kind] = kinds.get(c.kind, 0) + 1
     halls = len({c.hall_id for c in conditions_ if c.hall_id})
-    zh = "，".join(f"{TITLES[k].zh_CN} {n}" for k, n in sorted(kinds.items()))
-    en = ", ".join(f"{TITLES[k].en} {n}" for k, n in sorted(kinds.items()))
+    counted = Joined((Message("alert.kind_count", title=Message(TITLES[k]), count=n)
+                      for k, n in sorted(kinds.items())), "punct.comma")
     return AlertNotice(
         status="raised", kind="many", kiosk_id="", hall_id=None, subject="", detail="digest",
-        title=Text(zh_CN=f"同时出现 {len(conditions_)} 条告警", en=f"{len(conditions_)} alerts at once"),
-        text=Text(zh_CN=f"{halls} 个服务厅：{zh}。请查看自助机群看板。",
-                  en=f"In {halls} hall(s): {en}. See the fleet dashboard."), raised_at=now)
+        title=both("alert.many", count=len(conditions_)),
+        text=both("alert.many_kinds", halls=halls, kinds=counted), raised_at=now)
 
 
 def notifiers_from(config: AlertConfig) -> list[Notifier]:

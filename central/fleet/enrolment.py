@@ -27,6 +27,7 @@ from sqlalchemy import Engine, insert, select, update
 from central.storage import db
 from protocol import wire
 from central.errors import ApiProblem
+from central.i18n import both
 from central.fleet.service import BadKioskId, UnknownHall
 from protocol.codes import ApiErrorCode
 from protocol.enrolment import ALPHABET, CODE_LENGTH, EnrolmentTicket, grouped, normalise_code
@@ -77,8 +78,7 @@ def default_key_path(database_url: str) -> Path:
 
 
 def _refused() -> ApiProblem:
-    return ApiProblem(403, ApiErrorCode.ENROLMENT_REFUSED, "登记码无效、已使用或已过期，请向中心重新申请登记码。",
-                      "The enrolment code is wrong, used or expired; ask central for a new one.")
+    return ApiProblem(403, ApiErrorCode.ENROLMENT_REFUSED, both("error.enrolment_refused"))
 
 
 class Enrolment:
@@ -118,8 +118,8 @@ class Enrolment:
         try:
             load_public_key(public_key)
         except ValueError:
-            raise ApiProblem(422, ApiErrorCode.BAD_PUBLIC_KEY, "自助机公钥格式不正确。",
-                             "The kiosk's public key is not a raw Ed25519 key in base64.") from None
+            raise ApiProblem(422, ApiErrorCode.BAD_PUBLIC_KEY,
+                             both("error.bad_public_key")) from None
         now, codes = self.clock(), db.enrolment_codes
         with self.engine.begin() as c:
             row = c.execute(select(codes).where(codes.c.code_sha256 == code_hash(code))).first()

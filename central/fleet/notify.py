@@ -17,6 +17,7 @@ from typing import Protocol
 import requests
 from pydantic import BaseModel
 
+from central.i18n import LANGUAGES, Message, both, pick, say, side_by_side
 from protocol.wire import Text
 
 log = logging.getLogger("central.alerts")
@@ -73,23 +74,27 @@ class MailNotifier:
 
 def mail_for(notice: AlertNotice, sender: str, recipients: list[str]) -> EmailMessage:
     """Chinese first, English beside it, in the subject and the body."""
-    raised = notice.status == "raised"
-    tag_zh, tag_en = ("告警", "ALERT") if raised else ("已恢复", "RESOLVED")
-    where = (notice.kiosk_id or "多台自助机 many kiosks") + (
+    tag = Message("mail.raised" if notice.status == "raised" else "mail.resolved")
+    where = (notice.kiosk_id or side_by_side("mail.many_kiosks")) + (
         f" · {notice.subject}" if notice.subject else "")
     msg = EmailMessage()
-    msg["Subject"] = (f"[OneTrip] {tag_zh} {tag_en}: {notice.title.zh_CN} / {notice.title.en}"
-                      f" — {where}")
+    msg["Subject"] = (f"[OneTrip] {side_by_side(tag.msgid)}: {notice.title.zh_CN} / "
+                      f"{notice.title.en} — {where}")
     msg["From"], msg["To"] = sender, ", ".join(recipients)
-    hall = notice.hall_id or "（未分配 unassigned）"
-    kiosk_zh = [f"自助机：{notice.kiosk_id}  服务厅：{hall}"] if notice.kiosk_id else []
-    kiosk_en = [f"Kiosk: {notice.kiosk_id}  Hall: {hall}"] if notice.kiosk_id else []
-    lines = [f"{tag_zh}：{notice.title.zh_CN}", notice.text.zh_CN, *kiosk_zh,
-             f"发生时间：{notice.raised_at:%Y-%m-%d %H:%M:%S} UTC", "",
-             f"{tag_en}: {notice.title.en}", notice.text.en, *kiosk_en,
-             f"Raised: {notice.raised_at:%Y-%m-%d %H:%M:%S} UTC"]
+    # no hall: said in both languages inside Chinese brackets (the line is read in both)
+    hall = notice.hall_id or say("zh_CN", "punct.parenthesised",
+                                 text=side_by_side("mail.no_hall"))
+    lines: list[str] = []
+    for language in LANGUAGES:
+        lines += [say(language, "mail.headline", tag=tag, title=notice.title),
+                  pick(notice.text, language)]
+        if notice.kiosk_id:
+            lines.append(say(language, "mail.where", kiosk=notice.kiosk_id, hall=hall))
+        lines += [say(language, "mail.raised_at", at=f"{notice.raised_at:%Y-%m-%d %H:%M:%S}"), ""]
+    lines.pop()  # no blank line after the last language
     if notice.resolved_at:
-        lines += [f"Resolved 恢复时间: {notice.resolved_at:%Y-%m-%d %H:%M:%S} UTC"]
+        resolved = both("mail.resolved_at")  # English first, as it always was
+        lines += [f"{resolved.en} {resolved.zh_CN}: {notice.resolved_at:%Y-%m-%d %H:%M:%S} UTC"]
     msg.set_content("\n".join(lines) + "\n")
     return msg
 

@@ -19,6 +19,7 @@ from protocol import wire
 from protocol.codes import ApiErrorCode
 from central.permits.dates import add_years
 from central.errors import ApiProblem
+from central.i18n import both
 from central.permits.office import PermitOffice, check_address
 from central.permits.policy import CityPolicy
 
@@ -67,22 +68,19 @@ def file_application(office: PermitOffice, sub: wire.ApplicationSubmission,
         existing = office.store.application_by_key(sub.idempotency_key)
         if existing is not None:  # a concurrent request with the same key won the race
             return replay(existing, digest), False
-    raise ApiProblem(503, ApiErrorCode.BUSY, "系统繁忙，请稍后重试。", "The system is busy; please try again.")
+    raise ApiProblem(503, ApiErrorCode.BUSY, both("error.busy"))
 
 
 def check_key(sub: wire.ApplicationSubmission, header_key: str | None) -> None:
     if header_key != sub.idempotency_key:
         raise ApiProblem(400, ApiErrorCode.IDEMPOTENCY_KEY_MISMATCH,
-                         "请求头 Idempotency-Key 必须与申请中的 idempotency_key 一致。",
-                         "The Idempotency-Key header must be present and equal the body's "
-                         "idempotency_key.")
+                         both("error.idempotency_key_mismatch"))
 
 
 def replay(existing, digest: str) -> wire.ApplicationReceipt:
     if existing.body_sha256 != digest:
         raise ApiProblem(409, ApiErrorCode.IDEMPOTENCY_KEY_REUSED,
-                         "该幂等键已用于另一份不同的申请。",
-                         "This idempotency key was already used for a different application.")
+                         both("error.idempotency_key_reused"))
     receipt = wire.ApplicationReceipt.model_validate_json(existing.receipt_json)
     return receipt.model_copy(update={"replayed": True})
 
@@ -165,16 +163,15 @@ def _check_fulfilment(sub: wire.ApplicationSubmission, policy: CityPolicy,
                       state: wire.ApplicationState) -> None:
     f = sub.fulfilment
     if f.method is M.PRINT_HERE and (state is not S.APPROVED or not policy.print_here_allowed):
-        raise ApiProblem(422, ApiErrorCode.FULFILMENT_NOT_AVAILABLE, "此申请不能当场制证，请选择邮寄或到派出所领取。",
-                         "This card cannot be printed here; please choose courier or collection.")
+        raise ApiProblem(422, ApiErrorCode.FULFILMENT_NOT_AVAILABLE,
+                         both("error.fulfilment_not_available"))
     if f.method is M.COURIER:
         if f.courier_address is None:
-            raise ApiProblem(422, ApiErrorCode.COURIER_ADDRESS_MISSING, "请选择邮寄地址。",
-                             "Please give the address the card should be mailed to.")
+            raise ApiProblem(422, ApiErrorCode.COURIER_ADDRESS_MISSING,
+                             both("error.courier_address_missing"))
         check_address(policy, f.courier_address)
     if f.method is M.PICKUP and policy.station(f.pickup_station or "") is None:
-        raise ApiProblem(422, ApiErrorCode.UNKNOWN_STATION, "请从列表中选择领证地点。",
-                         "Please choose a collection point from the list.")
+        raise ApiProblem(422, ApiErrorCode.UNKNOWN_STATION, both("error.unknown_station"))
 
 
 def _check_photo(sub: wire.ApplicationSubmission) -> None:
@@ -185,8 +182,7 @@ def _check_photo(sub: wire.ApplicationSubmission) -> None:
     except (binascii.Error, ValueError):
         photo = b""
     if not photo.startswith(b"\xff\xd8"):
-        raise ApiProblem(422, ApiErrorCode.PHOTO_INVALID, "照片无法读取，请重新拍照。",
-                         "The photo could not be read; please take it again.")
+        raise ApiProblem(422, ApiErrorCode.PHOTO_INVALID, both("error.photo_invalid"))
 
 
 def home_address(request: wire.EligibilityRequest,
@@ -248,10 +244,9 @@ def _deferred(sub: wire.ApplicationSubmission, plan: Plan, number: str,
 
 
 def _filing_note(plan: Plan) -> dict:
-    if plan.state is S.DEFERRED and plan.decision.registration_needed:
-        return {"note_zh": "已在自助机办理居住登记并提交申请。",
-                "note_en": "Residence registered and application filed at a self-service kiosk."}
-    return {"note_zh": "已在自助机提交申请。", "note_en": "Filed at a self-service kiosk."}
+    registered = plan.state is S.DEFERRED and plan.decision.registration_needed
+    note = both("note.filed_with_registration" if registered else "note.filed")
+    return {"note_zh": note.zh_CN, "note_en": note.en}
 
 
 def _permit(sub: wire.ApplicationSubmission, plan: Plan, number: str,

@@ -10,6 +10,7 @@ from central import errors
 from protocol import wire
 from protocol.codes import ApiErrorCode
 from central.errors import ApiProblem
+from central.i18n import both
 from central.permits.office import PermitOffice
 from central.storage.store import StateConflict
 
@@ -36,13 +37,12 @@ def _move(office: PermitOffice, app, target: wire.ApplicationState) -> None:
     now = office.clock.now()
     changes: dict = {"state": target.value, "updated_at": now}
     if target is S.CARD_PRINTED:
-        note = ("证件已在自助机当场制发。", "The card was printed and handed out at the kiosk.")
+        note = both("note.card_printed")
     else:
         changes["fulfilment"] = M.COURIER.value
-        note = ("自助机制证未成功，证件将邮寄到申请地址。",
-                "The kiosk could not print the card; it will be mailed to your address.")
+        note = both("note.card_not_printed")
     event = {"application_number": app.number, "at": now, "state": target.value,
-             "note_zh": note[0], "note_en": note[1]}
+             "note_zh": note.zh_CN, "note_en": note.en}
     try:
         office.store.transition(app.number, {S.APPROVED.value}, changes, event)
     except StateConflict:
@@ -50,6 +50,4 @@ def _move(office: PermitOffice, app, target: wire.ApplicationState) -> None:
 
 
 def _conflict() -> ApiProblem:
-    return ApiProblem(409, ApiErrorCode.STATE_CONFLICT, "该申请当前状态不能登记制证结果。",
-                      "The card outcome cannot be recorded for this application in its "
-                      "current state.")
+    return ApiProblem(409, ApiErrorCode.STATE_CONFLICT, both("error.state_conflict"))

@@ -23,11 +23,3 @@ def age_on(birth: dt.date, today: dt.date) -> int:
     """Completed years of age: one is 70 from the 70th birthday on."""
     before_birthday = (today.month, today.day) < (birth.month, birth.day)
     return today.year - birth.year - (1 if before_birthday else 0)
-
-
-def zh_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def en_date(day: dt.date) -> str:
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"

@@ -24,32 +24,20 @@ from protocol import wire
 from central.permits.applications import (APPROVING_STATES, fulfilled_state, home_address,
                                           permit_row, photo_date, plan_for)
 from central.errors import ApiProblem
+from central.i18n import both
 from central.permits.office import PermitOffice
 from central.storage.store import StateConflict
 
 log = logging.getLogger("central.deferred")
 S = wire.ApplicationState
 D = wire.Decision
-T = wire.Text
 
-STARTED_NOTES: dict[wire.ApplicationState, wire.Text] = {
-    S.IN_DELIVERY: T(zh_CN="居住期限已满，申请已按约定自动办理，证件已交快递寄往您填写的地址。",
-                     en="The waiting period is over: your application started by itself as "
-                        "promised and the card is on its way to the address you gave."),
-    S.READY_FOR_PICKUP: T(zh_CN="居住期限已满，申请已按约定自动办理，证件可到所选受理点领取。",
-                          en="The waiting period is over: your application started by itself "
-                             "as promised and the card can be collected where you chose."),
-    S.AWAITING_DOCUMENTS: T(zh_CN="居住期限已满，申请已自动开始办理；共享记录暂未证实申领条件，"
-                                  "请按告知单携带材料一次到任一受理点。",
-                            en="The waiting period is over and your application has started; "
-                               "shared records do not yet confirm your condition, so please "
-                               "bring the listed documents once to any service point."),
+STARTED_NOTES: dict[wire.ApplicationState, str] = {
+    S.IN_DELIVERY: "note.started_in_delivery",
+    S.READY_FOR_PICKUP: "note.started_ready_for_pickup",
+    S.AWAITING_DOCUMENTS: "note.started_awaiting_documents",
 }
-STARTED_NOTE = T(zh_CN="居住期限已满，申请已自动开始办理，工作人员正在审核。",
-                 en="The waiting period is over and your application has started; staff are "
-                    "reviewing it.")
-NOT_ON_FILE = T(zh_CN="申请时填写的信息未存档，需工作人员核对。",
-                en="the details given at filing are not on file, so staff must check them.")
+STARTED_NOTE = "note.started_under_review"
 
 
 @dataclass(frozen=True)
@@ -117,7 +105,7 @@ def _decide(office: PermitOffice, app: Row) -> Start:
     """The rules again, as of the start date, on the request kept at filing."""
     kept = _kept_request(office, app.number)
     if kept is None:
-        return _to_staff(None, NOT_ON_FILE)
+        return _to_staff(None, both("note.request_not_on_file"))
     request, filed_on = kept
     try:
         policy = office.policy(request.city)
@@ -127,7 +115,7 @@ def _decide(office: PermitOffice, app: Row) -> Start:
     if decision.decision not in (D.ELIGIBLE, D.NEEDS_REVIEW):
         return _to_staff(decision, decision.reasons[0].text)
     state = fulfilled_state(decision, wire.FulfilmentMethod(app.fulfilment))
-    note = STARTED_NOTES.get(state, STARTED_NOTE)
+    note = both(STARTED_NOTES.get(state, STARTED_NOTE))
     if state not in APPROVING_STATES:
         return Start(state, note, decision)
     plan = plan_for(decision, state, policy, app.start_date, home_address(request, decision))
@@ -149,7 +137,4 @@ def _kept_request(office: PermitOffice,
 
 def _to_staff(decision: wire.EligibilityDecision | None, why: wire.Text) -> Start:
     """Not approvable on the start date: staff review, and the history says why."""
-    return Start(S.UNDER_REVIEW, T(
-        zh_CN="到期未能自动批准，已转工作人员审核，结果将以短信通知您。原因：" + why.zh_CN,
-        en="On its start date the application could not be approved automatically and went "
-           "to staff for review; you will be told by SMS. Why: " + why.en), decision)
+    return Start(S.UNDER_REVIEW, both("note.start_refused", why=why), decision)

@@ -16,6 +16,7 @@ from protocol.codes import ApiErrorCode
 from protocol import tracking
 from central.config import CentralConfig
 from central.errors import ApiProblem
+from central.i18n import both
 from central.fleet.enrolment import Enrolment
 from central.fleet.service import Fleet
 from central.permits.policy import CityPolicy
@@ -59,9 +60,7 @@ class PermitOffice:
                     on_date: dt.date | None = None) -> wire.EligibilityDecision:
         """Side-effect free: what would happen if this resident applied on that day."""
         if request.service is wire.Service.STATUS:
-            raise ApiProblem(422, ApiErrorCode.WRONG_SERVICE, "查询进度无需资格审核，请选择“查询进度”。",
-                             "Checking progress needs no eligibility decision; use the "
-                             "status lookup.")
+            raise ApiProblem(422, ApiErrorCode.WRONG_SERVICE, both("error.wrong_service"))
         policy = self.policy(request.city, status=422)
         if request.declaration is not None:
             check_address(policy, request.declaration.address)
@@ -70,8 +69,8 @@ class PermitOffice:
             day = on_date or request.on_date or self.clock.today()
             return decide(request, records, policy, day)
         except DeclarationMissing:
-            raise ApiProblem(422, ApiErrorCode.DECLARATION_INCOMPLETE, "请先填写居住地址和申领条件。",
-                             "Please give your address and the condition you meet first.") from None
+            raise ApiProblem(422, ApiErrorCode.DECLARATION_INCOMPLETE,
+                             both("error.declaration_incomplete")) from None
 
     def records(self, request: wire.RecordsRequest) -> wire.RecordsSummary:
         """Side-effect free: shared records to offer as choices, and any certain refusal."""
@@ -99,6 +98,4 @@ def check_address(policy: CityPolicy, address: wire.Address) -> None:
     """Addresses are picked from the directory, so an unknown code is a kiosk bug: say so."""
     if not policy.knows_address(address):
         raise ApiProblem(422, ApiErrorCode.UNKNOWN_ADDRESS,
-                         f"所选地址不在{policy.name.zh_CN}的地址目录中，请重新选择区和社区。",
-                         f"The address is not in {policy.name.en}'s directory; please pick the "
-                         "district and community again.")
+                         both("error.unknown_address", city=policy.name.text()))

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from central.i18n import both
 from protocol import wire
 
 POLICY_DIR = Path(__file__).resolve().parent / "policies"
@@ -48,8 +49,8 @@ class ResidencePeriod(PolicyModel):
 
     def describe(self) -> wire.Text:
         if self.months is not None:
-            return wire.Text(zh_CN=f"{self.months}个月", en=f"{self.months} months")
-        return wire.Text(zh_CN=f"{self.days}天", en=f"{self.days} days")
+            return both("period.months", months=self.months)
+        return both("period.days", days=self.days)
 
 
 class ExemptionKind(str, Enum):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from central.i18n import both
 from central.permits import reasons
 from protocol import wire
 from central.permits.dates import add_months, add_years, age_on
@@ -178,14 +179,12 @@ def _confirming_record(condition: wire.Condition, sponsor: str | None, district:
 
 def _evidence(record: SharedRecord, policy: CityPolicy) -> wire.Text:
     if record.kind == RecordKind.SOCIAL_INSURANCE:
-        return wire.Text(zh_CN=f"社保缴费单位：{record.sponsor}",
-                         en=f"social insurance paid by {record.sponsor}")
+        return both("evidence.social_insurance", sponsor=str(record.sponsor))
     if record.kind == RecordKind.ENROLMENT:
-        return wire.Text(zh_CN=f"就读学校：{record.sponsor}", en=f"enrolled at {record.sponsor}")
+        return both("evidence.enrolment", sponsor=str(record.sponsor))
     district = policy.district(record.district or "")
-    where = district.name if district else None
     if record.kind == RecordKind.PROPERTY:
-        return wire.Text(zh_CN=f"{where.zh_CN if where else ''}房屋产权登记",
-                         en=f"a property registered in {where.en if where else 'the city'}")
-    return wire.Text(zh_CN=f"{where.zh_CN if where else ''}房屋租赁登记",
-                     en=f"a tenancy registered in {where.en if where else 'the city'}")
+        return (both("evidence.property", district=district.name.text()) if district
+                else both("evidence.property_in_city"))
+    return (both("evidence.tenancy", district=district.name.text()) if district
+            else both("evidence.tenancy_in_city"))
