@@ -120,7 +120,7 @@ NO_RETRY = Guard("nothing to retry", lambda s: s.problem is None or s.problem.re
 
 
 def retry_at(step: Step) -> Guard:
-    return Guard(f"retry {step.value}", lambda s: s.problem is not None
+    return Guard(f"back to {step.value}", lambda s: s.problem is not None
                  and s.problem.retry_step is step)
 
 
