@@ -9,6 +9,7 @@ from typing import Any
 
 from drivers import base as registry
 from drivers.camera.base import Camera
+from drivers.options import project_paths
 from drivers.printer.base import CardPrinter, ReceiptPrinter
 from drivers.reader.base import DocumentReader
 from drivers.scanner.base import BarcodeScanner
@@ -40,18 +41,22 @@ class Devices:
                 log.exception("closing %s failed", device.kind)
 
 
-def _options(cfg: DeviceConfig) -> dict[str, Any]:
-    """Relative output paths are relative to the project, like the rest of the config."""
-    options = dict(cfg.options)
-    for key in ("output_dir", "documents_file", "job_index_dir", "trust_store"):
-        if key in options and not Path(options[key]).is_absolute():
-            options[key] = str(ROOT / options[key])
+def _options(kind: str, cfg: DeviceConfig) -> dict[str, Any]:
+    """The options as checked at load; a relative path is relative to the project, like the
+    rest of the config (the fields the driver's options model marks as paths)."""
+    model = registry.driver(kind, cfg.driver).options
+    checked = model.model_validate(cfg.options)
+    options = checked.model_dump(exclude_unset=True)
+    for key in project_paths(model):
+        value = getattr(checked, key)
+        if value is not None and not Path(value).is_absolute():
+            options[key] = str(ROOT / value)
     return options
 
 
 def build_device(kind: str, cfg: DeviceConfig) -> Any:
     """One device from its config section, opened."""
-    device = registry.create(kind, cfg.driver, **_options(cfg))
+    device = registry.create(kind, cfg.driver, **_options(kind, cfg))
     device.open()
     return device
 

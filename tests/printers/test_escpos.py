@@ -577,13 +577,15 @@ def test_a_kiosk_killed_mid_receipt_with_paper_in_cuts_off_what_printed_on_resta
 def test_clear_buffer_is_checked_when_the_config_loads(tmp_path):
     site = tmp_path / "site.toml"
     site.write_text('[devices.receipt_printer]\ndriver = "escpos"\n'
-                    '[devices.receipt_printer.options]\nclear_buffer = "init"\n')
+                    '[devices.receipt_printer.options]\njob_index_dir = "var/printed"\n'
+                    'clear_buffer = "init"\n')
     with pytest.raises(ConfigError) as raised:
         load_config(site)
     assert "site.toml" in str(raised.value) and "clear_buffer" in str(raised.value)
     for choice in CLEAR_BUFFER_CHOICES:
         site.write_text('[devices.receipt_printer]\ndriver = "escpos"\n'
-                        f'[devices.receipt_printer.options]\nclear_buffer = "{choice}"\n')
+                        '[devices.receipt_printer.options]\njob_index_dir = "var/printed"\n'
+                        f'clear_buffer = "{choice}"\n')
         assert load_config(site).devices.receipt_printer.options["clear_buffer"] == choice
     with pytest.raises(ValueError):
         EscposReceiptPrinter("r", job_index_dir=str(tmp_path), clear_buffer="init")

@@ -11,6 +11,7 @@ from typing import Callable
 from drivers.printer.base import (JobState, Level, OutOfCards, OutOfRibbon, PrinterError,
                                   PrinterJam)
 from drivers.printer.ipp import Group, JobStateCode, PrinterStateCode
+from drivers.printer.options import CONNECTING_GRACE_S
 
 PRINTER_ATTRIBUTES = (
     "printer-state", "printer-state-reasons", "printer-state-message",
@@ -26,7 +27,6 @@ JOB_ATTRIBUTES = ("job-id", "job-name", "job-state", "job-state-reasons", "job-s
 _OFFLINE = frozenset({"offline", "connecting-to-device", "shutdown"})
 # offline reasons that come and go on their own: not offline until they last a while
 _TRANSIENT = frozenset({"connecting-to-device"})
-CONNECTING_GRACE_S = 30.0
 _JAM = frozenset({"media-jam"})
 _CARDS_EMPTY = frozenset({"media-empty", "media-needed"})
 _CARDS_LOW = frozenset({"media-low"})

@@ -20,10 +20,10 @@ from drivers.printer.escpos.marker import InFlightMarker
 from drivers.printer.escpos.status import (CLEAR_RESPONSE, DLE_DC4_CLEAR, DLE_EOT, GS_R_PAPER,
                                            PrinterStatus, health_of, is_status_byte, raise_for)
 from drivers.printer.job_index import JobIndex
+from drivers.printer.options import CLEAR_BUFFER_CHOICES
 
 log = logging.getLogger("drivers.printer.escpos")
 
-CLEAR_BUFFER_CHOICES = ("dle_dc4", "void")
 _PRINT_MM_PER_S = 60.0  # slow end of thermal printers, for waiting on one that lacks GS r
 _CONFIRM_SLACK_S = 2.0
 _POLL_S = 0.2
