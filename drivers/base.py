@@ -57,6 +57,13 @@ class DeviceOffline(DeviceError):
     code = "device_offline"
 
 
+class DeviceUnavailable(DeviceOffline):
+    """The device could not be built (its driver cannot run here, its port is not there);
+    it is tried again by itself."""
+
+    code = "device_unavailable"
+
+
 class FaultScript:
     """Scripted faults for simulators (and self-tests): name -> remaining count or parameter.
 

@@ -161,6 +161,11 @@ class DevicesConfig(Section):
     supply_window_h: float = Field(
         6.0, gt=0, le=168, description="Paper, card and ribbon use over this many recent hours "
         "sets the pace behind 'time to empty'.")
+    retry_unavailable_s: float = Field(
+        30.0, ge=0, le=3600, description="A device that could not be built at start (a port "
+        "not there, a printer unplugged, a driver that cannot run here) is out of service as "
+        "'device_unavailable' and is built again, at most this often, when the device "
+        "monitor asks how it is; once built, it serves as if it had been there all along.")
     reader: ReaderConfig = ReaderConfig()
     camera: CameraConfig = CameraConfig()
     receipt_printer: ReceiptPrinterConfig = ReceiptPrinterConfig(

@@ -14,6 +14,7 @@ from drivers.printer.base import CardPrinter, ReceiptPrinter
 from drivers.reader.base import DocumentReader
 from drivers.scanner.base import BarcodeScanner
 from kiosk.config import ROOT, DeviceConfig, KioskConfig
+from kiosk.devices.unavailable import unavailable
 
 log = logging.getLogger("kiosk.devices")
 
@@ -49,21 +50,41 @@ def _options(kind: str, cfg: DeviceConfig) -> dict[str, Any]:
     options = checked.model_dump(exclude_unset=True)
     for key in project_paths(model):
         value = getattr(checked, key)
-        if value is not None and not Path(value).is_absolute():
-            options[key] = str(ROOT / value)
+        if value is not None:
+            options[key] = value if Path(value).is_absolute() else str(ROOT / value)
     return options
 
 
 def build_device(kind: str, cfg: DeviceConfig) -> Any:
-    """One device from its config section, opened."""
+    """One device from its config section, opened; raises what the driver raised."""
     device = registry.create(kind, cfg.driver, **_options(kind, cfg))
-    device.open()
+    try:
+        device.open()
+    except BaseException:
+        try:
+            device.close()
+        except Exception:  # it failed on the way in; its close may fail too
+            log.debug("closing %s after a failed open failed", kind, exc_info=True)
+        raise
     return device
 
 
+def build_or_unavailable(kind: str, cfg: DeviceConfig, retry_s: float) -> Any:
+    """The device, or, when it cannot be built now, an unavailable device of its kind that
+    says why and builds it again by itself once it can (kiosk.devices.unavailable)."""
+    try:
+        return build_device(kind, cfg)
+    except Exception as exc:
+        return unavailable(kind, cfg.driver, exc, lambda: build_device(kind, cfg), retry_s)
+
+
 def build_devices(config: KioskConfig) -> Devices:
+    """Every device; one that cannot be built is unavailable (out of service), never a
+    crash at start."""
     d = config.devices
-    make = build_device
+
+    def make(kind: str, cfg: DeviceConfig) -> Any:
+        return build_or_unavailable(kind, cfg, d.retry_unavailable_s)
 
     return Devices(reader=make("reader", d.reader), camera=make("camera", d.camera),
                    receipt_printer=make("receipt_printer", d.receipt_printer),
