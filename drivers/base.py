@@ -6,12 +6,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
+
+from drivers.options import DriverOptions, NoOptions
 
 log = logging.getLogger("drivers")
 
@@ -52,6 +55,13 @@ class DeviceError(Exception):
 
 class DeviceOffline(DeviceError):
     code = "device_offline"
+
+
+class DeviceUnavailable(DeviceOffline):
+    """The device could not be built (its driver cannot run here, its port is not there);
+    it is tried again by itself."""
+
+    code = "device_unavailable"
 
 
 class FaultScript:
@@ -113,14 +123,36 @@ class Device(ABC):
 
 @dataclass(frozen=True)
 class DriverEntry:
+    """A registered driver: how to build it, whether it can run here, what options it takes.
+
+    ``factory`` and ``is_usable`` may be "package.module:attribute" strings, imported only
+    when the driver is built: listing a kind's drivers and checking their options imports
+    no driver module and no hardware library.
+    """
+
     kind: str
     name: str
-    factory: Callable[..., Device]
-    is_usable: Callable[[], tuple[bool, str]]
+    factory: Callable[..., Device] | str
+    is_usable: Callable[[], tuple[bool, str]] | str
+    options: type[DriverOptions]
+
+    def check(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The options given, validated and converted; raises pydantic's ValidationError,
+        whose errors name the key."""
+        return self.options.model_validate(dict(options)).model_dump(exclude_unset=True)
+
+    def usable(self) -> tuple[bool, str]:
+        return _resolve(self.is_usable)()
+
+    def build(self, **options: Any) -> Device:
+        return _resolve(self.factory)(name=self.name, **options)
 
 
 class UnknownDriver(KeyError):
     """Config named a driver that is not registered."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown driver"
 
 
 _REGISTRY: dict[tuple[str, str], DriverEntry] = {}
@@ -130,31 +162,51 @@ def always_usable() -> tuple[bool, str]:
     return True, "built in"
 
 
-def register(kind: str, name: str, factory: Callable[..., Device],
-             is_usable: Callable[[], tuple[bool, str]] = always_usable) -> None:
-    _REGISTRY[(kind, name)] = DriverEntry(kind, name, factory, is_usable)
+def register(kind: str, name: str, factory: Callable[..., Device] | str,
+             is_usable: Callable[[], tuple[bool, str]] | str = always_usable, *,
+             options: type[DriverOptions] = NoOptions) -> None:
+    """Register a driver of ``kind`` under ``name`` with the options model it takes."""
+    _REGISTRY[(kind, name)] = DriverEntry(kind, name, factory, is_usable, options)
 
 
 def available(kind: str) -> list[str]:
+    """The names of the drivers registered for ``kind``."""
+    _load_builtin_drivers()
     return sorted(name for (k, name) in _REGISTRY if k == kind)
+
+
+def driver(kind: str, name: str) -> DriverEntry:
+    """The registered driver, without building it; UnknownDriver names the known ones."""
+    _load_builtin_drivers()
+    entry = _REGISTRY.get((kind, name))
+    if entry is None:
+        raise UnknownDriver(f"no {kind} driver named {name!r}; known: "
+                            f"{', '.join(available(kind)) or 'none'}")
+    return entry
 
 
 def create(kind: str, name: str, **options: Any) -> Device:
     """Build the driver config asked for; say in the log why it was chosen or not."""
-    _load_builtin_drivers()
-    entry = _REGISTRY.get((kind, name))
-    if entry is None:
-        raise UnknownDriver(f"no {kind} driver named {name!r}; known: {', '.join(available(kind))}")
-    usable, why = entry.is_usable()
+    entry = driver(kind, name)
+    checked = entry.check(options)
+    usable, why = entry.usable()
     for other in available(kind):
         if other != name:
             log.info("%s driver %r not chosen (config asks for %r)", kind, other, name)
     if not usable:
         raise DeviceOffline(f"{kind} driver {name!r} cannot run here: {why}", code="driver_unusable")
     log.info("%s driver %r chosen: %s", kind, name, why)
-    return entry.factory(name=name, **options)
+    return entry.build(**checked)
+
+
+def _resolve(target: Any) -> Any:
+    """A callable, or the attribute a "package.module:attribute" string names."""
+    if not isinstance(target, str):
+        return target
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 def _load_builtin_drivers() -> None:
-    # Importing the packages registers their drivers; hardware libraries stay inside them.
+    # Importing the packages registers their drivers; they import only options models.
     from drivers import camera, printer, reader, scanner  # noqa: F401

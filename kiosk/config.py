@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
+from drivers import base as registry
 from protocol.wire import KIOSK_ID_PATTERN, Service
 from kiosk.errors import KioskError
 
@@ -99,23 +101,58 @@ class MetricsConfig(Section):
 
 
 class DeviceConfig(Section):
-    driver: str = Field("simulated", description="Registered driver name.")
-    options: dict[str, Any] = Field({}, description="Passed to the driver's constructor.")
+    """One device: which registered driver, and the options that driver declares.
+
+    The options are checked against the driver's own options model (``drivers/<kind>/
+    options.py``) when the config loads, so an unknown driver, an unknown option or a
+    wrong value is an error naming the file, the section and the key, never a crash
+    when the kiosk starts. Checking imports no hardware library.
+    """
+
+    kind: ClassVar[str] = ""
+    driver: str = Field("simulated", description="Registered driver name; an unknown one is "
+                        "refused with the names of the known ones.")
+    options: dict[str, Any] = Field({}, description="The driver's options, as its options "
+                                    "model declares them; passed to its constructor.")
+
+    @field_validator("driver")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if cls.kind and value not in registry.available(cls.kind):
+            raise PydanticCustomError(
+                "unknown_driver", "no {kind} driver named {name}; known: {known}",
+                {"kind": cls.kind, "name": repr(value),
+                 "known": ", ".join(registry.available(cls.kind))})
+        return value
 
     @field_validator("options")
     @classmethod
-    def _escpos_clear_buffer(cls, value: dict[str, Any], info: Any) -> dict[str, Any]:
-        """escpos ``clear_buffer``: how the rest of a receipt cut off part way (paper out,
-        cover open) is kept from printing later as if nothing happened. "dle_dc4" (the
-        default): the printer's real-time buffer clear, DLE DC4 fn=8, believed when the
-        printer answers it, "void" otherwise. "void", for printers without that command:
-        the rest prints when the printer goes on, with a 作废 VOID note under it and a
-        cut. Checked at load, so a typo is reported with its file and key."""
-        choice = value.get("clear_buffer")
-        if info.data.get("driver") == "escpos" and choice is not None \
-                and choice not in ("dle_dc4", "void"):
-            raise ValueError(f"clear_buffer must be \"dle_dc4\" or \"void\", not {choice!r}")
-        return value
+    def _driver_options(cls, value: dict[str, Any], info: Any) -> dict[str, Any]:
+        """Checked by the driver's options model; its errors name the key inside options."""
+        driver = info.data.get("driver")
+        if not cls.kind or driver is None:  # an unknown driver was reported already
+            return value
+        return registry.driver(cls.kind, driver).check(value)
+
+
+class ReaderConfig(DeviceConfig):
+    kind = "reader"
+
+
+class CameraConfig(DeviceConfig):
+    kind = "camera"
+
+
+class ReceiptPrinterConfig(DeviceConfig):
+    kind = "receipt_printer"
+
+
+class CardPrinterConfig(DeviceConfig):
+    kind = "card_printer"
+
+
+class ScannerConfig(DeviceConfig):
+    kind = "scanner"
 
 
 class DevicesConfig(Section):
@@ -124,11 +161,17 @@ class DevicesConfig(Section):
     supply_window_h: float = Field(
         6.0, gt=0, le=168, description="Paper, card and ribbon use over this many recent hours "
         "sets the pace behind 'time to empty'.")
-    reader: DeviceConfig = DeviceConfig()
-    camera: DeviceConfig = DeviceConfig()
-    receipt_printer: DeviceConfig = DeviceConfig()
-    card_printer: DeviceConfig = DeviceConfig()
-    scanner: DeviceConfig = DeviceConfig()
+    retry_unavailable_s: float = Field(
+        30.0, ge=0, le=3600, description="A device that could not be built at start (a port "
+        "not there, a printer unplugged, a driver that cannot run here) is out of service as "
+        "'device_unavailable' and is built again, at most this often, when the device "
+        "monitor asks how it is; once built, it serves as if it had been there all along.")
+    reader: ReaderConfig = ReaderConfig()
+    camera: CameraConfig = CameraConfig()
+    receipt_printer: ReceiptPrinterConfig = ReceiptPrinterConfig(
+        options={"output_dir": "var/printed"})
+    card_printer: CardPrinterConfig = CardPrinterConfig(options={"output_dir": "var/printed"})
+    scanner: ScannerConfig = ScannerConfig()
 
 
 class PhotoConfig(Section):
@@ -316,7 +359,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _merge(base: dict[str, Any], top: dict[str, Any], origin: dict[str, str],
            source: str, prefix: str = "") -> None:
-    """Deep-merge ``top`` into ``base``, remembering which source set each key."""
+    """Deep-merge ``top`` into ``base``, remembering which source set each key.
+
+    A device's ``options`` table is replaced whole, never merged; and a layer that
+    names another driver for a device drops the options lower layers gave the old one
+    (the packaged simulator's output_dir means nothing to an ESC/POS printer).
+    """
+    if (prefix.startswith("devices.") and "driver" in top and "options" not in top
+            and top["driver"] != base.get("driver") and base.get("options")):
+        base["options"] = {}
+        origin[f"{prefix}options"] = source
     for key, value in top.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, dict) and isinstance(base.get(key), dict) and key != "options":
@@ -334,6 +386,36 @@ def _describe(error: dict[str, Any], origin: dict[str, str]) -> str:
     if error["type"] == "extra_forbidden":
         return f"{source}: option '{key}' is not valid in section '{section}'"
     return f"{source}: section '{section}', key '{key}': {error['msg']}"
+
+
+def _by_key(errors: list[Any], given: dict[str, Any]) -> list[dict[str, Any]]:
+    """Errors located by the keys given: the member names pydantic adds to a location
+    when no member of a union fits ("frames.str", "frames.list[str]") are dropped, and
+    the members' messages joined, so a technician reads one line for one key."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for error in errors:
+        loc, here = [], given
+        for part in error["loc"]:
+            if isinstance(here, dict) and part in here:
+                here = here[part]
+            elif isinstance(here, (list, tuple)) and isinstance(part, int) \
+                    and 0 <= part < len(here):
+                here = here[part]
+            elif not isinstance(here, (dict, list, tuple)) or _union_member(part):
+                continue
+            else:
+                here = None  # a key not given (missing, or its default was refused)
+            loc.append(part)
+        key = tuple(loc)
+        if key in merged:
+            merged[key]["msg"] += f"; {error['msg']}"
+        else:
+            merged[key] = {**error, "loc": key}
+    return list(merged.values())
+
+
+def _union_member(part: Any) -> bool:
+    return isinstance(part, str) and ("[" in part or part in ("str", "int", "float", "bool"))
 
 
 def _parents(dotted: str) -> list[str]:
@@ -354,7 +436,8 @@ def load_config(*paths: Path, overrides: dict[str, Any] | None = None,
     try:
         return KioskConfig.model_validate(merged)
     except ValidationError as e:
-        raise ConfigError([_describe(err, origin) for err in e.errors()]) from e
+        problems = [_describe(err, origin) for err in _by_key(e.errors(), merged)]
+        raise ConfigError(list(dict.fromkeys(problems))) from e
 
 
 def check_file(path: Path) -> list[str]:

@@ -22,11 +22,11 @@ from typing import Any, Callable
 
 from drivers.base import DeviceHealth, HealthState
 from drivers.camera.base import Camera, Frame, NoFrames
+from drivers.camera.options import FROZEN_AFTER_S
 
 log = logging.getLogger("drivers.camera")
 
 FPS_WINDOW_S = 2.0
-FROZEN_AFTER_S = 3.0
 
 
 class EndOfStream(Exception):

@@ -1,12 +1,14 @@
 """Identity-document readers: "simulated" (personas, no chip), "virtual_chip" (the personas
-as ICAO chips, read in-process) and "pcsc" (real chips on any PC/SC reader)."""
+as ICAO chips, read in-process) and "pcsc" (real chips on any PC/SC reader). Registering
+them imports only their options models."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from drivers.base import Device, register
-from drivers.reader.simulated import SimulatedReader
+from drivers.reader.options import (PcscReaderOptions, SimulatedReaderOptions,
+                                    VirtualChipReaderOptions)
 
 
 def _virtual_chip_reader(**options: Any) -> Device:
@@ -27,8 +29,16 @@ def _pcsc_usable() -> tuple[bool, str]:
     return is_usable()
 
 
-register("reader", "simulated", SimulatedReader)
-register("reader", "virtual_chip", _virtual_chip_reader)
-register("reader", "pcsc", _pcsc_reader, _pcsc_usable)
+register("reader", "simulated", "drivers.reader.simulated:SimulatedReader",
+         options=SimulatedReaderOptions)
+register("reader", "virtual_chip", _virtual_chip_reader, options=VirtualChipReaderOptions)
+register("reader", "pcsc", _pcsc_reader, _pcsc_usable, options=PcscReaderOptions)
 
 __all__ = ["SimulatedReader"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SimulatedReader":
+        from drivers.reader.simulated import SimulatedReader
+        return SimulatedReader
+    raise AttributeError(name)

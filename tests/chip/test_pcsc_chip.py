@@ -179,3 +179,47 @@ def test_the_kiosk_journey_reads_a_passport_through_pcscd(bridge, pcscd, passpor
             k.journey.cancel()
     finally:
         central.stop()
+
+
+@pytest.mark.slow
+def test_a_pcsc_reader_whose_trust_store_comes_late_serves_once_it_is_there(
+        bridge, pcscd, passport_chip, trust_dir, tmp_path):
+    """Out of service while its trust store is not there (a kiosk whose CSCA folder is
+    copied in after it started); then built by the device monitor alone, its monitor
+    thread's events reach the journey that asked a stand-in to start watching."""
+    import shutil
+
+    from protocol import wire
+    from kiosk.headless import HeadlessKiosk
+    from kiosk.journey.steps import Step
+    from tests.central_server import central_on
+    from tests.journey.conftest import kiosk_config
+
+    chip, _ = passport_chip
+    late = tmp_path / "csca"
+    (tmp_path / "central").mkdir()
+    central = central_on(tmp_path / "central").start()
+    try:
+        config = kiosk_config(tmp_path, central.url, devices__retry_unavailable_s=0,
+                              devices__reader={"driver": "pcsc", "options": {
+                                  "reader": READER_0, "trust_store": str(late)}})
+        with HeadlessKiosk(config) as k:
+            k.runtime.monitor.poll_once()
+            k.pump(Step.OUT_OF_SERVICE)
+            assert k.journey.session.problem.code == "reader_offline"
+            assert k.runtime.monitor.latest.health["reader"].code == "device_unavailable"
+            shutil.copytree(trust_dir, late)
+            k.runtime.monitor.poll_once()
+            k.pump(Step.ATTRACT)
+            k.journey.begin()
+            k.journey.choose_language("en")
+            k.journey.choose_service(wire.Service.NEW)
+            k.pump(Step.PRESENT_DOCUMENT)
+            bridge(chip).insert()
+            k.pump(Step.ACCESS_KEY)
+            k.journey.submit_access_key(KEY)
+            k.pump(Step.CONFIRM_DETAILS, timeout_s=30)
+            assert k.journey.session.document.name == "LIN XIAO"
+            k.journey.cancel()
+    finally:
+        central.stop()

@@ -20,10 +20,12 @@ import pytest
 from PIL import Image, ImageChops
 
 from drivers.base import DeviceOffline, HealthState
-from drivers.printer import escpos as escpos_driver
 from drivers.printer.base import (Level, LineStyle, OutOfPaper, PrinterError, PrinterJam,
                                   ReceiptDocument, ReceiptLine)
-from drivers.printer.escpos import EscposReceiptPrinter, clean_text, defuse, is_usable
+from drivers.printer.escpos import (CLEAR_BUFFER_CHOICES, EscposReceiptPrinter, clean_text,
+                                    defuse, is_usable)
+from drivers.printer.escpos import printer as escpos_printer
+from drivers.printer.escpos.encoding import VOID_NOTE, cut_bytes, line_strip, raster_bands
 from drivers.printer.render import printable_width, render_receipt
 from kiosk.config import ConfigError, load_config
 from tests.printers.escpos_reader import decode, decode_qr, tokenize
@@ -189,7 +191,7 @@ def test_raster_bands_defuse_a_picture_that_spells_dle_eot():
     picture = Image.new("1", (24, 300), 1)
     for x in (3, 13, 23):  # row 0 packs to the bytes 10 04 01: DLE EOT 1
         picture.putpixel((x, 0), 0)
-    bands = escpos_driver._raster_bands(picture)
+    bands = raster_bands(picture)
     assert len(bands) == 2  # 256 rows, then 44
     job = b"".join(bands)
     assert REALTIME.search(job) is None
@@ -294,8 +296,8 @@ def test_same_job_key_prints_once_even_after_a_restart(fake, make_printer):
 @over_pty
 def test_a_printer_without_gs_r_is_believed_once_its_status_stays_fine(fake, make_printer,
                                                                       monkeypatch):
-    monkeypatch.setattr(escpos_driver, "_PRINT_MM_PER_S", 2000.0)
-    monkeypatch.setattr(escpos_driver, "_CONFIRM_SLACK_S", 0.3)
+    monkeypatch.setattr(escpos_printer, "_PRINT_MM_PER_S", 2000.0)
+    monkeypatch.setattr(escpos_printer, "_CONFIRM_SLACK_S", 0.3)
     fake.answers_gs_r = False
     printer = make_printer()
     printer.print_receipt(english_receipt(), job_key="k")
@@ -389,9 +391,8 @@ def check_void_note_closes_the_piece(out, mode: str) -> None:
         assert "Please hand it to staff" in " ".join(texts[at:])
         return
     # Raster printers have no Chinese font: the note is a picture, the lines as drawn.
-    strips = [escpos_driver._strip(line, printable_width(80),
-                                   40 if line.style is LineStyle.TITLE else 24)
-              for line in escpos_driver.VOID_NOTE]
+    strips = [line_strip(line, printable_width(80), 40 if line.style is LineStyle.TITLE else 24)
+              for line in VOID_NOTE]
     expected = Image.new("1", (printable_width(80), sum(s.height for s in strips)), 1)
     top = 0
     for strip in strips:
@@ -485,7 +486,7 @@ def test_a_cover_opened_mid_receipt_is_cleared_and_the_printed_part_marked_and_c
 def test_paper_out_during_the_feed_before_the_cut_still_counts_as_printed(fake, make_printer):
     printer = make_printer()
     receipt = chinese_receipt()
-    body = len(printer.encode_receipt(receipt)) - len(escpos_driver._cut_bytes())
+    body = len(printer.encode_receipt(receipt)) - len(cut_bytes())
     fake.paper_out_after = body + 3 + 1  # the body, its GS r, then the roll ends in ESC d
     first = printer.print_receipt(receipt, job_key="k")
     out = decode(fake.paper_since())
@@ -576,13 +577,15 @@ def test_a_kiosk_killed_mid_receipt_with_paper_in_cuts_off_what_printed_on_resta
 def test_clear_buffer_is_checked_when_the_config_loads(tmp_path):
     site = tmp_path / "site.toml"
     site.write_text('[devices.receipt_printer]\ndriver = "escpos"\n'
-                    '[devices.receipt_printer.options]\nclear_buffer = "init"\n')
+                    '[devices.receipt_printer.options]\njob_index_dir = "var/printed"\n'
+                    'clear_buffer = "init"\n')
     with pytest.raises(ConfigError) as raised:
         load_config(site)
     assert "site.toml" in str(raised.value) and "clear_buffer" in str(raised.value)
-    for choice in escpos_driver.CLEAR_BUFFER_CHOICES:
+    for choice in CLEAR_BUFFER_CHOICES:
         site.write_text('[devices.receipt_printer]\ndriver = "escpos"\n'
-                        f'[devices.receipt_printer.options]\nclear_buffer = "{choice}"\n')
+                        '[devices.receipt_printer.options]\njob_index_dir = "var/printed"\n'
+                        f'clear_buffer = "{choice}"\n')
         assert load_config(site).devices.receipt_printer.options["clear_buffer"] == choice
     with pytest.raises(ValueError):
         EscposReceiptPrinter("r", job_index_dir=str(tmp_path), clear_buffer="init")
@@ -593,7 +596,7 @@ def test_a_cover_opened_at_the_cut_fails_the_call_but_never_prints_a_second_copy
         fake, make_printer):
     printer = make_printer()
     receipt = chinese_receipt()
-    body = len(printer.encode_receipt(receipt)) - len(escpos_driver._cut_bytes())
+    body = len(printer.encode_receipt(receipt)) - len(cut_bytes())
     fake.cover_opens_after = body + 3 + 1  # the body and its GS r, then the cover in ESC d
     with pytest.raises(PrinterError) as raised:
         printer.print_receipt(receipt, job_key="k")

@@ -1,279 +1,34 @@
-"""The card printer behind a CUPS queue (or any IPP printer), spoken to over IPP.
-
-Card printers from Evolis, Zebra and others ship CUPS drivers, so the kiosk does not
-talk to the printer itself: it submits the card as a job to the configured queue and
-follows the job until it completes. Rules the kiosk keeps:
-
-- A job that fails is cancelled, never left in the queue to print later by surprise
-  when nobody is standing at the kiosk.
-- The same job key never prints twice: a finished job is written to the job index
-  (like the simulator), and the job name carries a digest of the key, so a kiosk that
-  restarted mid-job finds its job in CUPS's history (:meth:`CupsCardPrinter.find_job`)
-  instead of printing again. The key itself never leaves the kiosk: it may be built
-  from an application number, and CUPS shows job names to anyone who asks.
-- Faults come from printer-state-reasons (RFC 8011 section 5.4.12; suffixes -error,
-  -warning and -report are ignored): media-empty/media-needed -> no cards,
-  marker-supply-empty -> no ribbon, media-jam -> jammed, offline-report and
-  shutdown -> offline. marker-levels refine the ribbon level.
-- connecting-to-device is offline only once it has lasted ``connecting_grace_s``
-  without a break: CUPS's backend sets it each time it opens the connection to the
-  printer, so for a moment it is there on a queue that is fine (``TransientReasons``).
-- A queue CUPS paused after a fault (printer-state stopped, reason "paused") is
-  resumed with Resume-Printer once no fault reason remains (``resume_paused``).
-- ``health()`` and ``supplies()`` never raise.
-"""
+"""The card printer driver: status and health from the queue, jobs submitted, followed to
+the end, cancelled on failure and never printed twice (see the package's docstring)."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
-
-from PIL import Image
+from typing import Any, Callable, Sequence
 
 from drivers.base import DeviceError, DeviceHealth, DeviceOffline, FaultScript, HealthState
-from drivers.printer import pwg_raster
-from drivers.printer.base import (CardDocument, CardPrinter, JobState, Level, OutOfCards,
-                                  OutOfRibbon, PrinterError, PrinterJam, PrintResult, Supplies,
-                                  Supply)
-from drivers.printer.card_back import render_card_back
-from drivers.printer.card_render import CARD_MM, render_card
-from drivers.printer.ipp import (Attribute, Group, IppClient, IppMalformed, IppStatusError,
-                                 JobStateCode, PrinterStateCode, Resolution, Status, Tag, attr)
+from drivers.printer.base import (CardDocument, CardPrinter, JobState, Level, PrinterError,
+                                  PrintResult, Supplies, Supply)
+from drivers.printer.cups.document import DEFAULT_FORMATS, card_job
+from drivers.printer.cups.status import (CONNECTING_GRACE_S, JOB_ATTRIBUTES, PRINTER_ATTRIBUTES,
+                                         SCRIPTED_REASONS, JobInfo, PrinterStatus,
+                                         TransientReasons, keyword, ribbon_from_markers)
+from drivers.printer.ipp import IppClient, IppMalformed, IppStatusError, Status
 from drivers.printer.job_index import JobIndex
 
 log = logging.getLogger("drivers.printer.cups")
 
 JOB_PREFIX = "kiosk-card-"
-PWG_RASTER, PDF, PNG = "image/pwg-raster", "application/pdf", "image/png"
-# PWG raster first: exact pixels at the printer's own resolution, several pages, and the
-# format every IPP Everywhere printer takes. PDF is what any CUPS queue with cups-filters
-# converts for its driver. PNG last: one page only, so never for duplex.
-DEFAULT_FORMATS = (PWG_RASTER, PDF, PNG)
-
-_PRINTER_ATTRIBUTES = (
-    "printer-state", "printer-state-reasons", "printer-state-message",
-    "printer-is-accepting-jobs", "printer-make-and-model", "marker-names", "marker-levels",
-    "marker-types", "marker-low-levels", "document-format-supported", "sides-supported",
-    "printer-resolution-supported", "pwg-raster-document-resolution-supported",
-    "pwg-raster-document-type-supported", "media-supported", "media-size-supported",
-    "print-color-mode-supported", "operations-supported")
-_JOB_ATTRIBUTES = ("job-id", "job-name", "job-state", "job-state-reasons", "job-state-message",
-                   "job-printer-state-message", "job-originating-user-name")
-
-# printer-state-reasons keywords, without their -error/-warning/-report suffix
-_OFFLINE = frozenset({"offline", "connecting-to-device", "shutdown"})
-# offline reasons that come and go on their own: not offline until they last a while
-_TRANSIENT = frozenset({"connecting-to-device"})
-CONNECTING_GRACE_S = 30.0
-_JAM = frozenset({"media-jam"})
-_CARDS_EMPTY = frozenset({"media-empty", "media-needed"})
-_CARDS_LOW = frozenset({"media-low"})
-_RIBBON_EMPTY = frozenset({"marker-supply-empty", "toner-empty"})
-_RIBBON_LOW = frozenset({"marker-supply-low", "toner-low"})
-_OTHER_FAULTS = frozenset({"cover-open", "door-open", "interlock-open", "input-tray-missing",
-                           "output-area-full", "output-tray-missing", "marker-waste-full"})
-_FAULT_CODES = {"cover-open": "cover_open", "door-open": "cover_open",
-                "interlock-open": "cover_open"}
-_RIBBON_MARKERS = frozenset({"ink-ribbon", "wax-ribbon", "toner", "ink"})
-
-# FaultScript names (for self-tests) and the reason each one makes the printer report
-_SCRIPTED_REASONS = {"jam": "media-jam", "cards_out": "media-empty", "cards_low": "media-low",
-                     "ribbon_out": "marker-supply-empty", "ribbon_low": "marker-supply-low"}
-
-_ACTIVE = (JobStateCode.PENDING, JobStateCode.PENDING_HELD, JobStateCode.PROCESSING,
-           JobStateCode.PROCESSING_STOPPED)
-_WORST = {Level.UNKNOWN: 0, Level.OK: 1, Level.LOW: 2, Level.EMPTY: 3}
 
 
 def job_name(job_key: str) -> str:
     """What the job is called in CUPS: a digest of the key, never the key."""
     return JOB_PREFIX + hashlib.sha256(job_key.encode("utf-8")).hexdigest()[:32]
 
-
-def _keyword(reason: str) -> str:
-    for suffix in ("-error", "-warning", "-report"):
-        if reason.endswith(suffix):
-            return reason[:-len(suffix)]
-    return reason
-
-
-class TransientReasons:
-    """Holds back a transient reason until it has been reported, unbroken, for ``grace_s``.
-
-    Every look at the printer (the health monitor's, a print's) goes through
-    :meth:`settle`; one look without the reason starts its clock afresh. Thread-safe:
-    the monitor and a print ask at the same time.
-    """
-
-    def __init__(self, grace_s: float = CONNECTING_GRACE_S,
-                 clock: Callable[[], float] = time.monotonic,
-                 transient: frozenset[str] = _TRANSIENT) -> None:
-        self.grace_s, self._clock, self._transient = grace_s, clock, transient
-        self._since: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def settle(self, reasons: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
-        """(the reasons that count now, the transient ones still held back)."""
-        now = self._clock()
-        with self._lock:
-            for reason in self._transient:
-                if reason in reasons:
-                    self._since.setdefault(reason, now)
-                else:
-                    self._since.pop(reason, None)
-            held = frozenset(r for r, since in self._since.items()
-                             if now - since < self.grace_s)
-        return reasons - held, held
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    """One job as the queue remembers it."""
-
-    job_id: int
-    state: int  # a JobStateCode value
-    reasons: tuple[str, ...] = ()
-    name: str = ""
-    user: str = ""
-    message: str = ""
-
-    @classmethod
-    def from_group(cls, job: Group) -> "JobInfo":
-        return cls(job_id=job.get("job-id"), state=int(job.get("job-state", 0)),
-                   reasons=tuple(str(r) for r in job.all("job-state-reasons") if r != "none"),
-                   name=str(job.get("job-name", "")),
-                   user=str(job.get("job-originating-user-name", "")),
-                   message=str(job.get("job-state-message")
-                               or job.get("job-printer-state-message", "")))  # CUPS says it there
-
-    @property
-    def active(self) -> bool:
-        return self.state in _ACTIVE
-
-    @property
-    def completed(self) -> bool:
-        return self.state == JobStateCode.COMPLETED
-
-    @property
-    def failed(self) -> bool:
-        return self.state in (JobStateCode.CANCELED, JobStateCode.ABORTED)
-
-    @property
-    def outcome(self) -> JobState:
-        if self.completed:
-            return JobState.COMPLETED
-        return JobState.PENDING if self.active else JobState.FAILED
-
-    @property
-    def state_name(self) -> str:
-        try:
-            return JobStateCode(self.state).name.lower()
-        except ValueError:
-            return f"state-{self.state}"
-
-
-@dataclass(frozen=True)
-class PrinterStatus:
-    """What Get-Printer-Attributes said, read into the kiosk's terms."""
-
-    state: int
-    reasons: frozenset[str]  # keywords without suffix, "none" left out
-    message: str
-    accepting: bool
-    ribbon_markers: Level | None  # from marker-levels; None when the printer gave none
-    model: str
-    attributes: Group
-    held: frozenset[str] = frozenset()  # transient reasons seen but within their grace
-
-    @property
-    def stopped(self) -> bool:
-        return self.state == PrinterStateCode.STOPPED
-
-    @property
-    def offline_reason(self) -> str | None:
-        return next(iter(sorted(self.reasons & _OFFLINE)), None)
-
-    @property
-    def cards(self) -> Level:
-        if self.reasons & _CARDS_EMPTY:
-            return Level.EMPTY
-        return Level.LOW if self.reasons & _CARDS_LOW else Level.OK
-
-    @property
-    def ribbon(self) -> Level:
-        level = Level.EMPTY if self.reasons & _RIBBON_EMPTY else \
-            Level.LOW if self.reasons & _RIBBON_LOW else Level.OK
-        if self.ribbon_markers is not None and _WORST[self.ribbon_markers] > _WORST[level]:
-            level = self.ribbon_markers
-        return level
-
-    def fault(self) -> PrinterError | None:
-        """The fault that stops printing now, worst first; None when there is none."""
-        if self.reasons & _JAM:
-            return PrinterJam("card printer reports a card jam (media-jam)")
-        if self.cards is Level.EMPTY:
-            found = ", ".join(sorted(self.reasons & _CARDS_EMPTY))
-            return OutOfCards(f"card printer has no cards ({found})")
-        if self.ribbon is Level.EMPTY:
-            return OutOfRibbon("card printer ribbon is used up")
-        other = sorted(self.reasons & _OTHER_FAULTS)
-        if other:
-            return PrinterError(f"card printer reports {other[0]}",
-                                code=_FAULT_CODES.get(other[0], PrinterError.code))
-        return None
-
-
-def _ribbon_from_markers(printer: Group) -> Level | None:
-    levels = printer.all("marker-levels")
-    if not levels:
-        return None
-    types = printer.all("marker-types")
-    lows = printer.all("marker-low-levels")
-    wanted = [i for i, t in enumerate(types) if t in _RIBBON_MARKERS and i < len(levels)]
-    worst: Level | None = None
-    for i in wanted or range(len(levels)):
-        value = levels[i]
-        if not isinstance(value, int) or value in (-1, -2):
-            continue  # the printer does not know
-        if value == -3 or value > (lows[i] if i < len(lows) and isinstance(lows[i], int) else 10):
-            level = Level.OK  # -3: "some remains"
-        elif value <= 0:
-            level = Level.EMPTY
-        else:
-            level = Level.LOW
-        if worst is None or _WORST[level] > _WORST[worst]:
-            worst = level
-    return worst
-
-
-def _card_media(printer: Group) -> str | None:
-    """A media-supported keyword whose self-describing size is CR80 (either way round)."""
-    want = sorted(CARD_MM)
-    for keyword in printer.all("media-supported"):
-        size = str(keyword).rsplit("_", 1)[-1]
-        unit = 25.4 if size.endswith("in") else 1.0 if size.endswith("mm") else None
-        if unit is None or "x" not in size:
-            continue
-        try:
-            dims = sorted(float(v) * unit for v in size[:-2].split("x"))
-        except ValueError:
-            continue
-        if all(abs(a - b) <= 0.6 for a, b in zip(dims, want)):
-            return str(keyword)
-    return None
-
-
-def _closest_dpi(resolutions: Iterable[Any], wanted: int) -> int | None:
-    square = sorted({r.dpi for r in resolutions if isinstance(r, Resolution) and r.x == r.y})
-    if not square:
-        return None
-    return min(square, key=lambda d: (abs(d - wanted), -d))
 
 
 def _with_detail(error: DeviceError, more: str) -> DeviceError:
@@ -330,9 +85,9 @@ class CupsCardPrinter(CardPrinter):
         """Ask the printer; raises DeviceOffline when it does not answer."""
         if self.faults.value("offline"):
             raise DeviceOffline("card printer does not answer (scripted)")
-        printer = self.client.get_printer_attributes(_PRINTER_ATTRIBUTES)
-        reasons = {_keyword(str(r)) for r in printer.all("printer-state-reasons")} - {"none"}
-        reasons |= {reason for fault, reason in _SCRIPTED_REASONS.items()
+        printer = self.client.get_printer_attributes(PRINTER_ATTRIBUTES)
+        reasons = {keyword(str(r)) for r in printer.all("printer-state-reasons")} - {"none"}
+        reasons |= {reason for fault, reason in SCRIPTED_REASONS.items()
                     if self.faults.value(fault)}
         state = printer.get("printer-state")
         if not isinstance(state, int):
@@ -341,7 +96,7 @@ class CupsCardPrinter(CardPrinter):
         return PrinterStatus(state=state, reasons=counted, held=held,
                              message=str(printer.get("printer-state-message", "")),
                              accepting=bool(printer.get("printer-is-accepting-jobs", True)),
-                             ribbon_markers=_ribbon_from_markers(printer),
+                             ribbon_markers=ribbon_from_markers(printer),
                              model=str(printer.get("printer-make-and-model", "")),
                              attributes=printer)
 
@@ -397,7 +152,7 @@ class CupsCardPrinter(CardPrinter):
         name = job_name(job_key)
         found: list[JobInfo] = []
         for which in ("not-completed", "completed"):
-            for job in self.client.get_jobs(which, requested=_JOB_ATTRIBUTES):
+            for job in self.client.get_jobs(which, requested=JOB_ATTRIBUTES):
                 if job.get("job-name") == name:
                     found.append(JobInfo.from_group(job))
         if not found:
@@ -425,7 +180,7 @@ class CupsCardPrinter(CardPrinter):
         """Cancel every active job for ``job_key``; True when one was cancelled."""
         name = job_name(job_key)
         cancelled = False
-        for job in self.client.get_jobs("not-completed", requested=_JOB_ATTRIBUTES):
+        for job in self.client.get_jobs("not-completed", requested=JOB_ATTRIBUTES):
             if job.get("job-name") != name:
                 continue
             after = self._cancel(job.get("job-id"), "asked to cancel")
@@ -447,7 +202,8 @@ class CupsCardPrinter(CardPrinter):
                 self._follow(known.job_id)
                 return self._finish(job_key, known.job_id)
             status = self._ready()
-            document, document_format, job_attributes = self._document(card, status.attributes)
+            document, document_format, job_attributes = card_job(
+                card, status.attributes, formats=self.formats, duplex=self.duplex, dpi=self.dpi)
             try:
                 job = self.client.print_job(document, document_format=document_format,
                                             job_name=job_name(job_key),
@@ -499,7 +255,7 @@ class CupsCardPrinter(CardPrinter):
     def _resume(self, keep: int | None) -> None:
         """Resume a paused queue, after cancelling older kiosk jobs waiting in it: they
         belong to residents who have left, and resuming must not print them."""
-        for job in self.client.get_jobs("not-completed", requested=_JOB_ATTRIBUTES):
+        for job in self.client.get_jobs("not-completed", requested=JOB_ATTRIBUTES):
             job_id = job.get("job-id")
             if job_id != keep and str(job.get("job-name", "")).startswith(JOB_PREFIX):
                 log.warning("cancelling stale card job %d before resuming the queue", job_id)
@@ -512,7 +268,7 @@ class CupsCardPrinter(CardPrinter):
         log.warning("card printer queue was paused with no fault left; resumed it")
 
     def _job(self, job_id: int) -> JobInfo:
-        return JobInfo.from_group(self.client.get_job_attributes(job_id, _JOB_ATTRIBUTES))
+        return JobInfo.from_group(self.client.get_job_attributes(job_id, JOB_ATTRIBUTES))
 
     def _cancel(self, job_id: int, why: str) -> JobInfo | None:
         """Cancel-Job; returns the job as it then is, or None when the queue did not answer."""
@@ -622,67 +378,3 @@ class CupsCardPrinter(CardPrinter):
         if fault is not None:
             return _with_detail(fault, detail)
         return PrinterError(detail, code="card_print_failed")
-
-    # ------------------------------------------------------------------ document
-
-    def _document(self, card: CardDocument, printer: Group) -> tuple[bytes, str,
-                                                                      list[Attribute]]:
-        """Render the card at the printer's resolution in a format it takes."""
-        supported = set(printer.all("document-format-supported"))
-        choices = [f for f in self.formats if f in supported and not (self.duplex and f == PNG)]
-        if not choices:
-            raise PrinterError(f"card printer takes none of {', '.join(self.formats)}"
-                               + (" for two pages" if self.duplex else ""),
-                               code="card_format_unsupported")
-        fmt = choices[0]
-        job: list[Attribute] = []
-        sides = printer.all("sides-supported")
-        if self.duplex:
-            side = next((s for s in ("two-sided-long-edge", "two-sided-short-edge")
-                         if s in sides), None)
-            if side is None:
-                raise PrinterError("card printer does not print both sides",
-                                   code="card_duplex_unsupported")
-            job.append(attr("sides", Tag.KEYWORD, side))
-        elif "one-sided" in sides:
-            job.append(attr("sides", Tag.KEYWORD, "one-sided"))
-        printer_dpi = _closest_dpi(printer.all("printer-resolution-supported"), self.dpi)
-        dpi = printer_dpi or self.dpi
-        if fmt == PWG_RASTER:
-            dpi = _closest_dpi(printer.all("pwg-raster-document-resolution-supported"),
-                               self.dpi) or dpi
-        if printer_dpi == dpi:
-            job.append(attr("printer-resolution", Tag.RESOLUTION, Resolution(dpi, dpi)))
-        media = _card_media(printer)
-        if media:
-            job.append(attr("media", Tag.KEYWORD, media))
-        color = True
-        if fmt == PWG_RASTER:
-            types = printer.all("pwg-raster-document-type-supported")
-            color = not types or "srgb_8" in types
-            if not color and "sgray_8" not in types:
-                raise PrinterError("card printer takes neither srgb_8 nor sgray_8 raster",
-                                   code="card_format_unsupported")
-        modes = printer.all("print-color-mode-supported")
-        if color and "color" in modes:
-            job.append(attr("print-color-mode", Tag.KEYWORD, "color"))
-        elif not color and "monochrome" in modes:
-            job.append(attr("print-color-mode", Tag.KEYWORD, "monochrome"))
-        pages = [render_card(card, dpi)]
-        if self.duplex:
-            pages.append(render_card_back(card, dpi))
-        return self._encode(pages, fmt, dpi, color, media or ""), fmt, job
-
-    def _encode(self, pages: list[Image.Image], fmt: str, dpi: int, color: bool,
-                media: str) -> bytes:
-        if fmt == PWG_RASTER:
-            return pwg_raster.encode(pages, dpi, duplex=self.duplex, page_size_name=media,
-                                     color=color)
-        out = io.BytesIO()
-        if fmt == PDF:
-            first, *rest = [p.convert("RGB") for p in pages]
-            first.save(out, "PDF", resolution=float(dpi), save_all=True, append_images=rest,
-                       quality=95)
-        else:
-            pages[0].save(out, "PNG", dpi=(dpi, dpi))
-        return out.getvalue()

@@ -1,0 +1,85 @@
+"""Options of the document readers ("simulated", "virtual_chip", "pcsc"), checked at load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from drivers.options import PROJECT_PATH, DriverOptions, faults_field, project_path
+
+_DOCUMENTS = ("Personas as a table, persona key to fields (as in "
+              "drivers/reader/sim_documents.toml); none: read from documents_file.")
+_DOCUMENTS_FILE = "TOML file of personas, relative to the project; none: the shipped one."
+_DOCUMENT = ("The persona a simulated resident puts down (place() without a key, and "
+             "present_after_s); none: 'eligible', else the first.")
+_PRESENT_AFTER_S = ("Seconds after the kiosk starts waiting for a document until the "
+                    "simulated resident puts it down (the demo's hands); none: never.")
+
+
+class SimulatedReaderOptions(DriverOptions):
+    """Personas on a pretend reader: no chip, read in ``read_time_s``."""
+
+    documents: dict[str, dict[str, Any]] | None = Field(None, description=_DOCUMENTS)
+    documents_file: str | None = project_path(None, _DOCUMENTS_FILE)
+    document: str | None = Field(None, description=_DOCUMENT)
+    present_after_s: float | None = Field(None, ge=0, description=_PRESENT_AFTER_S)
+    read_time_s: float = Field(0.3, ge=0, description="Seconds a read takes.")
+    faults: dict[str, Any] | None = faults_field(
+        "remove_during_read, wrong_key, unreadable, not_genuine, offline, slow_read_s")
+
+
+_TRUST_STORE = "Folder of CSCA certificates, CRLs and master lists, relative to the project."
+
+
+class ChipReaderOptions(DriverOptions):
+    """How an ICAO chip is read and checked, for every chip reader."""
+
+    allow_unknown_csca: bool = Field(False, description="Accept a chip whose country's CSCA "
+                                     "is not in the trust store (sent to staff review).")
+    read_size: int = Field(231, gt=0, le=65536, description="Bytes asked per READ BINARY.")
+    extended_length: bool = Field(True, description="Use extended-length APDUs when the "
+                                  "chip offers them.")
+
+
+class VirtualChipReaderOptions(ChipReaderOptions):
+    """The personas as ICAO chips, read in-process through the real chip-reading code."""
+
+    trust_store: str | None = project_path(None, _TRUST_STORE + " None: the virtual "
+                                           "chips' own test CSCA.")
+    documents: dict[str, dict[str, Any]] | None = Field(None, description=_DOCUMENTS)
+    documents_file: str | None = project_path(None, _DOCUMENTS_FILE)
+    document: str | None = Field(None, description=_DOCUMENT)
+    present_after_s: float | None = Field(None, ge=0, description=_PRESENT_AFTER_S)
+    faults: dict[str, Any] | None = faults_field(
+        "remove_at_apdu, wrong_key, wrong_le, corrupt_mac, mute (the chip's), "
+        "offline (the reader's)")
+    max_read: int = Field(231, gt=0, le=65536, description="Largest READ BINARY answer the "
+                          "virtual chip gives.")
+    chip_extended_length: bool = Field(False, description="The virtual chip takes "
+                                       "extended-length APDUs.")
+    country: str = Field("CN", min_length=1, description="Issuing country of the virtual "
+                         "chips' test PKI (its CSCA is trusted when trust_store is none).")
+    bits_per_s: float = Field(0.0, ge=0, description="Simulated air speed (ISO 14443, e.g. "
+                              "212000); 0: as fast as the computer.")
+
+
+class PcscReaderOptions(ChipReaderOptions):
+    """Real chips on a PC/SC reader (pcscd)."""
+
+    reader: str = Field("", description="Part of the PC/SC reader's name, any case; empty: "
+                        "the first reader.")
+    require_trust_store: bool = Field(True, description="Refuse to run without trust_store "
+                                      "(a kiosk must check every chip's signature).")
+    trust_store: str | None = Field(None, description=_TRUST_STORE, validate_default=True,
+                                    json_schema_extra={PROJECT_PATH: True})
+    active_authentication: bool = Field(True, description="Check the chip is not a copy "
+                                        "(Active Authentication) when it offers it.")
+
+    @field_validator("trust_store", mode="after")
+    @classmethod
+    def _store_required(cls, value: str | None, info: Any) -> str | None:
+        if value is None and info.data.get("require_trust_store", True):
+            raise ValueError("a chip reader needs a trust store (or require_trust_store = "
+                             "false)")
+        return value
