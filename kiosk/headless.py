@@ -52,6 +52,15 @@ class HeadlessKiosk:
                 names = ", ".join(s.value for s in wanted)
                 raise StepTimeout(f"expected {names}, still at {self.journey.state.value}")
 
+    def wait_for(self, condition: Callable[[], bool], timeout_s: float = 5.0) -> bool:
+        """Run pending callbacks until ``condition()`` holds; False if it did not in time."""
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            self.dispatch.run_pending(timeout_s=0.02)
+        return True
+
     def settle(self, seconds: float = 0.3) -> None:
         """Let background results arrive without expecting a step change."""
         end = time.monotonic() + seconds

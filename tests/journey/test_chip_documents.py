@@ -77,9 +77,8 @@ def test_wrong_key_on_a_bac_chip_asks_again_then_reads(make_kiosk):
     k.devices.reader.faults.set("wrong_key", 1)
     place_and_wait(k, "passport_mrz", S.ACCESS_KEY)
     k.journey.document.submit_key(_passport_key())
-    k.pump(S.ACCESS_KEY)
-    k.settle(0.3)
-    assert k.journey.state is S.ACCESS_KEY and k.journey.input_error == "wrong_access_key"
+    assert k.wait_for(lambda: k.journey.input_error == "wrong_access_key", timeout_s=10)
+    assert k.journey.state is S.ACCESS_KEY
     k.journey.document.submit_key(_passport_key())
     k.pump(S.CONFIRM_DETAILS)
     assert k.devices.reader.last_read.access == "bac"
@@ -124,9 +123,8 @@ def test_pace_card_opens_with_its_can_and_proves_it_is_no_clone(make_kiosk):
     k.journey.document.switch_key_kind()
     assert k.journey.session.access is AccessKind.CAN
     k.journey.document.submit_key(CanKey("000000"))
-    k.pump(S.ACCESS_KEY)
-    k.settle(0.3)
-    assert k.journey.input_error == "wrong_access_key"
+    assert k.wait_for(lambda: k.journey.input_error == "wrong_access_key", timeout_s=10)
+    assert k.journey.state is S.ACCESS_KEY
     k.journey.document.submit_key(CanKey(SHIPPED["permit_pace"]["can"]))
     k.pump(S.CONFIRM_DETAILS)
     report = k.devices.reader.last_read

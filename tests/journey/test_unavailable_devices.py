@@ -116,9 +116,9 @@ def test_an_unavailable_card_printer_is_told_before_choosing_and_comes_back(
     assert isinstance(k.devices.card_printer, UnavailableCardPrinter)
     k.runtime.monitor.poll_once()
     to_decision(k, "eligible")
-    k.journey.continue_application()
-    assert M.PRINT_HERE not in k.journey.fulfilment_options()
-    assert k.journey.print_here_blocked() == "device_unavailable", "told before choosing"
+    k.journey.decision.continue_application()
+    assert M.PRINT_HERE not in k.journey.fulfilment.options()
+    assert k.journey.fulfilment.print_here_blocked() == "device_unavailable", "told before choosing"
     card = health(k, "card_printer")
     assert card.detail == ("card_printer driver 'test_plugged' not built (usb_missing): no "
                            "card printer on USB (vendor 0x0c55)")
@@ -126,9 +126,9 @@ def test_an_unavailable_card_printer_is_told_before_choosing_and_comes_back(
     card_printer_socket.touch()  # plugged in
     k.runtime.monitor.poll_once()
     k.pump()
-    assert M.PRINT_HERE in k.journey.fulfilment_options()
-    assert k.journey.print_here_blocked() is None
-    k.journey.choose_fulfilment(M.PRINT_HERE)
+    assert M.PRINT_HERE in k.journey.fulfilment.options()
+    assert k.journey.fulfilment.print_here_blocked() is None
+    k.journey.fulfilment.choose(M.PRINT_HERE)
     k.pump(S.RECEIPT, timeout_s=20)
     assert k.journey.session.outcome.card_printed
 

@@ -36,7 +36,9 @@ def present(k: HeadlessKiosk, persona: str, service=wire.Service.NEW,
 
 def declare(k: HeadlessKiosk, condition=wire.Condition.EMPLOYMENT, district_en=None,
             since=dt.date(2024, 1, 1), use_known_sponsor: bool = True) -> None:
-    k.settle(0.2)  # the records pre-check may still be on its way
+    # The records pre-check (employers, schools) runs while the resident reads: wait for its
+    # answer, however slow the machine is, or a known sponsor is not offered yet.
+    k.wait_for(lambda: k.journey.session.records is not None)
     k.journey.document.confirm()
     if k.journey.state is S.DECISION:  # refused before declaring anything
         return
