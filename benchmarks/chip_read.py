@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import FaultScript
+from drivers.camera.synthetic import portrait_jpeg
 from drivers.reader.base import MrzKey
 from drivers.reader.icao import files
 from drivers.reader.icao.apdu import ApduTrace
@@ -29,7 +30,6 @@ from drivers.reader.vchip.issuer import build_com, build_data_groups, build_sod
 from drivers.reader.vchip.reader import holder_for
 from drivers.reader.vchip.reader import test_pki as issuing_state
 from drivers.reader.vchip.vpcd import VpcdBridge
-from drivers.camera.synthetic import portrait_jpeg
 from tests.chip.pcscd import PORT_0, READER_0, Pcscd, wait_card_state
 
 DG2_BYTES = 20_000

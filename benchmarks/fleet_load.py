@@ -71,7 +71,7 @@ class _Tally:
             self.errors[what] = self.errors.get(what, 0) + 1
 
 
-def _sender(url: str, jobs: "queue.Queue[tuple[float, str, bytes] | None]",
+def _sender(url: str, jobs: queue.Queue[tuple[float, str, bytes] | None],
             tally: _Tally, keys: dict[str, Ed25519PrivateKey]) -> None:
     """Signs each heartbeat as the kiosk would (central requires it) and counts an answer
     without central's signature as an error."""
@@ -170,8 +170,8 @@ def _figures(tally: _Tally, kiosks: int, interval_s: float, duration_s: float) -
 
 def bench_fleet(tmp, kiosks: int = 4200, duration_s: float = 300) -> dict[str, Any]:
     """The load on a fresh central server with SQLite, then with PostgreSQL."""
-    from tools.central_process import CentralProcess, central_on, free_port
     from tests.central.postgres import postgres_binaries, start_postgres
+    from tools.central_process import CentralProcess, central_on, free_port
 
     results: dict[str, Any] = {}
     folder = tmp / "fleet-sqlite"

@@ -22,18 +22,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from protocol import wire  # noqa: E402
-from tools.central_process import central_on  # noqa: E402
+from benchmarks.camera_preview import bench_preview  # noqa: E402
+from benchmarks.card_ipp import bench_card_print  # noqa: E402
+from benchmarks.chip_read import bench_chip_reads  # noqa: E402
+from benchmarks.fleet_load import bench_fleet  # noqa: E402
+from benchmarks.photo_analysis import bench_analysis  # noqa: E402
+from benchmarks.receipt_escpos import bench_receipt_modes  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
 from kiosk.headless import HeadlessKiosk  # noqa: E402
 from kiosk.journey.steps import Step  # noqa: E402
+from protocol import wire  # noqa: E402
+from tools.central_process import central_on  # noqa: E402
 from tools.display import virtual_display  # noqa: E402
-from benchmarks.camera_preview import bench_preview  # noqa: E402
-from benchmarks.card_ipp import bench_card_print  # noqa: E402
-from benchmarks.fleet_load import bench_fleet  # noqa: E402
-from benchmarks.chip_read import bench_chip_reads  # noqa: E402
-from benchmarks.photo_analysis import bench_analysis  # noqa: E402
-from benchmarks.receipt_escpos import bench_receipt_modes  # noqa: E402
 
 S = Step
 M = wire.FulfilmentMethod

@@ -6,8 +6,8 @@ non-2xx answer looks the same to the kiosk.
 
 from __future__ import annotations
 
-from protocol import wire
 from central.i18n import both
+from protocol import wire
 from protocol.codes import ApiErrorCode
 
 
@@ -21,7 +21,7 @@ class ApiProblem(Exception):
         self.message = message
 
     @classmethod
-    def from_reason(cls, status: int, code: ApiErrorCode, why: wire.Reason) -> "ApiProblem":
+    def from_reason(cls, status: int, code: ApiErrorCode, why: wire.Reason) -> ApiProblem:
         return cls(status, code, why.text)
 
     def body(self) -> wire.ApiError:

@@ -24,7 +24,7 @@ import datetime as dt
 import gettext
 import logging
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from protocol import wire
@@ -52,7 +52,7 @@ def load_catalog(language: str, locale_dir: Path = LOCALE_DIR) -> gettext.GNUTra
                              "run make (it compiles the .po files)") from e
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(language: str) -> gettext.GNUTranslations:
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}")

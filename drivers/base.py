@@ -10,9 +10,10 @@ import importlib
 import logging
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from drivers.options import DriverOptions, NoOptions
 

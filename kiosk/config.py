@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from drivers import base as registry
-from protocol.wire import KIOSK_ID_PATTERN, Service
 from kiosk.errors import KioskError
+from protocol.wire import KIOSK_ID_PATTERN, Service
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "config" / "default.toml"

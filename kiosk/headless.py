@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from kiosk.config import KioskConfig
-from kiosk.runtime import KioskRuntime
 from kiosk.journey.steps import Step
+from kiosk.runtime import KioskRuntime
 from kiosk.worker import QueueDispatch
 
 
@@ -32,7 +32,7 @@ class HeadlessKiosk:
         self.journey.add_listener(lambda what: what == "step" and self.steps.append(
             self.journey.state))
 
-    def __enter__(self) -> "HeadlessKiosk":
+    def __enter__(self) -> HeadlessKiosk:
         self.runtime.start()
         return self
 

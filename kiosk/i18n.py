@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gettext
 import logging
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ class MissingCatalog(RuntimeError):
     """The compiled catalog is absent: run `make` (it compiles the .po files)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(language: str) -> gettext.GNUTranslations:
     try:
         return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[language])
@@ -44,7 +44,7 @@ class Translator:
         self._catalog = _catalog(language)
 
     @property
-    def other(self) -> "Translator":
+    def other(self) -> Translator:
         return Translator("en" if self.language == "zh_CN" else "zh_CN")
 
     def __call__(self, msgid: str, **values: Any) -> str:

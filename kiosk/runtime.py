@@ -8,28 +8,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
-from kiosk.fleet.central_client import CentralClient
-from kiosk.fleet.credentials import Credentials
-from kiosk.fleet.credentials import load as load_credentials
 from kiosk.config import KioskConfig
-from kiosk.devices.monitor import DeviceMonitor
 from kiosk.devices.build import Devices, build_devices
-from kiosk.fleet.heartbeat import HeartbeatSender
+from kiosk.devices.monitor import DeviceMonitor
+from kiosk.devices.supplies import SupplyTracker
 from kiosk.effects.fulfilment import on_application_synced
 from kiosk.effects.housekeeping import Housekeeping
 from kiosk.effects.journal import Journal
-from kiosk.journey.machine import Journey
-from kiosk.fleet.daily_counts import JourneyDays
-from kiosk.fleet.metrics import KioskCollector, MetricsServer, camera_fps
-from kiosk.fleet.status import StatusBoard
 from kiosk.effects.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
 from kiosk.effects.reconcile import Reconciliation, reconcile
 from kiosk.effects.recovery import Recovered, recover
+from kiosk.fleet.central_client import CentralClient
+from kiosk.fleet.credentials import Credentials
+from kiosk.fleet.credentials import load as load_credentials
+from kiosk.fleet.daily_counts import JourneyDays
+from kiosk.fleet.heartbeat import HeartbeatSender
+from kiosk.fleet.metrics import KioskCollector, MetricsServer, camera_fps
 from kiosk.fleet.remote_settings import SETTINGS_FILE, RemoteSettings
 from kiosk.fleet.statistics import JourneyStatistics
-from kiosk.devices.supplies import SupplyTracker
+from kiosk.fleet.status import StatusBoard
+from kiosk.journey.machine import Journey
 from kiosk.worker import Dispatch, Worker
 
 log = logging.getLogger("kiosk.runtime")

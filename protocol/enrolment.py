@@ -54,7 +54,7 @@ class EnrolmentTicket:
         return QR_PREFIX + query
 
     @classmethod
-    def parse(cls, text: str) -> "EnrolmentTicket":
+    def parse(cls, text: str) -> EnrolmentTicket:
         """Raises NotAnEnrolmentCode for any other text (another QR code in view, say)."""
         if not text.startswith(QR_PREFIX):
             raise NotAnEnrolmentCode("not an enrolment QR code")

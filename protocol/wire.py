@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from enum import Enum
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator

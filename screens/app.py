@@ -9,12 +9,11 @@ kiosk's services itself.
 from __future__ import annotations
 
 import logging
-import time
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
-
-from screens.window import configure_window  # first: sets KIVY_NO_ARGS and the window size
+from typing import Any
 
 from kivy.app import App  # noqa: E402
 from kivy.base import ExceptionHandler, ExceptionManager  # noqa: E402
@@ -65,11 +64,20 @@ def load_kv() -> None:
     global _kv_loaded
     if _kv_loaded:
         return
-    import screens.widgets  # noqa: F401  (registers the widget classes the .kv files use)
     from kivy.factory import Factory
+
+    import screens.widgets  # noqa: F401  (registers the widget classes the .kv files use)
     from screens.base import IdleOverlay, StepScreen
-    from screens.widgets import (Body, BusyIndicator, DetailRow, HintLabel, KioskButton,
-                                 ProgressBarK, StatusCard, WrapLabel)
+    from screens.widgets import (
+        Body,
+        BusyIndicator,
+        DetailRow,
+        HintLabel,
+        KioskButton,
+        ProgressBarK,
+        StatusCard,
+        WrapLabel,
+    )
     for cls in (Body, BusyIndicator, DetailRow, HintLabel, KioskButton, ProgressBarK, StatusCard,
                 WrapLabel, StepScreen, IdleOverlay):
         Factory.register(cls.__name__, cls=cls)
@@ -92,7 +100,7 @@ def screen_classes() -> list[type]:
 class _KeepRunning(ExceptionHandler):
     """An unexpected exception: log it, show 'out of service', recover in 10 s, keep running."""
 
-    def __init__(self, app: "KioskApp") -> None:
+    def __init__(self, app: KioskApp) -> None:
         super().__init__()
         self.app = app
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-from typing import Any, Callable
+from collections.abc import Callable
+from functools import cache
+from typing import Any
 
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
@@ -19,7 +20,7 @@ from kiosk.journey.table import IntentRejected, Trigger, offers
 log = logging.getLogger("screens")
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(lang: str) -> Translator:
     return Translator(lang)
 

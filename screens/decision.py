@@ -6,11 +6,16 @@ import datetime as dt
 import io
 
 from kivy.clock import Clock
-from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
-                             StringProperty)
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    StringProperty,
+)
 
-from protocol import wire
 from kiosk.journey.steps import Step
+from protocol import wire
 from screens.base import StepScreen
 from screens.theme import T
 from screens.widgets import KioskButton, ShotThumb, texture_from_rgb

@@ -6,8 +6,8 @@ import datetime as dt
 
 from kivy.properties import NumericProperty, ObjectProperty, StringProperty
 
-from protocol import wire
 from kiosk.journey.steps import Step
+from protocol import wire
 from screens.base import StepScreen
 from screens.theme import T
 from screens.widgets import KioskButton

@@ -10,9 +10,9 @@ from typing import Any
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, StringProperty
 
+from kiosk.errors import CentralUnavailable, KioskError
 from kiosk.fleet.enrolment import Enrolled, enrol, scan_for_ticket, typed_code
 from protocol.enrolment import ALPHABET, CODE_LENGTH, EnrolmentTicket
-from kiosk.errors import CentralUnavailable, KioskError
 from screens.diagnostics import TechnicianScreen
 from screens.theme import T
 

@@ -14,8 +14,8 @@ from kivy.properties import (
 from kivy.uix.widget import Widget
 
 from drivers.reader.base import AccessKind, CanKey, MrzKey
-from kiosk.journey.access_key import NUMBER_MAX, access_key_from, check_field
 from kiosk.addresses import mask_document_number
+from kiosk.journey.access_key import NUMBER_MAX, access_key_from, check_field
 from kiosk.journey.steps import Step
 from screens.base import StepScreen
 from screens.theme import T

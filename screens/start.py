@@ -7,9 +7,9 @@ import time
 from kivy.clock import Clock
 from kivy.properties import ObjectProperty, StringProperty
 
-from protocol import wire
 from kiosk.journey.availability import hours_text
 from kiosk.journey.steps import Step
+from protocol import wire
 from screens.base import StepScreen
 from screens.theme import T
 from screens.widgets import KioskButton

@@ -6,8 +6,14 @@ import math
 
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
-from kivy.properties import (BooleanProperty, ListProperty, NumericProperty, ObjectProperty,
-                             OptionProperty, StringProperty)
+from kivy.properties import (
+    BooleanProperty,
+    ListProperty,
+    NumericProperty,
+    ObjectProperty,
+    OptionProperty,
+    StringProperty,
+)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
-from central.storage.db import make_engine
 from central.fleet.enrolment import Enrolment, default_key_path, load_or_create_central_key
+from central.storage.db import make_engine
 from tools.central_process import CentralProcess, central_on, free_port
 
 __all__ = ["CentralProcess", "central_on", "enrolment_at", "free_port"]

@@ -17,20 +17,19 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from protocol import wire
-from protocol.codes import ApiErrorCode, http_code
-from protocol import tracking
-from central.permits.applications import file_application
-from central.permits.cards import apply_card_outcome
-from central.permits.deferred import start_due_for, start_if_due
-from central.errors import ApiProblem
-from central.i18n import both, require_catalogs
 from central.api.kiosk_auth import KioskAuth
 from central.api.metrics import CentralMetrics
-from central.permits.office import PermitOffice
 from central.api.requestlog import RequestLog
 from central.api.schedule import DEFERRED_INTERVAL_S, Service, lifespan
 from central.api.tracking_pages import not_found_page, pending_page, tracking_page
+from central.errors import ApiProblem
+from central.i18n import both, require_catalogs
+from central.permits.applications import file_application
+from central.permits.cards import apply_card_outcome
+from central.permits.deferred import start_due_for, start_if_due
+from central.permits.office import PermitOffice
+from protocol import tracking, wire
+from protocol.codes import ApiErrorCode, http_code
 
 API_VERSION = "1.0.0"
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"

@@ -21,10 +21,10 @@ import anyio.to_thread
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from protocol import signing, wire
-from protocol.codes import TrustCode
 from central.fleet.enrolment import Enrolment
 from central.i18n import both
+from protocol import signing, wire
+from protocol.codes import TrustCode
 
 KioskAuthMode = Literal["required", "open"]
 OPEN_PATHS = re.compile(r"^/v1/(health|openapi\.json|cities/[^/]+/directory|kiosks/[^/]+/enrol)$")

@@ -12,9 +12,9 @@ import logging
 import sys
 import time
 
+from central.i18n import both
 from protocol import wire
 from protocol.codes import ApiErrorCode
-from central.i18n import both
 
 log = logging.getLogger("central.request")
 

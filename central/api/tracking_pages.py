@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from html import escape
 
-from protocol import wire
 from central.i18n import bilingual, both
 from central.permits.status import state_label
+from protocol import wire
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;margin:0;

@@ -16,8 +16,8 @@ import argparse
 import getpass
 import sys
 
-from central.dashboard.accounts import AccountError, Accounts, Role
 from central.cli.args import database_command
+from central.dashboard.accounts import AccountError, Accounts, Role
 from central.i18n import side_by_side
 
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from protocol import wire
 from central.cli.args import database_command
 from central.i18n import side_by_side
+from protocol import wire
 
 STATE_WORDS = {"ok": "fleet.state.ok", "warning": "fleet.state.warning",
                "error": "fleet.state.error", "offline": "fleet.state.offline"}
@@ -71,9 +71,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def open_fleet(args: argparse.Namespace):
-    from central.storage.db import create_tables, make_engine
     from central.fleet.service import Fleet
     from central.fleet.states import Thresholds
+    from central.storage.db import create_tables, make_engine
 
     engine = make_engine(args.database)
     create_tables(engine)

@@ -22,8 +22,8 @@ log = logging.getLogger("central")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    from central.config import add_arguments
     from central.api.schedule import DEFERRED_INTERVAL_S
+    from central.config import add_arguments
 
     p = argparse.ArgumentParser(prog="python -m central",
                                 description="OneTrip reference central API.",
@@ -108,10 +108,10 @@ def settle_heap() -> None:
 
 def build(args: argparse.Namespace):
     """Policies, database, seed, application: everything that can fail before serving."""
-    from central.fleet.alert_process import AlertProcess
-    from central.fleet.alerts import notifiers_from
     from central.api.app import create_app
     from central.demo_seed.residents import seed_demo, seed_fleet
+    from central.fleet.alert_process import AlertProcess
+    from central.fleet.alerts import notifiers_from
 
     office = open_office(args)
     if args.seed == "demo":
@@ -135,10 +135,10 @@ def open_office(args: argparse.Namespace):
     """Settings, policies and the database (tables created): what both serving and
     --start-due need."""
     from central.config import load_config
-    from central.storage.db import make_engine
     from central.fleet.enrolment import Enrolment, default_key_path, load_or_create_central_key
     from central.permits.office import PermitOffice
     from central.permits.policy import POLICY_DIR, load_policies
+    from central.storage.db import make_engine
     from central.storage.store import CentralStore
 
     config = load_config(args.config, args)

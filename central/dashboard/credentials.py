@@ -16,18 +16,26 @@ from urllib.parse import quote
 import qrcode
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
-from starlette.concurrency import run_in_threadpool
 from qrcode.image.svg import SvgPathImage
+from starlette.concurrency import run_in_threadpool
 
-from central.dashboard.accounts import SignedIn
 from central.dashboard import views
+from central.dashboard.accounts import SignedIn
 from central.dashboard.texts import EVENTS, word, word_or_code
-from central.i18n import pick
 from central.dashboard.views import e
-from central.dashboard.web import (HEADERS, csrf_ok, form_of, html, kiosk_form, lang_of,
-                                   signed_in, to_login)
+from central.dashboard.web import (
+    HEADERS,
+    csrf_ok,
+    form_of,
+    html,
+    kiosk_form,
+    lang_of,
+    signed_in,
+    to_login,
+)
 from central.fleet.enrolment import Credential, Enrolment, IssuedCode
 from central.fleet.service import BadKioskId, Fleet, Hall, UnknownHall, UnknownKiosk
+from central.i18n import pick
 
 MAX_REASON = 200
 

@@ -14,21 +14,33 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
-from starlette.concurrency import run_in_threadpool
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from protocol import wire
-from central.dashboard.accounts import Accounts, LoginRefused, SignedIn
 from central.dashboard import views
+from central.dashboard.accounts import Accounts, LoginRefused, SignedIn
+from central.dashboard.credentials import add_credentials, credentials_card
 from central.dashboard.settings_form import read_form, settings_form, why_refused
 from central.dashboard.texts import word
-from central.i18n import both
-from central.dashboard.credentials import add_credentials, credentials_card
-from central.dashboard.web import (COOKIE, HEADERS, LANG_COOKIE, LOGIN_CSRF, csrf_ok, form_of,
-                                   KioskForm, html, kiosk_form, lang_of, signed_in, to_login,
-                                   visible_kiosk)
+from central.dashboard.web import (
+    COOKIE,
+    HEADERS,
+    LANG_COOKIE,
+    LOGIN_CSRF,
+    KioskForm,
+    csrf_ok,
+    form_of,
+    html,
+    kiosk_form,
+    lang_of,
+    signed_in,
+    to_login,
+    visible_kiosk,
+)
 from central.fleet.service import Fleet
 from central.fleet.stats import JourneyTotals
+from central.i18n import both
+from protocol import wire
 
 STATIC = Path(__file__).resolve().parent / "static"
 

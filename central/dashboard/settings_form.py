@@ -10,9 +10,10 @@ from collections.abc import Mapping
 
 from pydantic import ValidationError
 
-from protocol import wire
-from central.dashboard.texts import SERVICES as SERVICE_WORDS, word, word_or_code
+from central.dashboard.texts import SERVICES as SERVICE_WORDS
+from central.dashboard.texts import word, word_or_code
 from central.dashboard.views import e
+from protocol import wire
 
 SERVICES = (wire.Service.NEW, wire.Service.RENEWAL, wire.Service.STATUS)
 

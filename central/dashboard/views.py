@@ -8,15 +8,26 @@ import datetime as dt
 from html import escape
 from urllib.parse import quote
 
-from protocol import wire
 from central.dashboard.accounts import SignedIn
-from central.dashboard.texts import (DECISIONS, DEVICES, LEVELS, ROLES, SERVICES, STATES, STEPS,
-                                     SUPPLIES, named, word, word_or_code)
-from central.i18n import pick
-from central.fleet.service import AuditEntry, Hall
+from central.dashboard.texts import (
+    DECISIONS,
+    DEVICES,
+    LEVELS,
+    ROLES,
+    SERVICES,
+    STATES,
+    STEPS,
+    SUPPLIES,
+    named,
+    word,
+    word_or_code,
+)
 from central.fleet.reasons import Duration
+from central.fleet.service import AuditEntry, Hall
 from central.fleet.states import KioskState
 from central.fleet.stats import JourneyTotals
+from central.i18n import pick
+from protocol import wire
 
 REFRESH_S = 5
 

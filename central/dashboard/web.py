@@ -11,14 +11,14 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from central.dashboard.accounts import Accounts, SignedIn
-from protocol.codes import ApiErrorCode
 from central.dashboard import views
+from central.dashboard.accounts import Accounts, SignedIn
 from central.dashboard.texts import word
 from central.errors import ApiProblem
-from central.i18n import both
 from central.fleet.service import Fleet, UnknownKiosk
 from central.fleet.states import KioskState
+from central.i18n import both
+from protocol.codes import ApiErrorCode
 
 COOKIE = "onetrip_fleet"
 LANG_COOKIE = "onetrip_lang"

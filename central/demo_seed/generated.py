@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Callable
+from collections.abc import Callable
 
+from central.demo_seed.residents import (
+    SeedPermit,
+    SeedRecord,
+    SeedRegistration,
+    SeedResident,
+    id_number,
+)
 from central.permits.policy import CityPolicy, load_policies
-from central.demo_seed.residents import (SeedPermit, SeedRecord, SeedRegistration, SeedResident,
-                                         id_number)
 
 # household city code -> (area code of a district there, province)
 HOUSEHOLDS = {

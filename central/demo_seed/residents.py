@@ -14,11 +14,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from central.storage import db
-from protocol import wire
 from central.permits.dates import add_years
 from central.permits.policy import load_policies
+from central.storage import db
 from central.storage.store import CentralStore
+from protocol import wire
 
 PERSONAS_PATH = Path(__file__).resolve().parent / "residents.toml"
 GENERATED_COUNT = 27

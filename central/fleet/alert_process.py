@@ -59,10 +59,10 @@ class AlertProcess:
 def run_alerts(database: str, thresholds: dict, config: dict, log_level: str, line) -> None:
     """The child: the same AlertRunner as ever, on the same database, until a word comes down
     the line or the line closes (the server ended, however it ended)."""
-    from central.fleet.alerts import AlertRunner, notifiers_from
-    from central.storage.db import make_engine
-    from central.fleet.service import Fleet
     from central.api.requestlog import configure_logging
+    from central.fleet.alerts import AlertRunner, notifiers_from
+    from central.fleet.service import Fleet
+    from central.storage.db import make_engine
 
     configure_logging(log_level)
     alerts = AlertConfig(**config)

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, func, insert, select, update
 
-from central.storage import db
+from central.fleet.notify import AlertNotice, Notifier, deliver
 from central.fleet.service import Fleet
 from central.fleet.states import KioskState
-from central.fleet.notify import AlertNotice, Notifier, deliver
 from central.i18n import Joined, Message, both
+from central.storage import db
 from protocol.wire import Text
 
 log = logging.getLogger("central.alerts")

@@ -19,21 +19,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import (Encoding, NoEncryption, PrivateFormat,
-                                                          load_pem_private_key)
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
 from pydantic import BaseModel
 from sqlalchemy import Engine, insert, select, update
 
-from central.storage import db
-from protocol import wire
 from central.errors import ApiProblem
-from central.i18n import both
 from central.fleet.service import BadKioskId, UnknownHall
+from central.i18n import both
+from central.storage import db
+from central.storage.store import utc_now
+from central.storage.upsert import insert_or_ignore
+from protocol import wire
 from protocol.codes import ApiErrorCode
 from protocol.enrolment import ALPHABET, CODE_LENGTH, EnrolmentTicket, grouped, normalise_code
 from protocol.signing import fingerprint, load_public_key, public_key_text
-from central.storage.store import utc_now
-from central.storage.upsert import insert_or_ignore
+
 
 def code_hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()

@@ -14,8 +14,8 @@ import json
 from sqlalchemy import Engine, select
 
 from central.storage import db
-from protocol import wire
 from central.storage.upsert import upsert
+from protocol import wire
 
 MAX_DAYS_PER_BEAT = 7  # the kiosk sends today and yesterday; a backlog is capped
 MAX_ERRORS_KEPT = 8

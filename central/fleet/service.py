@@ -16,14 +16,13 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from central.storage import db
 from central.fleet import heartbeats
-from protocol import wire
 from central.fleet.states import KioskState, Thresholds, judge, state_rows
 from central.fleet.stats import JourneyStats, journey_stats
+from central.storage import db
 from central.storage.store import utc_now
 from central.storage.upsert import insert_or_ignore
-
+from protocol import wire
 
 PAUSE_S = 0.002  # see Fleet.kiosk_states
 

@@ -15,11 +15,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, select
 
-from central.storage import db
 from central.fleet import reasons as why
-from protocol import wire
-from central.storage.db import utc
 from central.fleet.reasons import KioskReason, Severity
+from central.storage import db
+from central.storage.db import utc
+from protocol import wire
 
 SUPPLY_OUT = {"paper_out": "paper", "cards_out": "cards", "ribbon_out": "ribbon"}
 SUPPLY_LOW = {"paper_low": "paper", "cards_low": "cards", "ribbon_low": "ribbon"}

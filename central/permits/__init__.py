@@ -1,1 +1,2 @@
-"""Residence permits: per-city policies, the eligibility rules and their reasons, applications and their states."""
+"""Residence permits: per-city policies, the eligibility rules and their reasons,
+applications and their states."""

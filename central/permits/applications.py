@@ -15,13 +15,13 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from protocol import wire
-from protocol.codes import ApiErrorCode
-from central.permits.dates import add_years
 from central.errors import ApiProblem
 from central.i18n import both
+from central.permits.dates import add_years
 from central.permits.office import PermitOffice, check_address
 from central.permits.policy import CityPolicy
+from protocol import wire
+from protocol.codes import ApiErrorCode
 
 S = wire.ApplicationState
 D = wire.Decision

@@ -7,12 +7,12 @@ failed print falls back to courier delivery to the address on the application.
 from __future__ import annotations
 
 from central import errors
-from protocol import wire
-from protocol.codes import ApiErrorCode
 from central.errors import ApiProblem
 from central.i18n import both
 from central.permits.office import PermitOffice
 from central.storage.store import StateConflict
+from protocol import wire
+from protocol.codes import ApiErrorCode
 
 S = wire.ApplicationState
 M = wire.FulfilmentMethod

@@ -20,13 +20,19 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 from sqlalchemy import Row
 
-from protocol import wire
-from central.permits.applications import (APPROVING_STATES, fulfilled_state, home_address,
-                                          permit_row, photo_date, plan_for)
 from central.errors import ApiProblem
 from central.i18n import both
+from central.permits.applications import (
+    APPROVING_STATES,
+    fulfilled_state,
+    home_address,
+    permit_row,
+    photo_date,
+    plan_for,
+)
 from central.permits.office import PermitOffice
 from central.storage.store import StateConflict
+from protocol import wire
 
 log = logging.getLogger("central.deferred")
 S = wire.ApplicationState

@@ -7,22 +7,21 @@ that tests can call without HTTP.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from central import errors
-from protocol import wire
-from protocol.codes import ApiErrorCode
-from protocol import tracking
 from central.config import CentralConfig
 from central.errors import ApiProblem
-from central.i18n import both
 from central.fleet.enrolment import Enrolment
 from central.fleet.service import Fleet
+from central.i18n import both
 from central.permits.policy import CityPolicy
 from central.permits.rules import DeclarationMissing, decide, summarise
 from central.permits.status import application_status
 from central.storage.store import CentralStore, utc_now
+from protocol import tracking, wire
+from protocol.codes import ApiErrorCode
 
 
 @dataclass(frozen=True)

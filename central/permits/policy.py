@@ -42,7 +42,7 @@ class ResidencePeriod(PolicyModel):
     days: int | None = Field(default=None, ge=1, le=1830)
 
     @model_validator(mode="after")
-    def exactly_one(self) -> "ResidencePeriod":
+    def exactly_one(self) -> ResidencePeriod:
         if (self.months is None) == (self.days is None):
             raise ValueError("give exactly one of 'months' or 'days'")
         return self
@@ -67,7 +67,7 @@ class Exemption(PolicyModel):
     text: Sentence
 
     @model_validator(mode="after")
-    def record_kind_for_records(self) -> "Exemption":
+    def record_kind_for_records(self) -> Exemption:
         if (self.kind is ExemptionKind.RECORD) != (self.record_kind is not None):
             raise ValueError("'record_kind' is required for kind 'record' and only for it")
         return self
@@ -121,7 +121,7 @@ class CityPolicy(PolicyModel):
     districts: list[DistrictEntry] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def documents_for_every_condition(self) -> "CityPolicy":
+    def documents_for_every_condition(self) -> CityPolicy:
         missing = [c.value for c in self.conditions if not self.documents.get(c)]
         if missing:
             raise ValueError(f"no documents listed for condition(s) {', '.join(missing)}")

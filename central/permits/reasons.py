@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from protocol import wire
 from central.i18n import Message, both
+from protocol import wire
 
 CONDITION_NAMES = {
     wire.Condition.EMPLOYMENT: "reason.condition.employment",

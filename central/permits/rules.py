@@ -13,10 +13,10 @@ import datetime as dt
 
 from central.i18n import both
 from central.permits import reasons
-from protocol import wire
 from central.permits.dates import add_months, add_years, age_on
 from central.permits.policy import CityPolicy, ExemptionKind
 from central.permits.records import RecordKind, ResidentRecords, SharedRecord
+from protocol import wire
 
 D = wire.Decision
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import Row
 
-from central.storage import db
-from protocol import wire
 from central.i18n import Joined, both
 from central.permits.policy import CityPolicy
+from central.storage import db
+from protocol import wire
 
 S = wire.ApplicationState
 T = wire.Text

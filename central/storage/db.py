@@ -13,9 +13,25 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, Engine, Float, ForeignKey, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint, create_engine, event,
-                        inspect, make_url)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+)
 
 log = logging.getLogger("central.db")
 

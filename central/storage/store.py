@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Engine, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from central.permits.records import Registration, ResidentRecords, SharedRecord
 from central.storage import db
 from protocol import wire
-from central.permits.records import Registration, ResidentRecords, SharedRecord
 
 
 class StateConflict(Exception):

@@ -6,8 +6,11 @@ options models."""
 from typing import Any
 
 from drivers.base import register
-from drivers.camera.options import (OpenCvCameraOptions, Picamera2CameraOptions,
-                                    SimulatedCameraOptions)
+from drivers.camera.options import (
+    OpenCvCameraOptions,
+    Picamera2CameraOptions,
+    SimulatedCameraOptions,
+)
 
 register("camera", "simulated", "drivers.camera.simulated:SimulatedCamera",
          options=SimulatedCameraOptions)

@@ -18,7 +18,8 @@ import logging
 import threading
 import time
 from abc import abstractmethod
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from drivers.base import DeviceHealth, HealthState
 from drivers.camera.base import Camera, Frame, NoFrames

@@ -6,8 +6,12 @@ options models."""
 from typing import Any
 
 from drivers.base import register
-from drivers.printer.options import (CupsOptions, EscposOptions, SimulatedCardPrinterOptions,
-                                     SimulatedReceiptPrinterOptions)
+from drivers.printer.options import (
+    CupsOptions,
+    EscposOptions,
+    SimulatedCardPrinterOptions,
+    SimulatedReceiptPrinterOptions,
+)
 
 register("receipt_printer", "simulated", "drivers.printer.simulated:SimulatedReceiptPrinter",
          options=SimulatedReceiptPrinterOptions)

@@ -11,8 +11,8 @@ card printer announces in pwg-raster-document-type-supported.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from PIL import Image
 

@@ -15,9 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceHealth, DeviceOffline, FaultScript, HealthState
-from drivers.printer.base import (CardDocument, CardPrinter, JobState, Level, OutOfCards, OutOfPaper,
-                                  OutOfRibbon, PrinterJam, PrintResult, ReceiptDocument,
-                                  ReceiptPrinter, Supplies, Supply)
+from drivers.printer.base import (
+    CardDocument,
+    CardPrinter,
+    JobState,
+    Level,
+    OutOfCards,
+    OutOfPaper,
+    OutOfRibbon,
+    PrinterJam,
+    PrintResult,
+    ReceiptDocument,
+    ReceiptPrinter,
+    Supplies,
+    Supply,
+)
 from drivers.printer.job_index import JobIndex, save_png_atomically
 from drivers.printer.render import render_card, render_receipt
 

@@ -7,8 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from drivers.base import Device, register
-from drivers.reader.options import (PcscReaderOptions, SimulatedReaderOptions,
-                                    VirtualChipReaderOptions)
+from drivers.reader.options import (
+    PcscReaderOptions,
+    SimulatedReaderOptions,
+    VirtualChipReaderOptions,
+)
 
 
 def _virtual_chip_reader(**options: Any) -> Device:

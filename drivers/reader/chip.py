@@ -12,14 +12,24 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from drivers.base import DeviceHealth
-from drivers.reader.base import (AccessKey, AccessKind, DocumentEvent, DocumentEventKind,
-                                 DocumentListener, DocumentReader, DocumentRemoved,
-                                 IdentityDocument, ProgressCallback, ReaderError)
+from drivers.reader.base import (
+    AccessKey,
+    AccessKind,
+    DocumentEvent,
+    DocumentEventKind,
+    DocumentListener,
+    DocumentReader,
+    DocumentRemoved,
+    IdentityDocument,
+    ProgressCallback,
+    ReaderError,
+)
 from drivers.reader.icao import files
 from drivers.reader.icao.apdu import ApduTrace, PlainSender
 from drivers.reader.icao.errors import AccessControlUnsupported, ChipError, StatusWordError

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from drivers.camera.synthetic import portrait_jpeg
 from drivers.reader.base import AccessKey, AccessKind, CanKey, IdentityDocument, MrzKey

@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from drivers.base import DeviceHealth, DeviceOffline, FaultScript, HealthState
 from drivers.pump import EventPump
-from drivers.reader.base import (AccessKey, AccessKind, DocumentEvent, DocumentEventKind,
-                                 DocumentListener, DocumentNotGenuine, DocumentReader,
-                                 DocumentRemoved, IdentityDocument, ProgressCallback, ReaderError,
-                                 UnreadableDocument, WrongAccessKey)
+from drivers.reader.base import (
+    AccessKey,
+    AccessKind,
+    DocumentEvent,
+    DocumentEventKind,
+    DocumentListener,
+    DocumentNotGenuine,
+    DocumentReader,
+    DocumentRemoved,
+    IdentityDocument,
+    ProgressCallback,
+    ReaderError,
+    UnreadableDocument,
+    WrongAccessKey,
+)
 from drivers.reader.personas import SimDocument, load_documents
 
 DEFAULT_DOCUMENT = "eligible"

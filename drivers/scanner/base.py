@@ -7,7 +7,7 @@ the interface is a stream of decoded strings from the driver's own thread.
 from __future__ import annotations
 
 from abc import abstractmethod
-from typing import Callable
+from collections.abc import Callable
 
 from drivers.base import Device, DeviceError
 

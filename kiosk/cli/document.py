@@ -15,15 +15,22 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceError
-from drivers.reader.base import (AccessKey, CanKey, DocumentNotGenuine, DocumentRemoved, MrzKey,
-                                 ReaderError, WrongAccessKey)
+from drivers.reader.base import (
+    AccessKey,
+    CanKey,
+    DocumentNotGenuine,
+    DocumentRemoved,
+    MrzKey,
+    ReaderError,
+    WrongAccessKey,
+)
 from drivers.reader.icao.apdu import ApduTrace
 from drivers.reader.icao.errors import PassiveAuthenticationFailed
 from drivers.reader.icao.identity import identity_from_chip
 from drivers.reader.icao.reading import ChipReadResult, ChipReadState, ChipSession, ReadOptions
 from drivers.reader.icao.trust import TrustStore
-from kiosk.journey.access_key import parse_yymmdd
 from kiosk.addresses import mask_document_number
+from kiosk.journey.access_key import parse_yymmdd
 
 EXIT_OK, EXIT_FAILED, EXIT_NOT_GENUINE, EXIT_WRONG_KEY, EXIT_NO_DOCUMENT = 0, 1, 4, 5, 6
 

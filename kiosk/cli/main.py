@@ -7,10 +7,13 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from kiosk.cli import document as document_cli, photo as photo_cli, printer as printer_cli
+from kiosk.cli import document as document_cli
+from kiosk.cli import photo as photo_cli
+from kiosk.cli import printer as printer_cli
 from kiosk.config import ConfigError, check_file, load_config
 
 
@@ -39,8 +42,8 @@ def cmd_diag(args: argparse.Namespace) -> int:
 
 def cmd_enrol(args: argparse.Namespace) -> int:
     """Enrol with a code a technician was given; exit 0 enrolled, 2 refused, 3 try again."""
-    from kiosk.fleet.enrolment import enrol, read_qr_payload, typed_code
     from kiosk.errors import CentralRejected, CentralUnavailable, InvalidInput
+    from kiosk.fleet.enrolment import enrol, read_qr_payload, typed_code
 
     try:
         ticket = read_qr_payload(args.qr_payload) if args.qr_payload else typed_code(args.code)

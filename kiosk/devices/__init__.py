@@ -1,1 +1,2 @@
-"""The kiosk's devices: built from config through the driver registry, watched by a monitor, their supplies forecast."""
+"""The kiosk's devices: built from config through the driver registry, watched by a monitor, their
+supplies forecast."""

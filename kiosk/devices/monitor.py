@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from drivers.base import DeviceHealth, HealthState
 from drivers.printer.base import Supplies
-from kiosk.periodic import PeriodicThread
 from kiosk.devices.supplies import SupplyForecast, SupplyTracker
+from kiosk.periodic import PeriodicThread
 
 log = logging.getLogger("kiosk.devices")
 

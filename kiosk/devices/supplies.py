@@ -12,8 +12,8 @@ from __future__ import annotations
 import collections
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from drivers.printer.base import Supplies
 

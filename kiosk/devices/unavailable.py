@@ -28,12 +28,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from drivers.base import Device, DeviceError, DeviceHealth, DeviceUnavailable, HealthState
 from drivers.camera.base import Camera, Frame
-from drivers.printer.base import (CardDocument, CardPrinter, JobState, Level, PrintResult,
-                                  ReceiptDocument, ReceiptPrinter, Supplies, Supply)
+from drivers.printer.base import (
+    CardDocument,
+    CardPrinter,
+    JobState,
+    Level,
+    PrintResult,
+    ReceiptDocument,
+    ReceiptPrinter,
+    Supplies,
+    Supply,
+)
 from drivers.reader.base import AccessKey, DocumentReader, IdentityDocument, ProgressCallback
 from drivers.scanner.base import BarcodeScanner
 

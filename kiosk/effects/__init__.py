@@ -1,1 +1,2 @@
-"""Side effects outside the process, done at most once: fulfilment, the outbox, the journal and what a restart settles."""
+"""Side effects outside the process, done at most once: fulfilment, the outbox, the journal and
+what a restart settles."""

@@ -10,13 +10,12 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from protocol import wire
-from protocol import tracking
 from kiosk.devices.build import Devices
 from kiosk.errors import CentralUnavailable
+from protocol import tracking, wire
 
 log = logging.getLogger("kiosk.fulfilment")
 

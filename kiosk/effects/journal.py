@@ -68,7 +68,7 @@ class Journal:
         try:
             self._db = open_sqlite(self.path, _SCHEMA, "FULL")
         except sqlite3.Error as exc:
-            raise JournalError(f"cannot open journal: {exc}", code="journal_open_failed")
+            raise JournalError(f"cannot open journal: {exc}", code="journal_open_failed") from exc
 
     def begin(self, kind: str, key: str) -> JournalEntry:
         """Record the intent (durably, before acting); an existing entry is returned unchanged."""
@@ -122,7 +122,7 @@ class Journal:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> "Journal":
+    def __enter__(self) -> Journal:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -133,7 +133,8 @@ class Journal:
             try:
                 return self._db.execute(sql, args).rowcount
             except sqlite3.Error as exc:
-                raise JournalError(f"journal write failed: {exc}", code="journal_write_failed")
+                raise JournalError(f"journal write failed: {exc}",
+                                   code="journal_write_failed") from exc
 
     def _read(self, sql: str, args: tuple = ()) -> list[JournalEntry]:
         with self._lock:

@@ -18,18 +18,18 @@ import random
 import secrets
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import ValidationError
 
-from protocol import wire
-from kiosk.fleet.central_client import backoff_delay
 from kiosk.errors import CentralError, CentralRejected, CentralUnavailable, OutboxError
+from kiosk.fleet.central_client import backoff_delay
+from protocol import wire
 
 log = logging.getLogger("kiosk.outbox")
 
@@ -65,7 +65,8 @@ def load_or_create_kiosk_key(path: Path) -> bytes:
     try:
         key = path.read_bytes()
     except OSError as exc:
-        raise OutboxError(f"cannot read key file: {exc.strerror}", code="outbox_key_unreadable")
+        raise OutboxError(f"cannot read key file: {exc.strerror}",
+                          code="outbox_key_unreadable") from exc
     if len(key) != KEY_BYTES:
         raise OutboxError(f"key file holds {len(key)} bytes, expected {KEY_BYTES}",
                           code="outbox_key_invalid")
@@ -259,7 +260,7 @@ class Outbox:
         with self._lock:
             self._db.close()
 
-    def __enter__(self) -> "Outbox":
+    def __enter__(self) -> Outbox:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -276,7 +277,8 @@ class Outbox:
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._rollback()
-                raise OutboxError(f"outbox write failed: {exc}", code="outbox_write_failed")
+                raise OutboxError(f"outbox write failed: {exc}",
+                                  code="outbox_write_failed") from exc
             except BaseException:
                 self._rollback()
                 raise
@@ -299,7 +301,8 @@ class Outbox:
             try:
                 return self._db.execute(sql, args).fetchall()
             except sqlite3.Error as exc:
-                raise OutboxError(f"outbox read failed: {exc}", code="outbox_read_failed")
+                raise OutboxError(f"outbox read failed: {exc}",
+                                  code="outbox_read_failed") from exc
 
     def _scalar(self, sql: str, *args: object):
         rows = self._read(sql, *args)
@@ -352,7 +355,8 @@ def _open_database(path: Path) -> sqlite3.Connection:
         db.executescript(_SCHEMA)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except sqlite3.Error as exc:
-        raise OutboxError(f"cannot open outbox database: {exc}", code="outbox_open_failed")
+        raise OutboxError(f"cannot open outbox database: {exc}",
+                          code="outbox_open_failed") from exc
     try:
         os.chmod(path, 0o600)
     except OSError:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from protocol import wire
 from drivers.printer.base import LineStyle, ReceiptDocument, ReceiptLine
 from kiosk.addresses import describe, mask_document_number
 from kiosk.i18n import Translator
+from protocol import wire
 
 D = wire.Decision
 M = wire.FulfilmentMethod

@@ -16,11 +16,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from protocol import wire
-from protocol import tracking
 from drivers.printer.base import LineStyle, ReceiptDocument, ReceiptLine
 from kiosk.effects.fulfilment import at_most_once
 from kiosk.i18n import Translator
+from protocol import tracking, wire
 
 log = logging.getLogger("kiosk.recovery")
 

@@ -11,8 +11,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from drivers.printer.base import (CardDocument, LineStyle, PrintResult, ReceiptDocument,
-                                  ReceiptLine)
+from drivers.printer.base import CardDocument, LineStyle, PrintResult, ReceiptDocument, ReceiptLine
 from kiosk import __version__
 from kiosk.config import KioskConfig
 

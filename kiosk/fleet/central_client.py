@@ -14,19 +14,19 @@ import logging
 import random
 import threading
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import quote
 
 import requests
 from pydantic import BaseModel, ValidationError
 
-from protocol import wire
-from protocol.codes import CENTRAL_UNSIGNED, TrustCode
 from kiosk import __version__
-from protocol import signing
-from kiosk.fleet.credentials import Credentials
 from kiosk.errors import CentralError, CentralRejected, CentralUnavailable, KioskNotTrusted
+from kiosk.fleet.credentials import Credentials
 from kiosk.fleet.remote_settings import describe_errors
+from protocol import signing, wire
+from protocol.codes import CENTRAL_UNSIGNED, TrustCode
 
 log = logging.getLogger("kiosk.central")
 
@@ -197,7 +197,7 @@ class CentralClient:
             session.close()
         self._local = threading.local()
 
-    def __enter__(self) -> "CentralClient":
+    def __enter__(self) -> CentralClient:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -13,9 +13,9 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from protocol import wire
 from kiosk.errors import KioskError
 from kiosk.sqlite_files import open_sqlite
+from protocol import wire
 
 _TOKEN = re.compile(r"^[a-z0-9_]{0,40}$")
 

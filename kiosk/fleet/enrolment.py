@@ -12,14 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from protocol import signing
-from protocol.enrolment import (CODE_LENGTH, EnrolmentTicket, NotAnEnrolmentCode,
-                                normalise_code, well_formed)
+from kiosk.config import KioskConfig
+from kiosk.errors import CentralRejected, InvalidInput
 from kiosk.fleet import credentials as stored
 from kiosk.fleet.central_client import CentralClient
-from kiosk.config import KioskConfig
 from kiosk.fleet.credentials import Credentials
-from kiosk.errors import CentralRejected, InvalidInput
+from protocol import signing
+from protocol.enrolment import (
+    CODE_LENGTH,
+    EnrolmentTicket,
+    NotAnEnrolmentCode,
+    normalise_code,
+    well_formed,
+)
+
 
 def read_qr_payload(text: str) -> EnrolmentTicket:
     """Raises InvalidInput for anything that is not central's enrolment QR code."""

@@ -14,16 +14,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from typing import Callable
+from collections.abc import Callable
 
-from protocol import wire
 from kiosk import __version__
 from kiosk.errors import KioskError, KioskNotTrusted
-from kiosk.periodic import PeriodicThread
 from kiosk.fleet.central_client import CentralClient
 from kiosk.fleet.daily_counts import JourneyDays
 from kiosk.fleet.remote_settings import RemoteSettings, SettingsOffer
 from kiosk.fleet.status import KioskStatus, OutboxFigures, StatusBoard
+from kiosk.periodic import PeriodicThread
+from protocol import wire
 
 log = logging.getLogger("kiosk.heartbeat")
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from kiosk.fleet import daily_counts as jd
 from kiosk.errors import KioskError
+from kiosk.fleet import daily_counts as jd
 
 log = logging.getLogger("kiosk.statistics")
 

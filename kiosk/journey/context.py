@@ -11,8 +11,9 @@ problem. Nothing is shared by mixing attributes into one object.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from kiosk.config import KioskConfig
 from kiosk.devices.build import Devices

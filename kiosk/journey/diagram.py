@@ -35,7 +35,7 @@ def _label(r: table.Row) -> str:
 
 def mermaid() -> str:
     lines = ["stateDiagram-v2", "    direction TB"]
-    for sources, (name, words) in GROUPS.items():
+    for name, words in GROUPS.values():
         lines.append(f'    state "{words}" as {name}')
     lines.append(f"    [*] --> {Step.ATTRACT.value}")
     for r in table.TABLE:

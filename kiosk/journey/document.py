@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from drivers.reader.base import (AccessKey, AccessKind, DocumentEvent, DocumentEventKind,
-                                 IdentityDocument)
+from drivers.reader.base import (
+    AccessKey,
+    AccessKind,
+    DocumentEvent,
+    DocumentEventKind,
+    IdentityDocument,
+)
 from kiosk.journey.context import JourneyContext
 from kiosk.journey.declaration import DeclarationPhase
 from kiosk.journey.session import Problem

@@ -14,7 +14,8 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from kiosk.config import KioskConfig
 from kiosk.devices.build import Devices
@@ -25,8 +26,8 @@ from kiosk.fleet.status import JourneyCounts
 from kiosk.journey import table
 from kiosk.journey.availability import AvailabilityPhase
 from kiosk.journey.context import JourneyContext
-from kiosk.journey.declaration import DeclarationPhase
 from kiosk.journey.decision import DecisionPhase
+from kiosk.journey.declaration import DeclarationPhase
 from kiosk.journey.document import DocumentPhase
 from kiosk.journey.fulfilment import FulfilmentPhase
 from kiosk.journey.photo import PhotoPhase

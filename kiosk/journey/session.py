@@ -12,10 +12,10 @@ import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 
-from protocol import wire
 from drivers.reader.base import AccessKey, AccessKind, IdentityDocument
 from kiosk.journey.steps import Step
 from kiosk.photo.shots import PhotoShot, best_index
+from protocol import wire
 
 
 class PhotoPurpose(Enum):

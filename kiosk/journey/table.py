@@ -13,9 +13,9 @@ event with no row, or a move the table does not hold, is a bug: ``IllegalTransit
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Callable, Iterable
 
 from drivers.reader.base import AccessKind
 from kiosk.errors import KioskError

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from protocol import wire
 from drivers.reader.base import IdentityDocument
 from kiosk.errors import InvalidInput
+from protocol import wire
 
 _DETAIL = re.compile(r"^[0-9]{1,5}(-[0-9]{1,5}){0,3}$")
 

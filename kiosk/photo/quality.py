@@ -29,7 +29,8 @@ from kiosk.photo.faces import FaceFinder, FaceGeometry, default_finder
 from kiosk.photo.forehead import forehead_skin_share
 
 PRIORITY = ("face_found", "single_face", "face_size", "framing", "centring_h", "centring_v",
-            "landmarks", "yaw", "pitch", "roll", "forehead_visible", "eyes_open", "mouth_closed", "exposure_dark",
+            "landmarks", "yaw", "pitch", "roll", "forehead_visible", "eyes_open", "mouth_closed",
+            "exposure_dark",
             "exposure_bright", "contrast", "light_balance", "sharpness",
             "background_brightness", "background_plain")
 

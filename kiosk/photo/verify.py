@@ -29,7 +29,6 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from protocol import wire
 from kiosk.photo.faces import (
     FaceFinder,
     FaceGeometry,
@@ -37,6 +36,7 @@ from kiosk.photo.faces import (
     default_finder,
 )
 from kiosk.photo.quality import to_rgb_array
+from protocol import wire
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from protocol import wire
-from central.storage.db import create_tables, make_engine
+from central.demo_seed.residents import seed_fleet
 from central.fleet.service import Fleet
 from central.fleet.states import Thresholds
-from central.demo_seed.residents import seed_fleet
+from central.storage.db import create_tables, make_engine
+from protocol import wire
 
 T0 = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.timezone.utc)
 DEVICES = ("reader", "camera", "receipt_printer", "card_printer")

@@ -41,7 +41,7 @@ class WebhookReceiver:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,),
                                         name="test-webhook")
 
-    def __enter__(self) -> "WebhookReceiver":
+    def __enter__(self) -> WebhookReceiver:
         self._thread.start()
         return self
 
@@ -79,7 +79,7 @@ class SmtpReceiver:
     def messages(self) -> list[tuple[list[str], EmailMessage]]:
         return list(self._handler.messages)
 
-    def __enter__(self) -> "SmtpReceiver":
+    def __enter__(self) -> SmtpReceiver:
         self._controller.start()
         return self
 

@@ -8,9 +8,9 @@ import pytest
 import requests
 
 from central.fleet.alerts import AlertConfig, AlertRunner, notifiers_from
-from tools.central_process import CentralProcess, free_port
 from tests.central.fleet_world import MovingClock, beat, fleet_on, health, supply
 from tests.central.receivers import SmtpReceiver, WebhookReceiver
+from tools.central_process import CentralProcess, free_port
 
 PAPER_OUT = dict(health=health(receipt_printer=("error", "paper_out")))
 NOTICE_KEYS = {"status", "kind", "kiosk_id", "hall_id", "subject", "detail", "title", "text",

@@ -10,11 +10,11 @@ import threading
 import pytest
 import requests
 
-from protocol import wire
 from central.storage.db import make_engine
 from central.storage.store import CentralStore
+from protocol import wire
 from tests.central import people
-from tests.central.people import A, B, C_, D, E, F, G, H, STRANGER
+from tests.central.people import C_, STRANGER, A, B, D, E, F, G, H
 
 M = wire.FulfilmentMethod
 S = wire.ApplicationState

@@ -56,8 +56,8 @@ def test_metrics_are_not_part_of_the_api_contract(central):
 
 
 def test_open_alerts_by_kind_are_counted(tmp_path):
-    from central.fleet.alerts import AlertConfig, AlertRunner
     from central.api.metrics import CentralMetrics
+    from central.fleet.alerts import AlertConfig, AlertRunner
     from tests.central.fleet_world import fleet_on
 
     fleet = fleet_on(tmp_path)
@@ -85,8 +85,8 @@ def test_the_ops_examples_use_only_metrics_that_exist(tmp_path):
 
     yaml = pytest.importorskip("yaml")
     from central.api.metrics import CentralMetrics
-    from tools.central_process import ROOT
     from tests.central.fleet_world import fleet_on
+    from tools.central_process import ROOT
 
     body, _ = CentralMetrics(fleet_on(tmp_path)).exposition()
     central_names = {s.name for f in text_string_to_metric_families(body.decode())

@@ -12,11 +12,11 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from central.storage import db
-from central.dashboard.accounts import AccountError, Accounts, LoginRefused, Role, SessionLimits
 from central.api.app import create_app
+from central.dashboard.accounts import AccountError, Accounts, LoginRefused, Role, SessionLimits
 from central.permits.office import Clock, PermitOffice
 from central.permits.policy import POLICY_DIR, load_policies
+from central.storage import db
 from central.storage.store import CentralStore
 from tests.central.fleet_world import MovingClock, fleet_on
 

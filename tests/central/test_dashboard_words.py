@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from protocol import wire
 from central.dashboard.views import changes_text, stats_table
 from central.fleet.service import changes
 from central.fleet.stats import JourneyTotals
+from protocol import wire
 
 
 def test_a_recorded_change_reads_in_the_forms_words_in_chinese_and_english():

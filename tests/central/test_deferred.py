@@ -16,19 +16,19 @@ from pathlib import Path
 import requests
 from sqlalchemy import delete, update
 
-from central.storage import db
-from protocol import wire
+from central.demo_seed.residents import seed_demo
 from central.permits.applications import file_application
 from central.permits.dates import add_years
-from central.storage.db import make_engine
 from central.permits.deferred import start_due_applications
 from central.permits.office import Clock, PermitOffice
 from central.permits.policy import POLICY_DIR, load_policies
-from tools.central_process import ROOT, CentralProcess, free_port
-from central.demo_seed.residents import seed_demo
+from central.storage import db
+from central.storage.db import make_engine
 from central.storage.store import CentralStore
+from protocol import wire
 from tests.central import people
 from tests.central.people import STRANGER, B
+from tools.central_process import ROOT, CentralProcess, free_port
 
 S = wire.ApplicationState
 TODAY = dt.date.today()

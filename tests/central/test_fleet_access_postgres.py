@@ -9,12 +9,12 @@ import pytest
 from argon2 import PasswordHasher
 
 from central.dashboard.accounts import Accounts, LoginRefused
-from central.storage.db import create_tables, make_engine
+from central.demo_seed.residents import seed_fleet
 from central.fleet.enrolment import Enrolment
 from central.fleet.service import Fleet
-from central.demo_seed.residents import seed_fleet
-from protocol.signing import public_key_text
+from central.storage.db import create_tables, make_engine
 from kiosk.fleet.credentials import new_key
+from protocol.signing import public_key_text
 
 FAST = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 

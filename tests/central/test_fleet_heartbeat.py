@@ -9,11 +9,11 @@ import sys
 import pytest
 import requests
 
-from protocol import wire
-from central.storage.db import make_engine
 from central.fleet.service import Fleet
-from tools.central_process import ROOT
+from central.storage.db import make_engine
+from protocol import wire
 from tests.central.fleet_world import beat, day, health, supply
+from tools.central_process import ROOT
 
 TODAY = dt.date.today()
 

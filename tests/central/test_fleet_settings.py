@@ -10,11 +10,11 @@ import threading
 import pytest
 from pydantic import ValidationError
 
-from protocol import wire
-from central.fleet.service import UnknownHall
-from tools.central_process import ROOT
 from central.demo_seed.residents import seed_fleet
+from central.fleet.service import UnknownHall
+from protocol import wire
 from tests.central.fleet_world import MovingClock, fleet_on
+from tools.central_process import ROOT
 
 HOURS = wire.ServiceHours(opens=dt.time(8), closes=dt.time(20))
 

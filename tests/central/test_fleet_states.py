@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from protocol import wire
-from tools.central_process import ROOT
 from tests.central.fleet_world import MovingClock, beat, fleet_on, health, supply
+from tools.central_process import ROOT
 
 
 def state_after(fleet, kiosk_id: str, heartbeat: wire.Heartbeat):

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
-from protocol import wire
 from central.permits.policy import POLICY_DIR, PolicyError, load_policies, load_policy
+from protocol import wire
 
 POLICIES = load_policies()
 

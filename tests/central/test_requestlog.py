@@ -10,9 +10,9 @@ import sys
 import httpx
 from fastapi import FastAPI
 
+from central.api.requestlog import RequestLog
 from protocol import wire
 from tools.central_process import ROOT
-from central.api.requestlog import RequestLog
 
 SECRET = "430502199003151236"
 

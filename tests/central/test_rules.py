@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol import wire
 from central.permits.dates import add_months, age_on
 from central.permits.policy import load_policies
 from central.permits.records import Registration, ResidentRecords, SharedRecord
 from central.permits.rules import DeclarationMissing, decide
+from protocol import wire
 
 POLICIES = load_policies()
 TODAY = dt.date(2026, 11, 22)
@@ -80,7 +80,8 @@ def test_zhuzhou_six_calendar_months(registered, today, expected, eligible_from)
     assert d.registration_date == registered
     if expected is D.NOT_YET:
         assert d.reasons[0].code == "waiting_period_not_met"
-        assert f"{eligible_from.year}年{eligible_from.month}月{eligible_from.day}日" in d.reasons[0].text.zh_CN
+        day = eligible_from
+        assert f"{day.year}年{day.month}月{day.day}日" in d.reasons[0].text.zh_CN
 
 
 @pytest.mark.parametrize("days_ago, expected", [(29, D.NOT_YET), (30, D.ELIGIBLE), (31, D.ELIGIBLE)])

@@ -7,12 +7,12 @@ from collections import Counter
 
 import pytest
 
-from protocol import wire
-from central.storage.db import make_engine
+from central.demo_seed.residents import all_residents, check_digit, personas, seed_demo
 from central.permits.policy import load_policies
 from central.permits.rules import decide
-from central.demo_seed.residents import all_residents, check_digit, personas, seed_demo
+from central.storage.db import make_engine
 from central.storage.store import CentralStore
+from protocol import wire
 from tests.central import people
 
 RESIDENTS = all_residents()

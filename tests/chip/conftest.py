@@ -15,8 +15,16 @@ import pytest
 
 from drivers.reader.pcsc import PcscSlot
 from drivers.reader.vchip.vpcd import VpcdBridge
-from tests.chip.pcscd import (PORT_0, READER_0, READER_1, Pcscd, PcscdUnavailable, SessionLock,
-                              Vicc, wait_card_state)
+from tests.chip.pcscd import (
+    PORT_0,
+    READER_0,
+    READER_1,
+    Pcscd,
+    PcscdUnavailable,
+    SessionLock,
+    Vicc,
+    wait_card_state,
+)
 
 OUR_THREADS = ("pcsc-slot-", "vpcd-bridge-")
 

@@ -276,7 +276,8 @@ def test_com_lists_data_groups() -> None:
     com = lds.parse_com(build_com([1, 2, 11, 12, 14, 15]))
     assert com == lds.EfCom("0107", "040000", (1, 2, 11, 12, 14, 15))
     raw = tlv.encode_constructed(0x60, tlv.encode(0x5F01, b"0108"), tlv.encode(0x5F36, b"040000"),
-                                 tlv.encode(0x5C, bytes.fromhex("61 75 63 76 65 66 67 68 69 6A 6B 6C 6D 6E 6F 70 77")))
+                                 tlv.encode(0x5C, bytes.fromhex(
+                                     "61 75 63 76 65 66 67 68 69 6A 6B 6C 6D 6E 6F 70 77")))
     assert lds.parse_com(raw).data_groups == tuple(range(1, 17))
 
 

@@ -18,7 +18,8 @@ from drivers.reader.icao.trust import TrustStore, verify_passive
 from drivers.reader.vchip.issuer import ChipHolder, TestPki, issue_document
 
 # CHIP_FUZZ_EXAMPLES=20000 for a longer hunt; 200 keeps the suite fast
-FUZZ = settings(max_examples=int(os.environ.get("CHIP_FUZZ_EXAMPLES", "200")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=int(os.environ.get("CHIP_FUZZ_EXAMPLES", "200")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 HOLDER = ChipHolder(document_code="ID", issuing_state="CHN", document_number="E1234567890",
                     primary_identifier="WANG", secondary_identifier="FANG", nationality="CHN",

@@ -153,9 +153,9 @@ def test_kiosk_document_read_cli_through_pcscd(bridge, pcscd, passport_chip, tru
 def test_the_kiosk_journey_reads_a_passport_through_pcscd(bridge, pcscd, passport_chip,
                                                          trust_dir, tmp_path):
     """The "pcsc" driver from config, its monitor thread's events marshalled to the journey."""
-    from protocol import wire
     from kiosk.headless import HeadlessKiosk
     from kiosk.journey.steps import Step
+    from protocol import wire
     from tests.central_server import central_on
     from tests.journey.conftest import kiosk_config
 
@@ -189,9 +189,9 @@ def test_a_pcsc_reader_whose_trust_store_comes_late_serves_once_it_is_there(
     thread's events reach the journey that asked a stand-in to start watching."""
     import shutil
 
-    from protocol import wire
     from kiosk.headless import HeadlessKiosk
     from kiosk.journey.steps import Step
+    from protocol import wire
     from tests.central_server import central_on
     from tests.journey.conftest import kiosk_config
 

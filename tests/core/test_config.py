@@ -53,8 +53,9 @@ def test_not_toml_is_reported(tmp_path):
 def test_kiosk_config_check_command(tmp_path):
     good = write(tmp_path / "good.toml", 'kiosk_id = "hall-3-kiosk-2"\n')
     bad = write(tmp_path / "bad.toml", "[devices.reader]\nmodel = 1\n")
-    run = lambda f: subprocess.run([sys.executable, "-m", "kiosk_app", "config", "check", str(f)],
-                                   capture_output=True, text=True)
+    def run(f):
+        return subprocess.run([sys.executable, "-m", "kiosk_app", "config", "check", str(f)],
+                              capture_output=True, text=True)
     ok = run(good)
     assert ok.returncode == 0 and "good.toml: ok" in ok.stdout
     failed = run(bad)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pydantic
 import pytest
 
-from protocol import wire
 from kiosk.crash import describe
+from protocol import wire
 
 
 def test_description_names_type_and_place_but_not_the_values():

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from protocol import wire
 from kiosk.fleet import daily_counts as jd
 from kiosk.fleet.statistics import JourneyEnd, JourneyStatistics
+from protocol import wire
 
 DAY = dt.date(2025, 3, 3)
 

@@ -8,8 +8,8 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from protocol import wire
 from kiosk.fleet.remote_settings import RemoteSettings, SettingsOffer, check_limits
+from protocol import wire
 
 ALL = [wire.Service.NEW, wire.Service.RENEWAL, wire.Service.STATUS]
 AT = dt.datetime(2025, 3, 3, 2, 0, tzinfo=dt.timezone.utc)

@@ -12,8 +12,13 @@ from drivers.printer.base import Level
 from drivers.reader.base import DocumentReader
 from kiosk.config import ROOT, load_config
 from kiosk.devices.build import build_devices
-from kiosk.devices.unavailable import (UnavailableCamera, UnavailableCardPrinter,
-                                       UnavailableReader, UnavailableReceiptPrinter, unavailable)
+from kiosk.devices.unavailable import (
+    UnavailableCamera,
+    UnavailableCardPrinter,
+    UnavailableReader,
+    UnavailableReceiptPrinter,
+    unavailable,
+)
 
 OFFLINE = HealthState.OFFLINE
 
@@ -90,7 +95,7 @@ def test_it_says_why_in_its_health_and_refuses_everything_else():
         reader.read()
     assert isinstance(raised.value, DeviceOffline) and raised.value.code == "device_unavailable"
     with pytest.raises(AttributeError):
-        reader.faults  # a simulator's extras are not there either
+        _ = reader.faults  # a simulator's extras are not there either
     reader.forget()  # never raises, never blocks
     camera = UnavailableCamera("opencv", FileNotFoundError("no /dev/video0"), Plug(), 10)
     assert camera.latest_frame() is None
@@ -194,7 +199,7 @@ def test_wishes_racing_the_hand_over_are_neither_lost_nor_doubled():
         release = threading.Event()
 
         class SlowReader(FakeReader):
-            def start(self, listener) -> None:
+            def start(self, listener, release=release) -> None:
                 release.wait(1)  # the hand-over is under way while the journey calls in
                 super().start(listener)
 
@@ -206,7 +211,7 @@ def test_wishes_racing_the_hand_over_are_neither_lost_nor_doubled():
         monitor = threading.Thread(target=reader.health)
         monitor.start()
         wishes = [reader.arm, reader.disarm] * 25 + [reader.arm]
-        journey = threading.Thread(target=lambda: [w() for w in wishes])
+        journey = threading.Thread(target=lambda wishes=wishes: [w() for w in wishes])
         journey.start()
         release.set()
         monitor.join(5)

@@ -11,9 +11,17 @@ import pytest
 from PIL import Image
 
 from drivers.base import DeviceOffline, HealthState
-from drivers.reader.base import (AccessKind, CanKey, DocumentEventKind, DocumentNotGenuine,
-                                 DocumentRemoved, MrzKey, ReaderError, UnreadableDocument,
-                                 WrongAccessKey)
+from drivers.reader.base import (
+    AccessKind,
+    CanKey,
+    DocumentEventKind,
+    DocumentNotGenuine,
+    DocumentRemoved,
+    MrzKey,
+    ReaderError,
+    UnreadableDocument,
+    WrongAccessKey,
+)
 from drivers.reader.simulated import SimulatedReader
 from tests.drivers.helpers import Recorder, sim_threads, wait_until
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from central.storage.db import make_engine
 from central.fleet.service import Fleet
+from central.storage.db import make_engine
 from kiosk.config import load_config
 from kiosk.headless import HeadlessKiosk
 from tests.central_server import central_on

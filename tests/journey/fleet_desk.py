@@ -50,7 +50,7 @@ class FleetDesk:
         with self._lock:
             return self.heartbeats[-1]
 
-    def __enter__(self) -> "FleetDesk":
+    def __enter__(self) -> FleetDesk:
         self._thread.start()
         return self
 

@@ -11,10 +11,10 @@ import tomllib
 
 import pytest
 
-from protocol import wire
 from drivers.reader.base import MrzKey
 from drivers.reader.personas import DEFAULT_DOCUMENTS_FILE
 from kiosk.journey.steps import Step
+from protocol import wire
 from tests.journey.walk import declare, menu, photo
 
 S = Step

@@ -15,10 +15,10 @@ import pytest
 import requests
 
 from central.dashboard.accounts import Accounts
-from central.storage.db import make_engine
 from central.fleet.service import Fleet
-from kiosk.fleet.enrolment import enrol, scan_for_ticket, typed_code
+from central.storage.db import make_engine
 from kiosk.errors import CentralRejected
+from kiosk.fleet.enrolment import enrol, scan_for_ticket, typed_code
 from kiosk.journey.steps import Step
 from tests.central_server import central_on, enrolment_at
 from tools.browser import Browser

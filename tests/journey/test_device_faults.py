@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from protocol import wire
 from kiosk.journey.steps import Step
+from protocol import wire
 from tests.journey.walk import to_decision
 
 S = Step

@@ -19,8 +19,8 @@ import pytest
 import requests
 
 from central.dashboard.accounts import Accounts
-from central.storage.db import make_engine
 from central.fleet.service import Fleet
+from central.storage.db import make_engine
 from tests.central.receivers import WebhookReceiver
 from tests.central_server import central_on
 from tools.browser import TABLET, Browser

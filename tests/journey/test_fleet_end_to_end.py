@@ -8,11 +8,11 @@ import datetime as dt
 
 import pytest
 
-from protocol import wire
-from central.storage.db import make_engine
 from central.fleet.service import Fleet
 from central.fleet.states import KioskStatus
+from central.storage.db import make_engine
 from kiosk.journey.steps import Step
+from protocol import wire
 from tests.central.receivers import WebhookReceiver
 from tests.central_server import central_on
 from tests.journey.walk import declare, photo, present

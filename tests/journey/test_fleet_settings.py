@@ -12,7 +12,6 @@ import json
 
 import pytest
 
-from protocol import wire
 from central.fleet.service import Fleet
 from central.fleet.states import KioskState
 from kiosk.diagnostics.report import collect
@@ -20,6 +19,7 @@ from kiosk.errors import InvalidInput
 from kiosk.fleet.remote_settings import SETTINGS_FILE
 from kiosk.journey.steps import Step
 from kiosk.journey.table import IntentRejected
+from protocol import wire
 from tests.journey.walk import drive_to, menu
 
 S = Step

@@ -8,10 +8,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from central.storage import db
-from protocol import wire
 from central.fleet.stats import JourneyTotals
+from central.storage import db
 from kiosk.journey.steps import Step
+from protocol import wire
 from tests.journey.walk import drive_to, menu, to_decision
 
 S = Step

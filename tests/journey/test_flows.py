@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from protocol import wire
 from kiosk.errors import InvalidInput
 from kiosk.journey.steps import Step
+from protocol import wire
 from tests.central_server import free_port
 from tests.journey.walk import declare, photo, present, to_decision
 
@@ -212,7 +212,7 @@ def test_data_dir_holds_no_plain_personal_data(make_kiosk, tmp_path):
     for path in Path(tmp_path / "data").rglob("*"):
         if path.is_file():
             blob = path.read_bytes()
-            assert "430502199003151236".encode() not in blob
+            assert b"430502199003151236" not in blob
             assert "李明".encode() not in blob
 
 

@@ -19,14 +19,14 @@ import time
 import pytest
 import requests
 
-from protocol import signing, wire
-from central.storage.db import make_engine
 from central.fleet.service import Fleet
+from central.storage.db import make_engine
+from kiosk.errors import CentralRejected, InvalidInput, KioskNotTrusted
 from kiosk.fleet import credentials as stored
 from kiosk.fleet.credentials import Credentials
 from kiosk.fleet.enrolment import enrol, read_qr_payload, scan_for_ticket, typed_code
-from kiosk.errors import CentralRejected, InvalidInput, KioskNotTrusted
 from kiosk.journey.steps import Step
+from protocol import signing, wire
 from tests.central_server import central_on, enrolment_at
 from tests.journey.walk import drive_to
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import time
 
-from kiosk.photo.messages import GUIDANCE_IDS
 from kiosk.journey.steps import Step
+from kiosk.photo.messages import GUIDANCE_IDS
 from tests.journey.walk import declare, present
 
 S = Step
@@ -61,7 +61,7 @@ def test_the_resident_is_told_what_to_fix_then_the_picture_takes_itself(make_kio
                 "dark": "photo.guide.too_dark"}
     for behaviour, guidance in expected.items():
         camera.faults.set("resident", behaviour)
-        wait_for(k, lambda: k.journey.photo.guidance == guidance)
+        wait_for(k, lambda want=guidance: k.journey.photo.guidance == want)
         assert k.journey.session.photo_shots == [], f"taken while {behaviour}"
     camera.faults.clear("resident")
     wait_for(k, lambda: k.journey.session.photo_jpeg is not None)

@@ -11,10 +11,10 @@ import sqlite3
 import pytest
 from PIL import Image
 
-from protocol import wire
 from kiosk.errors import InvalidInput
-from kiosk.photo.shots import PhotoShot, best_index
 from kiosk.journey.steps import Step
+from kiosk.photo.shots import PhotoShot, best_index
+from protocol import wire
 from tests.journey.test_photo_coach import to_photo, wait_for
 
 S = Step

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from protocol import wire
 from kiosk.journey import table
 from kiosk.journey.session import PhotoPurpose, Problem, ResidentSession
 from kiosk.journey.steps import ANONYMOUS_STEPS, BUSY_STEPS, IDLE_STEPS, PERSONAL_STEPS, Step
 from kiosk.journey.table import IllegalTransition, IntentRejected, Trigger
+from protocol import wire
 from tests.journey.walk import drive_to
 
 S = Step
@@ -69,7 +69,6 @@ def test_busy_steps_do_not_time_out(make_kiosk):
     clock = FakeClock()
     k = make_kiosk(clock=clock)
     drive_to(k, S.DECLARE_CONDITION)
-    k.devices.reader  # the eligibility call is the busy part
     k.journey.declaration.declare_condition(wire.Condition.EMPLOYMENT, None)
     assert k.journey.state is S.CHECKING_ELIGIBILITY
     clock.now += 1000

@@ -15,8 +15,11 @@ from drivers.options import project_path
 from drivers.printer import escpos
 from drivers.printer.options import SimulatedCardPrinterOptions
 from kiosk.config import ROOT
-from kiosk.devices.unavailable import (UnavailableCardPrinter, UnavailableReader,
-                                       UnavailableReceiptPrinter)
+from kiosk.devices.unavailable import (
+    UnavailableCardPrinter,
+    UnavailableReader,
+    UnavailableReceiptPrinter,
+)
 from kiosk.journey.steps import Step
 from protocol import wire
 from tests.journey.walk import present, to_decision

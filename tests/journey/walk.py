@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from protocol import wire
 from kiosk.headless import HeadlessKiosk
 from kiosk.journey.steps import Step
+from protocol import wire
 
 S = Step
 

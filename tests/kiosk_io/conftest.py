@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from protocol import wire
-from kiosk.fleet.central_client import CentralClient
 from kiosk.effects.journal import Journal
 from kiosk.effects.outbox import Outbox
+from kiosk.fleet.central_client import CentralClient
+from protocol import wire
 from tests.central_server import CentralProcess, central_on
 from tests.kiosk_io import residents
 

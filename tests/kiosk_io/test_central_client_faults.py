@@ -9,9 +9,9 @@ import socket
 
 import pytest
 
-from protocol import wire
-from kiosk.fleet.central_client import CentralClient, backoff_delay, parse_retry_after
 from kiosk.errors import CentralRejected, CentralUnavailable
+from kiosk.fleet.central_client import CentralClient, backoff_delay, parse_retry_after
+from protocol import wire
 from tests.kiosk_io import residents
 from tests.kiosk_io.fault_server import Reply, ScriptedServer
 
@@ -162,7 +162,8 @@ def test_directory_is_fetched_once_per_process():
 
 def test_personal_data_never_reaches_the_log(caplog):
     caplog.set_level(logging.DEBUG)
-    with ScriptedServer(UNAVAILABLE, Reply(422, {"code": "bad", "message": {"zh_CN": "x", "en": "x"}})) as srv:
+    refused = Reply(422, {"code": "bad", "message": {"zh_CN": "x", "en": "x"}})
+    with ScriptedServer(UNAVAILABLE, refused) as srv:
         client = make_client(srv.url, [])
         with pytest.raises(CentralRejected):
             client.submit_application(residents.submission())

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from protocol import wire
 from kiosk.errors import CentralRejected
+from protocol import wire
 from tests.kiosk_io import residents
 
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from kiosk.diagnostics import test_print as diagnostics
 from kiosk.config import load_config
+from kiosk.diagnostics import test_print as diagnostics
 from kiosk.diagnostics.report import collect
 from kiosk.diagnostics.test_print import BUSY, RESIDENT_PRESENT, PrintTestResult, print_test
 from kiosk.headless import HeadlessKiosk

@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from kiosk.errors import JournalError
 from kiosk.effects.journal import Journal
+from kiosk.errors import JournalError
 
 
 @pytest.fixture

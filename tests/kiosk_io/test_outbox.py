@@ -10,11 +10,10 @@ import stat
 
 import pytest
 
-from protocol import wire
-from kiosk.errors import OutboxError
 from kiosk.effects.outbox import Outbox, load_or_create_kiosk_key
+from kiosk.errors import OutboxError
+from protocol import wire
 from tests.kiosk_io import residents
-
 
 
 def receipt(number: str = "ZZ-0001") -> wire.ApplicationReceipt:

@@ -8,10 +8,10 @@ import threading
 
 import pytest
 
-from protocol import wire
-from kiosk.fleet.central_client import CentralClient
-from kiosk.errors import CentralRejected, CentralUnavailable
 from kiosk.effects.outbox import Outbox, OutboxSync
+from kiosk.errors import CentralRejected, CentralUnavailable
+from kiosk.fleet.central_client import CentralClient
+from protocol import wire
 from tests.central_server import central_on
 from tests.kiosk_io import residents
 

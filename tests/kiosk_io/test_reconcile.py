@@ -3,12 +3,11 @@ central always learns whether it came out (and posts it when it did not)."""
 
 from __future__ import annotations
 
-
-from protocol import wire
 from drivers.printer.base import CardDocument, JobState
 from drivers.printer.simulated import SimulatedCardPrinter
-from kiosk.fleet.central_client import CentralClient
 from kiosk.effects.reconcile import reconcile
+from kiosk.fleet.central_client import CentralClient
+from protocol import wire
 from tests.kiosk_io import residents
 from tests.kiosk_io.conftest import print_here_application
 

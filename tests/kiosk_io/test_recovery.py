@@ -7,8 +7,8 @@ import datetime as dt
 
 from drivers.printer.simulated import SimulatedReceiptPrinter
 from kiosk.effects.recovery import recover, recovery_receipt
-from tests.kiosk_io.conftest import print_here_application
 from tests.kiosk_io import residents
+from tests.kiosk_io.conftest import print_here_application
 
 NOW = dt.datetime.now(dt.timezone.utc)
 

@@ -9,8 +9,8 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 from drivers.camera.synthetic import portrait
 from kiosk.config import ConfigError, PhotoConfig, load_config
-from kiosk.photo.messages import MESSAGES, text
 from kiosk.photo.faces import FaceGeometry
+from kiosk.photo.messages import MESSAGES, text
 from kiosk.photo.quality import PRIORITY, assess, assess_faces
 from tests.photo import photo, press_photo_config
 

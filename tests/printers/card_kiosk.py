@@ -14,10 +14,10 @@ import json
 import sys
 import time
 
-from protocol import wire
 from kiosk.config import load_config
 from kiosk.headless import HeadlessKiosk
 from kiosk.journey.steps import Step
+from protocol import wire
 from tests.journey.walk import declare, photo, present
 
 

@@ -249,7 +249,7 @@ class SystemBus:
         self.address = f"unix:path={self.socket}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "SystemBus":
+    def start(self) -> SystemBus:
         self.proc = subprocess.Popen([DBUS_DAEMON, "--session", "--nofork", "--nopidfile",
                                       f"--address={self.address}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -291,7 +291,7 @@ class IppEvePrinter:
     def client(self, user: str = "kiosk") -> IppClient:
         return IppClient(self.uri, user=user)
 
-    def start(self, same_port: bool = False) -> "IppEvePrinter":
+    def start(self, same_port: bool = False) -> IppEvePrinter:
         """Start (again: ``same_port``, with an empty job history, like a power-cycled printer)."""
         if not (same_port and self.port):
             self.port = free_port()
@@ -379,7 +379,7 @@ class PrivateCupsd:
         self.port = 0
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "PrivateCupsd":
+    def start(self) -> PrivateCupsd:
         self.port = free_port()
         etc = self.root / "etc"
         for sub in ("etc/ppd", "spool/tmp", "cache", "state", "log"):

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from protocol import wire
 from kiosk.fleet.central_client import CentralClient
+from protocol import wire
 from tests.central_server import central_on
 from tests.printers.ipp_printer import MISSING_IPPEVE, IppEvePrinter, SystemBus, wait_until
 
@@ -123,8 +123,8 @@ def restart_and_reconcile(central, printer, data: Path) -> dict:
 
 def assert_recovery_receipt(settled: dict, data: Path, central_url: str, key: str) -> None:
     """One receipt came out after the restart, its QR code the application's tracking link."""
-    from pyzbar.pyzbar import decode
     from PIL import Image
+    from pyzbar.pyzbar import decode
     [recovered] = settled["recovered"]
     assert recovered["printed"] is True and recovered["number"]
     receipts = sorted((data / "printed").glob("receipt-*.png"))

@@ -23,11 +23,28 @@ from drivers.printer import pwg_raster
 from drivers.printer.base import JobState, Level, OutOfCards, OutOfRibbon, PrinterError, PrinterJam
 from drivers.printer.card_render import CARD_MM
 from drivers.printer.cups import CupsCardPrinter, job_name
-from drivers.printer.ipp import (Group, IppMalformed, IppMessage, Op, Resolution, Tag, attr,
-                                 decode_message, encode_message, http_url)
+from drivers.printer.ipp import (
+    Group,
+    IppMalformed,
+    IppMessage,
+    Op,
+    Resolution,
+    Tag,
+    attr,
+    decode_message,
+    encode_message,
+    http_url,
+)
 from tests.drivers.samples import card
-from tests.printers.ipp_printer import (MISSING_CUPSD, MISSING_IPPEVE, IppEvePrinter, PrivateCupsd,
-                                        SystemBus, free_port, wait_until)
+from tests.printers.ipp_printer import (
+    MISSING_CUPSD,
+    MISSING_IPPEVE,
+    IppEvePrinter,
+    PrivateCupsd,
+    SystemBus,
+    free_port,
+    wait_until,
+)
 
 CARD_300 = tuple(round(mm / 25.4 * 300) for mm in CARD_MM)  # (1011, 638)
 

@@ -21,8 +21,16 @@ import pytest
 from drivers.base import HealthState
 from drivers.printer.base import Level
 from drivers.printer.cups import CONNECTING_GRACE_S, CupsCardPrinter, TransientReasons
-from drivers.printer.ipp import (CONTENT_TYPE, Group, IppMessage, PrinterStateCode, Tag, attr,
-                                 decode_message, encode_message)
+from drivers.printer.ipp import (
+    CONTENT_TYPE,
+    Group,
+    IppMessage,
+    PrinterStateCode,
+    Tag,
+    attr,
+    decode_message,
+    encode_message,
+)
 from kiosk.config import load_config
 from kiosk.devices.build import build_device
 

@@ -20,10 +20,22 @@ import pytest
 from PIL import Image, ImageChops
 
 from drivers.base import DeviceOffline, HealthState
-from drivers.printer.base import (Level, LineStyle, OutOfPaper, PrinterError, PrinterJam,
-                                  ReceiptDocument, ReceiptLine)
-from drivers.printer.escpos import (CLEAR_BUFFER_CHOICES, EscposReceiptPrinter, clean_text,
-                                    defuse, is_usable)
+from drivers.printer.base import (
+    Level,
+    LineStyle,
+    OutOfPaper,
+    PrinterError,
+    PrinterJam,
+    ReceiptDocument,
+    ReceiptLine,
+)
+from drivers.printer.escpos import (
+    CLEAR_BUFFER_CHOICES,
+    EscposReceiptPrinter,
+    clean_text,
+    defuse,
+    is_usable,
+)
 from drivers.printer.escpos import printer as escpos_printer
 from drivers.printer.escpos.encoding import VOID_NOTE, cut_bytes, line_strip, raster_bands
 from drivers.printer.render import printable_width, render_receipt

@@ -6,8 +6,15 @@ import pytest
 
 from protocol import tracking
 from protocol.codes import OUT_OF_SERVICE_TRUST_CODES, TrustCode
-from protocol.enrolment import (ALPHABET, CODE_LENGTH, EnrolmentTicket, NotAnEnrolmentCode,
-                                grouped, normalise_code, well_formed)
+from protocol.enrolment import (
+    ALPHABET,
+    CODE_LENGTH,
+    EnrolmentTicket,
+    NotAnEnrolmentCode,
+    grouped,
+    normalise_code,
+    well_formed,
+)
 
 
 def test_an_enrolment_ticket_reads_back_as_central_wrote_it():

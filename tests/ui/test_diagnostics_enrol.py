@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from central.storage.db import make_engine
 from central.fleet.enrolment import Enrolment, default_key_path, load_or_create_central_key
-from protocol.signing import public_key_text
+from central.storage.db import make_engine
 from kiosk.fleet import credentials as stored
+from protocol.signing import public_key_text
 from tests.ui.test_journeys import run_demo
 
 pytestmark = pytest.mark.ui

@@ -28,8 +28,7 @@ as a job the printer takes) and ``printer`` (the driver).
 
 from drivers.printer.cups.document import DEFAULT_FORMATS, PDF, PNG, PWG_RASTER
 from drivers.printer.cups.printer import JOB_PREFIX, CupsCardPrinter, job_name
-from drivers.printer.cups.status import (CONNECTING_GRACE_S, JobInfo, PrinterStatus,
-                                         TransientReasons)
+from drivers.printer.cups.status import CONNECTING_GRACE_S, JobInfo, PrinterStatus, TransientReasons
 
 __all__ = ["CONNECTING_GRACE_S", "DEFAULT_FORMATS", "JOB_PREFIX", "PDF", "PNG", "PWG_RASTER",
            "CupsCardPrinter", "JobInfo", "PrinterStatus", "TransientReasons", "job_name"]

@@ -4,7 +4,8 @@ attributes (sides, resolution, CR80 media, colour) it supports."""
 from __future__ import annotations
 
 import io
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from PIL import Image
 

@@ -7,16 +7,33 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from drivers.base import DeviceError, DeviceHealth, DeviceOffline, FaultScript, HealthState
-from drivers.printer.base import (CardDocument, CardPrinter, JobState, Level, PrinterError,
-                                  PrintResult, Supplies, Supply)
+from drivers.printer.base import (
+    CardDocument,
+    CardPrinter,
+    JobState,
+    Level,
+    PrinterError,
+    PrintResult,
+    Supplies,
+    Supply,
+)
 from drivers.printer.cups.document import DEFAULT_FORMATS, card_job
-from drivers.printer.cups.status import (CONNECTING_GRACE_S, JOB_ATTRIBUTES, PRINTER_ATTRIBUTES,
-                                         SCRIPTED_REASONS, JobInfo, PrinterStatus,
-                                         TransientReasons, keyword, ribbon_from_markers)
+from drivers.printer.cups.status import (
+    CONNECTING_GRACE_S,
+    JOB_ATTRIBUTES,
+    PRINTER_ATTRIBUTES,
+    SCRIPTED_REASONS,
+    JobInfo,
+    PrinterStatus,
+    TransientReasons,
+    keyword,
+    ribbon_from_markers,
+)
 from drivers.printer.ipp import IppClient, IppMalformed, IppStatusError, Status
 from drivers.printer.job_index import JobIndex
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-from drivers.printer.base import (JobState, Level, OutOfCards, OutOfRibbon, PrinterError,
-                                  PrinterJam)
+from drivers.printer.base import JobState, Level, OutOfCards, OutOfRibbon, PrinterError, PrinterJam
 from drivers.printer.ipp import Group, JobStateCode, PrinterStateCode
 from drivers.printer.options import CONNECTING_GRACE_S
 
@@ -95,7 +94,7 @@ class JobInfo:
     message: str = ""
 
     @classmethod
-    def from_group(cls, job: Group) -> "JobInfo":
+    def from_group(cls, job: Group) -> JobInfo:
         return cls(job_id=job.get("job-id"), state=int(job.get("job-state", 0)),
                    reasons=tuple(str(r) for r in job.all("job-state-reasons") if r != "none"),
                    name=str(job.get("job-name", "")),

@@ -83,8 +83,8 @@ GS r answer, and when a connection is opened while the driver's own marker
 (``receipt_in_flight`` in ``job_index_dir``, flushed to disk before a receipt's
 first byte, removed once its body is confirmed on paper or its rest settled) says
 a receipt was cut off: a kiosk killed or powered off mid-receipt and restarted,
-whose journal closes that receipt as interrupted. The printer's status cannot say this (no DLE EOT answer tells
-whether data waits in the buffer; n=2 bit 5 says printing stopped at a paper
+whose journal closes that receipt as interrupted. The printer's status cannot say this
+(no DLE EOT answer tells whether data waits in the buffer; n=2 bit 5 says printing stopped at a paper
 end), so the driver never clears blindly on open, which would also cut short a
 receipt another process (``kiosk printer test``) is printing; the marker costs
 one small file write per receipt.

@@ -106,7 +106,7 @@ class NetworkLink(Link):
         self.sock.settimeout(timeout_s if timeout_s > 0 else 0.0)
         try:
             data = self.sock.recv(64)
-        except (socket.timeout, BlockingIOError):
+        except (TimeoutError, BlockingIOError):
             return b""
         if not data:
             raise ConnectionError("printer closed the connection")

@@ -6,6 +6,7 @@ import contextlib
 import os
 from pathlib import Path
 
+
 class InFlightMarker:
     """A file saying a receipt's body went to the printer and is not settled yet.
 

@@ -12,13 +12,29 @@ from pathlib import Path
 from typing import Any
 
 from drivers.base import DeviceHealth, DeviceOffline, FaultScript, HealthState
-from drivers.printer.base import (Level, OutOfPaper, PrinterError, PrintResult, ReceiptDocument,
-                                  ReceiptPrinter, Supplies, Supply)
+from drivers.printer.base import (
+    Level,
+    OutOfPaper,
+    PrinterError,
+    PrintResult,
+    ReceiptDocument,
+    ReceiptPrinter,
+    Supplies,
+    Supply,
+)
 from drivers.printer.escpos.encoding import CUT_DOTS, ReceiptEncoder
 from drivers.printer.escpos.links import Link, NetworkLink, SerialLink, UsbLink
 from drivers.printer.escpos.marker import InFlightMarker
-from drivers.printer.escpos.status import (CLEAR_RESPONSE, DLE_DC4_CLEAR, DLE_EOT, GS_R_PAPER,
-                                           PrinterStatus, health_of, is_status_byte, raise_for)
+from drivers.printer.escpos.status import (
+    CLEAR_RESPONSE,
+    DLE_DC4_CLEAR,
+    DLE_EOT,
+    GS_R_PAPER,
+    PrinterStatus,
+    health_of,
+    is_status_byte,
+    raise_for,
+)
 from drivers.printer.job_index import JobIndex
 from drivers.printer.options import CLEAR_BUFFER_CHOICES
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import requests

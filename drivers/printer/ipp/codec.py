@@ -12,6 +12,7 @@ from drivers.printer.ipp.codes import DELIMITERS, OUT_OF_BAND, STRING_TAGS, Tag
 from drivers.printer.ipp.errors import IppMalformed
 from drivers.printer.ipp.values import Attribute, Group, IppMessage, Resolution
 
+
 def _encode_value(tag: int, value: Any) -> bytes:
     if tag in OUT_OF_BAND:
         return b""

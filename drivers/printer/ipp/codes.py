@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+
 class Tag(IntEnum):
     """Delimiter and value tags (RFC 8010 section 3.5)."""
 

@@ -6,6 +6,7 @@ from drivers.base import DeviceOffline
 from drivers.printer.base import PrinterError
 from drivers.printer.ipp.codes import Op, Status
 
+
 class IppError(PrinterError):
     """The IPP exchange failed (base class for the typed errors below).
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from drivers.printer.ipp.codes import Tag
+
 
 @dataclass(frozen=True)
 class Resolution:

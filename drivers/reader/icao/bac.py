@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import logging
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from drivers.reader.base import MrzKey
 from drivers.reader.icao.apdu import ApduTrace, CardChannel, CommandApdu, PlainSender

@@ -8,8 +8,8 @@ BAC/PACE. It adapts the chunk size to what the chip and reader accept.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from drivers.reader.icao.apdu import (
     ApduSender,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from drivers.reader.base import AccessKey, CanKey, DocumentRemoved, ReaderError
 from drivers.reader.icao import files, lds, sod, trust
@@ -20,8 +20,13 @@ from drivers.reader.icao.active_auth import perform_active_auth
 from drivers.reader.icao.apdu import ApduSender, ApduTrace, CardChannel, PlainSender
 from drivers.reader.icao.bac import perform_bac
 from drivers.reader.icao.chip_auth import choose_chip_auth, parse_dg14, perform_chip_auth
-from drivers.reader.icao.errors import (AccessControlUnsupported, ChipError, FileNotOnChip,
-                                        MalformedChipData, StatusWordError)
+from drivers.reader.icao.errors import (
+    AccessControlUnsupported,
+    ChipError,
+    FileNotOnChip,
+    MalformedChipData,
+    StatusWordError,
+)
 from drivers.reader.icao.pace import choose_pace, perform_pace
 from drivers.reader.icao.sm import SecureSender
 

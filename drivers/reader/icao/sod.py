@@ -45,7 +45,8 @@ class LdsVersionInfo(core.Sequence):
 
 
 class LdsSecurityObject(core.Sequence):
-    """LDSSecurityObject ::= SEQUENCE { version, hashAlgorithm, dataGroupHashValues, ldsVersionInfo OPTIONAL }"""
+    """LDSSecurityObject ::= SEQUENCE { version, hashAlgorithm, dataGroupHashValues,
+    ldsVersionInfo OPTIONAL }"""
 
     _fields = [
         ("version", core.Integer),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from drivers.base import FaultScript
 from drivers.reader.base import DocumentRemoved, MrzKey

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -25,8 +26,7 @@ from drivers.reader.personas import SimDocument, load_documents
 from drivers.reader.vchip.active_auth_key import ActiveAuthKey
 from drivers.reader.vchip.chip import ChipProfile, VirtualChip
 from drivers.reader.vchip.chip_auth_key import ChipAuthKey
-from drivers.reader.vchip.issuer import (ChipHolder, TestPki, build_com, build_data_groups,
-                                         build_sod)
+from drivers.reader.vchip.issuer import ChipHolder, TestPki, build_com, build_data_groups, build_sod
 from drivers.reader.vchip.pace_chip import PaceResponder, card_access_for
 from drivers.reader.vchip.slot import VirtualSlot
 

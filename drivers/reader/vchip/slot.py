@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from drivers.base import DeviceHealth, DeviceOffline, FaultScript, HealthState
 from drivers.pump import EventPump
@@ -22,7 +23,7 @@ SlotListener = Callable[[bool, "bytes | None"], None]
 class VirtualChannel:
     """A connection to the chip on the glass; dead once that chip is lifted."""
 
-    def __init__(self, slot: "VirtualSlot", key: str, chip: VirtualChip) -> None:
+    def __init__(self, slot: VirtualSlot, key: str, chip: VirtualChip) -> None:
         self._slot = slot
         self._key = key
         self._chip = chip
