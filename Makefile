@@ -18,13 +18,19 @@ PO := $(wildcard kiosk/locale/*/LC_MESSAGES/kiosk.po central/locale/*/LC_MESSAGE
 MO := $(PO:.po=.mo)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test bench deps system-packages clean journey-diagram
+.PHONY: demo test bench deps system-packages clean journey-diagram lint
 
 demo: deps
 	$(PY) -m tools.demo.run --output demo-output
 
-test: deps
+test: deps lint
 	$(PY) -m pytest -q
+
+# Static checks, part of make test: ruff over the tree, mypy over the packages in
+# pyproject.toml (strict where a module was written new).
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: deps
 	$(PY) benchmarks/run.py --output benchmarks/results.json

@@ -137,7 +137,7 @@ class Rendered(str):
 def render(value: object, language: str) -> object:
     """A placeholder's value for one language; numbers stay numbers for their format spec."""
     if hasattr(value, "in_language"):
-        return Rendered(value.in_language(language))  # type: ignore[attr-defined]
+        return Rendered(value.in_language(language))
     if isinstance(value, wire.Text):
         return Rendered(pick(value, language))
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):

@@ -394,7 +394,8 @@ def _by_key(errors: list[Any], given: dict[str, Any]) -> list[dict[str, Any]]:
     the members' messages joined, so a technician reads one line for one key."""
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for error in errors:
-        loc, here = [], given
+        loc: list[Any] = []
+        here: Any = given
         for part in error["loc"]:
             if isinstance(here, dict) and part in here:
                 here = here[part]

@@ -29,8 +29,11 @@ class HeadlessKiosk:
         self.journey = self.runtime.journey
         self.devices = self.runtime.devices
         self.steps: list[Step] = []
-        self.journey.add_listener(lambda what: what == "step" and self.steps.append(
-            self.journey.state))
+        self.journey.add_listener(self._note_step)
+
+    def _note_step(self, what: str) -> None:
+        if what == "step":
+            self.steps.append(self.journey.state)
 
     def __enter__(self) -> HeadlessKiosk:
         self.runtime.start()

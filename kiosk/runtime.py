@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from kiosk.config import KioskConfig
 from kiosk.devices.build import Devices, build_devices
-from kiosk.devices.monitor import DeviceMonitor
-from kiosk.devices.supplies import SupplyTracker
+from kiosk.devices.monitor import DeviceMonitor, DeviceSnapshot
+from kiosk.devices.supplies import SupplyForecast, SupplyTracker
 from kiosk.effects.fulfilment import on_application_synced
 from kiosk.effects.housekeeping import Housekeeping
 from kiosk.effects.journal import Journal
@@ -70,8 +70,8 @@ class KioskRuntime:
                                statistics=JourneyStatistics(days=self.journey_days,
                                                             today=lambda: now().date()),
                                fleet_settings=self.remote_settings.in_force)
-        self.journey.add_listener(lambda what: self.status.publish(**self.journey.status_fields()))
-        self.status.publish(**self.journey.status_fields())
+        self.journey.add_listener(self._publish_journey)
+        self._publish_journey("step")
         availability = self.journey.availability
         self.heartbeat = HeartbeatSender(
             self.client, self.status, self.outbox, self.journey_days, self.remote_settings,
@@ -85,8 +85,7 @@ class KioskRuntime:
             lambda snapshot: self.worker.dispatch_event(availability.on_devices, snapshot),
             interval_s=config.devices.health_interval_s,
             supplies=SupplyTracker(window_s=config.devices.supply_window_h * 3600),
-            publish=lambda snapshot, forecast: self.status.publish(devices=snapshot,
-                                                                   supplies=tuple(forecast)))
+            publish=self._publish_devices)
         self.metrics = MetricsServer(
             KioskCollector(self.status, self.outbox, lambda: self.heartbeat.failures,
                            lambda: camera_fps(self.devices.camera)),
@@ -94,6 +93,14 @@ class KioskRuntime:
         # The monitor first: its first look arrives before any resident can choose.
         self._background = (self.monitor, self.sync, self.heartbeat, self.housekeeping) + (
             (self.metrics,) if config.metrics.enabled else ())
+
+    def _publish_journey(self, _what: str) -> None:
+        """On the journey's thread, whenever it notifies: its part of the status."""
+        self.status.publish(**self.journey.status_fields())
+
+    def _publish_devices(self, snapshot: DeviceSnapshot, forecast: list[SupplyForecast]) -> None:
+        """On the device monitor's thread, after every look."""
+        self.status.publish(devices=snapshot, supplies=tuple(forecast))
 
     def start(self) -> None:
         for part in self._background:

@@ -44,9 +44,11 @@ class Worker:
 
         self._pool.submit(job)
 
-    def dispatch_event(self, fn: Callable[[Any], None], value: Any) -> None:
+    def dispatch_event(self, fn: Callable[[Any], object], value: Any) -> None:
         """Hand a device event (from a driver's own thread) to the journey's thread."""
-        self._dispatch(lambda: fn(value))
+        def deliver() -> None:
+            fn(value)
+        self._dispatch(deliver)
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop taking work and join the threads: no thread is left behind."""

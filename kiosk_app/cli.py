@@ -17,7 +17,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_run(sub: argparse._SubParsersAction) -> None:
+def add_run(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     sub.add_parser("run", help="run the kiosk's touch UI").set_defaults(func=cmd_run)
 
 

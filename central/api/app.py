@@ -128,6 +128,8 @@ def _add_enrolment_route(app: FastAPI) -> None:
     def enrol(kiosk_id: KioskId, request: wire.EnrolmentRequest,
               office: Office) -> wire.EnrolmentAnswer:
         """A new kiosk's key, with a one-time code; the answer is central's key to pin."""
+        if office.enrolment is None:  # a central without kiosk keys does not enrol
+            raise ApiProblem(404, ApiErrorCode.NOT_FOUND, both("error.not_found"))
         central_key = office.enrolment.enrol(kiosk_id, request.code, request.public_key)
         return wire.EnrolmentAnswer(kiosk_id=kiosk_id, hall_id=office.fleet.hall_of(kiosk_id),
                                     central_public_key=central_key)

@@ -188,18 +188,20 @@ def add_credentials(app: FastAPI) -> None:
 
     def issue_now(signed: SignedIn, lang: str, kiosk_id: str, hall_id: str) -> Response:
         """The code, or the form again saying why not (a worker thread: it writes)."""
-        halls = my_halls(signed)
+        halls, book = my_halls(signed), enrolment()
         why, issued = may_issue(app.state.office.fleet, signed, kiosk_id, hall_id), None
-        if why is None:
+        if book is None:  # checked before; central's enrolment is set once at start
+            why = "dashboard.no_enrolment"
+        elif why is None:
             try:
-                issued = enrolment().issue_code(kiosk_id, hall_id, signed.account.username)
+                issued = book.issue_code(kiosk_id, hall_id, signed.account.username)
             except BadKioskId:
                 why = "dashboard.bad_kiosk_id"
             except UnknownHall:
                 why = "dashboard.pick_hall"
         if issued is None:
             return html(enrol_page(lang, signed, halls, kiosk_id[:64], hall_id,
-                                   word(why, lang)),
+                                   word(why or "dashboard.pick_hall", lang)),
                         422)
         name = next((pick(h.name, lang) for h in halls if h.hall_id == hall_id), hall_id)
         return html(code_page(lang, signed, issued, name))
@@ -209,8 +211,8 @@ def add_credentials(app: FastAPI) -> None:
         form = await kiosk_form(request, app.state.office.fleet, kiosk_id)
         if isinstance(form, Response):
             return form
-        signed, lang = form.signed, form.lang
-        if enrolment() is None:
+        signed, lang, book = form.signed, form.lang, enrolment()
+        if book is None:
             return html(views.message_page(lang, signed, word("dashboard.not_found", lang)), 404)
         if not signed.account.can_revoke:
             return html(views.message_page(lang, signed,
@@ -220,6 +222,6 @@ def add_credentials(app: FastAPI) -> None:
             return html(views.message_page(lang, signed,
                                            word("dashboard.revoke_needs_reason", lang),
                                            back=f"/fleet/kiosks/{kiosk_id}#credentials"), 422)
-        await run_in_threadpool(enrolment().revoke, kiosk_id, signed.account.username, reason)
+        await run_in_threadpool(book.revoke, kiosk_id, signed.account.username, reason)
         return RedirectResponse(f"/fleet/kiosks/{kiosk_id}?revoked=1#credentials",
                                 status_code=303, headers=HEADERS)

@@ -115,7 +115,7 @@ def overview_part(lang: str, halls: list[Hall], states: list[KioskState],
 
 
 def _hall_section(lang: str, name: str, kiosks: list[KioskState], now: dt.datetime) -> str:
-    counts = {}
+    counts: dict[str, int] = {}
     for k in kiosks:
         counts[k.state.value] = counts.get(k.state.value, 0) + 1
     tally = "".join(f'<span class="badge {s}">{e(word_or_code(STATES, s, lang))} {n}</span>'

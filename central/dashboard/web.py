@@ -57,7 +57,7 @@ def visible_kiosk(fleet: Fleet, signed: SignedIn, kiosk_id: str) -> KioskState |
 
 
 def csrf_ok(sent: str | None, expected: str) -> bool:
-    return bool(sent) and secrets.compare_digest(sent, expected)
+    return sent is not None and bool(sent) and secrets.compare_digest(sent, expected)
 
 
 async def form_of(request: Request) -> dict[str, list[str]]:

@@ -55,7 +55,8 @@ class Maker:
     """One generated resident at a time, all draws from one Random so the output is fixed."""
 
     def __init__(self, rng: random.Random, policies: dict[str, CityPolicy]) -> None:
-        self.rng, self.policies, self.taken = rng, policies, set()
+        self.rng, self.policies = rng, policies
+        self.taken: set[str] = set()
 
     def resident(self, city: str, situation: str) -> SeedResident:
         born = self._birth(situation)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 from central.fleet.alerts import AlertConfig
 from central.fleet.states import Thresholds
@@ -25,30 +27,33 @@ class AlertProcess:
         self.database, self.thresholds, self.config = database, thresholds, config
         self.log_level = log_level
         self._context = multiprocessing.get_context("spawn")  # no copy of the server's threads
-        self._line = None  # our end of a pipe: a word on it, or its closing, stops the child
-        self._process = None
+        # our end of a pipe: a word on it, or its closing, stops the child
+        self._line: Connection | None = None
+        self._process: BaseProcess | None = None
 
     def start(self) -> None:
         if self._process is not None:
             return
         theirs, self._line = self._context.Pipe(duplex=False)
-        self._process = self._context.Process(
+        process = self._context.Process(
             target=run_alerts, name="fleet-alerts", daemon=True,
             args=(self.database, self.thresholds.model_dump(), self.config.model_dump(),
                   self.log_level, theirs))
-        self._process.start()
+        process.start()
+        self._process = process
         theirs.close()  # only the child holds it now: our death closes the line
-        log.info("alerts run in process %s", self._process.pid)
+        log.info("alerts run in process %s", process.pid)
 
     def stop(self, timeout_s: float = 15.0) -> None:
         process, self._process = self._process, None
-        if process is None:
+        line, self._line = self._line, None
+        if process is None or line is None:
             return
         try:
-            self._line.send("stop")
+            line.send("stop")
         except OSError:
             pass
-        self._line.close()
+        line.close()
         process.join(timeout_s)
         if process.is_alive():  # a notifier stuck past its timeouts: end it all the same
             process.terminate()

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, func, insert, select, update
@@ -116,9 +117,9 @@ class AlertBook:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def open_alerts(self) -> list:
+    def open_alerts(self) -> list[Any]:
         with self.engine.connect() as c:
-            return c.execute(select(db.alerts).where(db.alerts.c.cleared_at.is_(None))).all()
+            return list(c.execute(select(db.alerts).where(db.alerts.c.cleared_at.is_(None))))
 
     def told_since(self, since: dt.datetime) -> set[tuple[str, str, str]]:
         a = db.alerts.c

@@ -175,10 +175,10 @@ class Fleet:
         rows = [{"hall_id": h.hall_id, "city": h.city, "name_zh": h.name.zh_CN,
                  "name_en": h.name.en} for h in halls]
         with self.engine.begin() as c:
-            before = c.scalar(select(func.count()).select_from(db.halls))
+            before = c.scalar(select(func.count()).select_from(db.halls)) or 0
             if rows:
                 c.execute(insert_or_ignore(self.engine.dialect.name, db.halls, ["hall_id"]), rows)
-            return c.scalar(select(func.count()).select_from(db.halls)) - before
+            return (c.scalar(select(func.count()).select_from(db.halls)) or 0) - before
 
     def assign(self, kiosk_id: str, hall_id: str | None) -> None:
         """Put a kiosk in a hall (None: in none); a kiosk not heard from yet is added."""

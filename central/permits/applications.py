@@ -267,9 +267,10 @@ def permit_row(request: wire.EligibilityRequest, plan: Plan, number: str,
                photo_taken_on: dt.date) -> dict:
     """The permit on file after approval; a renewal keeps its number."""
     on_file = plan.decision.permit_on_file
-    declaration = request.declaration
-    condition = declaration.condition if declaration else on_file.condition
-    sponsor = declaration.sponsor if declaration else on_file.sponsor
+    said = request.declaration or on_file  # a renewal declares nothing: the permit says
+    if said is None:
+        raise ValueError("an approved application without a declaration or a permit on file")
+    condition, sponsor = said.condition, said.sponsor
     return {"permit_number": on_file.permit_number if on_file else "P" + number,
             "document_number": request.applicant.document_number, "city": request.city,
             "valid_until": plan.card_valid_until, "district": plan.address.district,

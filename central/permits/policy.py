@@ -8,8 +8,10 @@ server at start with the file and the key named, instead of silently deciding wr
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -148,7 +150,7 @@ class CityPolicy(PolicyModel):
         return [s.station() for s in self.pickup_stations]
 
 
-def _describe(error: dict) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     if error["type"] == "extra_forbidden":
         return f"unknown key '{key}'"

@@ -340,7 +340,7 @@ class _SerialisedSqliteConnection(sqlite3.Connection):
             self._release()
 
     def _release(self) -> None:
-        if self._holds_lock:
+        if self._holds_lock and self.write_lock is not None:
             self._holds_lock = False
             self.write_lock.release()
 

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 
-def insert_for(dialect: str, table: Table) -> Insert:
+def insert_for(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
     """The dialect's own INSERT, which knows ON CONFLICT."""
     if dialect == "postgresql":
         return postgresql.insert(table)

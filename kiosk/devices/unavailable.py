@@ -29,7 +29,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from drivers.base import Device, DeviceError, DeviceHealth, DeviceUnavailable, HealthState
 from drivers.camera.base import Camera, Frame
@@ -50,6 +50,8 @@ from drivers.scanner.base import BarcodeScanner
 log = logging.getLogger("kiosk.devices")
 
 Build = Callable[[], Device]
+D = TypeVar("D", bound=Device)  # the kind's interface the stand-in fills in for
+L = TypeVar("L", DocumentReader, BarcodeScanner)  # the kinds that listen and are armed
 
 
 def cause(error: BaseException) -> tuple[str, str]:
@@ -62,27 +64,28 @@ def cause(error: BaseException) -> tuple[str, str]:
     return code, " ".join(str(words).split())[:300]
 
 
-class StandIn:
+class StandIn(Generic[D]):
     """What the stand-ins of every kind share: the fault, the rebuild, the hand-over."""
 
     kind = "device"
 
     def __init__(self, driver: str, error: BaseException, build: Build, retry_s: float, *,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__(driver)  # the device's name, as the driver's would be
+        # Cooperative: the kind's interface (a Device) follows in the concrete class's MRO.
+        super().__init__(driver)  # type: ignore[call-arg]  # the device's name
         self.driver = driver
         self._build = build
         self._retry_s = retry_s
         self._clock = clock
         self._lock = threading.Lock()
         self._building = threading.Lock()
-        self._real: Device | None = None
+        self._real: D | None = None
         self._closed = False
         self._since = self._tried_at = clock()
         self._health = self._offline(error)
 
     @property
-    def real(self) -> Device | None:
+    def real(self) -> D | None:
         """The device once it could be built; None while it is unavailable."""
         return self._real
 
@@ -110,14 +113,14 @@ class StandIn:
 
     # -- for the kinds
 
-    def _device(self) -> Device:
+    def _device(self) -> D:
         """The real device, or DeviceUnavailable with the driver's words."""
         real = self._real
         if real is None:
             raise DeviceUnavailable(self._health.detail)
         return real
 
-    def _replay(self, device: Any) -> None:
+    def _replay(self, device: D) -> None:
         """Do on the new device what was asked of the stand-in; called under ``_lock``."""
 
     # -- building again
@@ -127,7 +130,7 @@ class StandIn:
         return DeviceHealth(HealthState.OFFLINE, DeviceUnavailable.code,
                             f"{self.kind} driver {self.driver!r} not built ({code}): {words}")
 
-    def _try_build(self) -> Device | None:
+    def _try_build(self) -> D | None:
         if self._closed or self._clock() - self._tried_at < self._retry_s:
             return None
         if not self._building.acquire(blocking=False):
@@ -141,11 +144,11 @@ class StandIn:
             except Exception as exc:
                 self._still_unavailable(exc)
                 return None
-            return self._hand_over(device)
+            return self._hand_over(cast(D, device))  # built from this kind's config
         finally:
             self._building.release()
 
-    def _hand_over(self, device: Device) -> Device | None:
+    def _hand_over(self, device: D) -> D | None:
         with self._lock:
             if self._closed:
                 _close_quietly(device)
@@ -179,7 +182,7 @@ def _close_quietly(device: Device) -> None:
         log.debug("closing a device that could not be used failed", exc_info=True)
 
 
-class _ListeningStandIn(StandIn):
+class _ListeningStandIn(StandIn[L]):
     """Readers and scanners: a listener from start(), and armed or not."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -188,7 +191,7 @@ class _ListeningStandIn(StandIn):
         self._started = False
         self._armed = False
 
-    def _wish(self, **state: Any) -> Any:
+    def _wish(self, **state: Any) -> L | None:
         """Record what the kiosk wants; the real device, if there is one, to tell it."""
         with self._lock:
             for key, value in state.items():
@@ -215,14 +218,14 @@ class _ListeningStandIn(StandIn):
         if real is not None:
             real.disarm()
 
-    def _replay(self, device: Any) -> None:
+    def _replay(self, device: L) -> None:
         if self._started and self._listener is not None:
             device.start(self._listener)
         if self._armed:
             device.arm()
 
 
-class UnavailableReader(_ListeningStandIn, DocumentReader):
+class UnavailableReader(_ListeningStandIn[DocumentReader], DocumentReader):
     kind = "reader"
 
     def forget(self) -> None:
@@ -235,11 +238,11 @@ class UnavailableReader(_ListeningStandIn, DocumentReader):
         return self._device().read(key, progress)
 
 
-class UnavailableScanner(_ListeningStandIn, BarcodeScanner):
+class UnavailableScanner(_ListeningStandIn[BarcodeScanner], BarcodeScanner):
     kind = "scanner"
 
 
-class UnavailableCamera(StandIn, Camera):
+class UnavailableCamera(StandIn[Camera], Camera):
     kind = "camera"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -265,12 +268,12 @@ class UnavailableCamera(StandIn, Camera):
     def capture_still(self, timeout_s: float = 2.0) -> Frame:
         return self._device().capture_still(timeout_s)
 
-    def _replay(self, device: Any) -> None:
+    def _replay(self, device: Camera) -> None:
         if self._streaming:
             device.start()
 
 
-class UnavailableReceiptPrinter(StandIn, ReceiptPrinter):
+class UnavailableReceiptPrinter(StandIn[ReceiptPrinter], ReceiptPrinter):
     kind = "receipt_printer"
 
     def supplies(self) -> Supplies:
@@ -283,7 +286,7 @@ class UnavailableReceiptPrinter(StandIn, ReceiptPrinter):
         return self._device().print_receipt(receipt, job_key)
 
 
-class UnavailableCardPrinter(StandIn, CardPrinter):
+class UnavailableCardPrinter(StandIn[CardPrinter], CardPrinter):
     kind = "card_printer"
 
     def supplies(self) -> Supplies:
@@ -302,7 +305,7 @@ class UnavailableCardPrinter(StandIn, CardPrinter):
         return self._device().cancel_job(job_key)
 
 
-STAND_INS: dict[str, type[StandIn]] = {
+STAND_INS: dict[str, type[StandIn[Any]]] = {
     "reader": UnavailableReader, "camera": UnavailableCamera,
     "receipt_printer": UnavailableReceiptPrinter, "card_printer": UnavailableCardPrinter,
     "scanner": UnavailableScanner}

@@ -225,7 +225,8 @@ def save_failed_trace(runtime: RunningKiosk) -> str | None:
     """
     reader = runtime.devices.reader
     saver = getattr(reader, "save_failed_trace", None)
-    if saver is None or not getattr(reader, "last_failed", None) or not reader.last_failed.outcome:
+    last_failed = getattr(reader, "last_failed", None)  # chip readers keep their last failure
+    if saver is None or not last_failed or not last_failed.outcome:
         return None
     folder = runtime.config.storage.path() / "support"
     folder.mkdir(parents=True, exist_ok=True)

@@ -159,6 +159,9 @@ def print_card(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
 
 
 def _report_quietly(client, journal, job: FulfilmentJob, printed: bool) -> None:
+    if job.application_number is None:  # printed here only once central numbered it
+        log.error("card outcome without an application number key=%s", job.key[:8])
+        return
     try:
         report_card_outcome(client, journal, job.key, job.application_number, printed)
     except Exception as exc:  # the card's fate is journaled; reconciliation reports it later

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from drivers.printer.base import LineStyle, ReceiptDocument, ReceiptLine
 from kiosk.effects.fulfilment import at_most_once
@@ -74,9 +75,8 @@ def recover(interrupted: dict[str, dt.datetime], journal, outbox, client, receip
         document = recovery_receipt(number, _status(client, number), tracking_url,
                                     now.astimezone())
         try:
-            printed = at_most_once(journal, "recovery_receipt", key,
-                                   lambda d=document, k=key: receipt_printer.print_receipt(
-                                       d, job_key=f"{k[:24]}-recovery"))
+            printed = at_most_once(journal, "recovery_receipt", key, partial(
+                receipt_printer.print_receipt, document, job_key=f"{key[:24]}-recovery"))
         except Exception as exc:  # no paper: the attract screen shows the QR code instead
             log.info("recovery receipt not printed code=%s", getattr(exc, "code", "error"))
             printed = False

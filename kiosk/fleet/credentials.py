@@ -40,7 +40,7 @@ class Credentials:
 
     def answer_is_centrals(self, nonce: str, status: int, body: bytes,
                            signature: str | None) -> bool:
-        return bool(signature) and signing.verify(
+        return signature is not None and signing.verify(
             self.central_key, signature, signing.answer_message(nonce, status, body))
 
     @property

@@ -96,7 +96,7 @@ class MetricsServer:
         self._collector, self.bind, self.port = collector, bind, port
         self._httpd: WSGIServer | None = None
         self._thread: threading.Thread | None = None
-        self.registry = None
+        self.registry: Any = None  # prometheus_client's, made at start (an optional extra)
 
     def start(self) -> None:
         if self._thread is not None:
@@ -106,9 +106,10 @@ class MetricsServer:
         except ImportError:
             log.error("metrics enabled but prometheus_client is not installed (extra 'metrics')")
             return
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(self._collector)
-        app = _only_metrics(make_wsgi_app(self.registry))
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(self._collector)
+        self.registry = registry
+        app = _only_metrics(make_wsgi_app(registry))
         try:
             self._httpd = make_server(self.bind, self.port, app, handler_class=_QuietHandler)
         except OSError as exc:  # a busy port costs the metrics, never the residents

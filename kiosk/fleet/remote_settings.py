@@ -66,7 +66,7 @@ class RemoteSettings:
 
     def __init__(self, path: Path, offered: list[wire.Service], *,
                  on_applied: Callable[[wire.KioskSettings], None] = lambda s: None,
-                 dispatch_event: Callable[[Callable[[Any], None], Any], None] | None = None,
+                 dispatch_event: Callable[[Callable[[Any], object], Any], None] | None = None,
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
                  ) -> None:
         self.path = Path(path)

@@ -95,6 +95,8 @@ def access_key_from(values: dict[str, str], today: dt.date) -> AccessKey | None:
         return None
     if "can" in checks:
         return CanKey(checks["can"].value)
-    return MrzKey(checks["number"].value,
-                  parse_yymmdd(checks["birth"].value, past=True, today=today),
-                  parse_yymmdd(checks["expiry"].value, past=False, today=today))
+    birth = parse_yymmdd(checks["birth"].value, past=True, today=today)
+    expiry = parse_yymmdd(checks["expiry"].value, past=False, today=today)
+    if birth is None or expiry is None:  # checked as dates above: cannot happen, say None
+        return None
+    return MrzKey(checks["number"].value, birth, expiry)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 
 from kiosk.devices.monitor import DeviceSnapshot
-from kiosk.journey.context import JourneyContext
+from kiosk.journey.context import JourneyContext, JourneyCore
 from kiosk.journey.session import Problem
 from kiosk.journey.steps import IDLE_STEPS, READER_ARMED_STEPS, Step
 from protocol import wire
@@ -33,7 +33,7 @@ def hours_text(hours: wire.ServiceHours) -> str:
 class AvailabilityPhase:
     """Devices failing and coming back, central's trust, and the fleet's settings."""
 
-    def __init__(self, ctx: JourneyContext, core, fleet_settings: wire.KioskSettings | None
+    def __init__(self, ctx: JourneyContext, core: JourneyCore, fleet_settings: wire.KioskSettings | None
                  ) -> None:
         self.ctx, self.core = ctx, core
         self.fleet_settings = fleet_settings or wire.KioskSettings()

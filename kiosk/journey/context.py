@@ -84,3 +84,12 @@ class JourneyCore(Protocol):
 
     def on_leave(self, step: Step, action: Callable[[], None]) -> None:
         """Run ``action`` each time the journey leaves ``step`` for another."""
+
+    def begin_session(self) -> None:
+        """A resident is here: the session's time and day start."""
+
+    def stop_service(self, code: str) -> None:
+        """Out of service (the resident's session, if any, ends)."""
+
+    def resume_service(self) -> None:
+        """Back in service from out of service."""

@@ -4,7 +4,7 @@ for staff when central cannot be reached."""
 from __future__ import annotations
 
 from kiosk.errors import InvalidInput
-from kiosk.journey.context import JourneyContext
+from kiosk.journey.context import JourneyContext, JourneyCore
 from kiosk.journey.session import PhotoPurpose
 from kiosk.journey.table import Trigger
 from protocol import wire
@@ -13,7 +13,7 @@ from protocol import wire
 class DecisionPhase:
     """The decision screen's three ways on."""
 
-    def __init__(self, ctx: JourneyContext, core) -> None:
+    def __init__(self, ctx: JourneyContext, core: JourneyCore) -> None:
         self.ctx, self.core = ctx, core
 
     def continue_application(self) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from kiosk.errors import CentralRejected, CentralUnavailable, InvalidInput, KioskError
-from kiosk.journey.context import JourneyContext
+from kiosk.journey.context import JourneyContext, JourneyCore
 from kiosk.journey.session import PhotoPurpose
 from kiosk.journey.steps import Step
 from kiosk.journey.table import Trigger
@@ -20,7 +20,7 @@ class DeclarationPhase:
     """Declaring residence and the condition; checking eligibility (on arriving at the
     checking step, whichever way the journey came: declaration, renewal, 'try again')."""
 
-    def __init__(self, ctx: JourneyContext, core) -> None:
+    def __init__(self, ctx: JourneyContext, core: JourneyCore) -> None:
         self.ctx, self.core = ctx, core
         core.on_enter(Step.CHECKING_ELIGIBILITY, self._check_eligibility)
 
@@ -48,8 +48,9 @@ class DeclarationPhase:
         records = self.core.session.records
         if records is None or condition is None:
             return []
-        return {wire.Condition.EMPLOYMENT: records.employers,
-                wire.Condition.STUDY: records.schools}.get(condition, [])
+        known: dict[wire.Condition, list[str]] = {wire.Condition.EMPLOYMENT: records.employers,
+                                                  wire.Condition.STUDY: records.schools}
+        return known.get(condition, [])
 
     def directory(self) -> wire.CityDirectory | None:
         """The city's address directory (cached by the client after the first call)."""

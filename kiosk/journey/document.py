@@ -11,7 +11,7 @@ from drivers.reader.base import (
     DocumentEventKind,
     IdentityDocument,
 )
-from kiosk.journey.context import JourneyContext
+from kiosk.journey.context import JourneyContext, JourneyCore
 from kiosk.journey.declaration import DeclarationPhase
 from kiosk.journey.session import Problem
 from kiosk.journey.status_lookup import StatusPhase
@@ -25,7 +25,7 @@ log = logging.getLogger("kiosk.journey")
 class DocumentPhase:
     """The document's steps: the reader's events, the key, the read, the details."""
 
-    def __init__(self, ctx: JourneyContext, core, declaration: DeclarationPhase,
+    def __init__(self, ctx: JourneyContext, core: JourneyCore, declaration: DeclarationPhase,
                  status: StatusPhase) -> None:
         self.ctx, self.core = ctx, core
         self.declaration, self.status = declaration, status

@@ -10,10 +10,10 @@ from kiosk.devices.monitor import DeviceSnapshot
 from kiosk.effects import fulfilment as fulfil
 from kiosk.errors import InvalidInput
 from kiosk.journey.availability import AvailabilityPhase
-from kiosk.journey.context import JourneyContext
+from kiosk.journey.context import JourneyContext, JourneyCore
 from kiosk.journey.session import ResidentSession
 from kiosk.journey.steps import Step
-from kiosk.journey.table import Trigger
+from kiosk.journey.table import IllegalTransition, Trigger
 from protocol import wire
 
 log = logging.getLogger("kiosk.journey")
@@ -22,12 +22,15 @@ M = wire.FulfilmentMethod
 
 
 def job_from(s: ResidentSession, config: KioskConfig) -> fulfil.FulfilmentJob:
-    """What submission and printing need, copied off the session on the journey's thread."""
-    o = s.outcome
+    """What submission and printing need, copied off the session on the journey's thread.
+    Only reached once the resident has a service, a document and a way to get the card."""
+    o, applicant = s.outcome, s.applicant()
+    if s.service is None or applicant is None or s.fulfilment is None:
+        raise IllegalTransition("submitting without a service, a document or a fulfilment")
     return fulfil.FulfilmentJob(
         key=s.idempotency_key, kiosk_id=config.kiosk_id, city=config.city,
         central_url=config.central.url.rstrip("/"), language=s.language,
-        service=s.service, applicant=s.applicant(), declaration=s.declaration(),
+        service=s.service, applicant=applicant, declaration=s.declaration(),
         photo_jpeg=bytes(s.photo_jpeg) if s.photo_jpeg is not None else None,
         fulfilment=s.fulfilment, defer=s.defer, staff_review=s.staff_review,
         face_check=s.face_check, decision=s.decision,
@@ -77,7 +80,7 @@ class FulfilmentPhase:
     submission (on arriving at the submitting step, whichever way the journey came), the
     card when it is printed here, and the receipt."""
 
-    def __init__(self, ctx: JourneyContext, core, availability: AvailabilityPhase) -> None:
+    def __init__(self, ctx: JourneyContext, core: JourneyCore, availability: AvailabilityPhase) -> None:
         self.ctx, self.core, self.availability = ctx, core, availability
         core.on_enter(Step.SUBMITTING, self._submit)
 

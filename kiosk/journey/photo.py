@@ -11,7 +11,7 @@ from typing import Any
 
 from kiosk.errors import InvalidInput
 from kiosk.i18n import Translator
-from kiosk.journey.context import JourneyContext
+from kiosk.journey.context import JourneyContext, JourneyCore
 from kiosk.journey.steps import Step
 from kiosk.journey.table import Trigger
 from kiosk.photo.coach import PhotoCoach
@@ -23,7 +23,7 @@ log = logging.getLogger("kiosk.journey")
 class PhotoPhase:
     """The camera and its coach while the step is up; the shots; the resident's choice."""
 
-    def __init__(self, ctx: JourneyContext, core) -> None:
+    def __init__(self, ctx: JourneyContext, core: JourneyCore) -> None:
         self.ctx, self.core = ctx, core
         self.coach: PhotoCoach | None = None  # runs only while the photo step is up
         self.guidance: str | None = None  # the instruction on the photo screen now

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from kiosk.errors import CentralUnavailable
-from kiosk.journey.context import JourneyContext
+from kiosk.journey.context import JourneyContext, JourneyCore
 from kiosk.journey.steps import Step
 from kiosk.journey.table import Trigger
 from protocol import tracking, wire
@@ -16,7 +16,7 @@ log = logging.getLogger("kiosk.journey")
 class StatusPhase:
     """Looking up an application's progress."""
 
-    def __init__(self, ctx: JourneyContext, core) -> None:
+    def __init__(self, ctx: JourneyContext, core: JourneyCore) -> None:
         self.ctx, self.core = ctx, core
 
     def on_scan(self, code: str) -> None:

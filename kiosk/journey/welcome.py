@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from kiosk.effects.recovery import Recovered
 from kiosk.errors import InvalidInput
 from kiosk.journey.availability import AvailabilityPhase
-from kiosk.journey.context import JourneyContext
+from kiosk.journey.context import JourneyContext, JourneyCore
 from kiosk.journey.table import Trigger
 from protocol import wire
 
@@ -12,19 +13,19 @@ from protocol import wire
 class WelcomePhase:
     """From the first tap to the service the resident came for."""
 
-    def __init__(self, ctx: JourneyContext, core, availability: AvailabilityPhase) -> None:
+    def __init__(self, ctx: JourneyContext, core: JourneyCore, availability: AvailabilityPhase) -> None:
         self.ctx, self.core, self.availability = ctx, core, availability
-        self.recovered: list = []  # applications a restart cut off, for the attract screen
+        self.recovered: list[Recovered] = []  # cut off by a restart: the attract screen shows
         self._session_menu: list[wire.Service] | None = None
 
-    def show_recovered(self, recovered: list) -> None:
+    def show_recovered(self, recovered: list[Recovered]) -> None:
         """Applications a restart cut off (``kiosk.effects.recovery``): the attract screen
         shows them, with the QR code where no receipt came out, until the window passes or
         the next resident starts."""
         self.recovered = list(recovered)
         self.core.notify()
 
-    def recovered_now(self) -> list:
+    def recovered_now(self) -> list[Recovered]:
         now = self.ctx.now().astimezone()
         self.recovered = [r for r in self.recovered if r.until > now]
         return self.recovered

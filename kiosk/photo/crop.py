@@ -263,7 +263,7 @@ def _cut(rgb: np.ndarray, person: np.ndarray | None, plan: CropLayout,
     image = Image.fromarray(out)
     if image.size == (config.crop_width, config.crop_height):
         return image
-    return image.resize((config.crop_width, config.crop_height), Image.LANCZOS,
+    return image.resize((config.crop_width, config.crop_height), Image.Resampling.LANCZOS,
                         reducing_gap=3.0)
 
 

@@ -34,14 +34,15 @@ import threading
 import types
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 Point = tuple[float, float]
 
 # Face Mesh landmark numbers (the model's fixed topology).
-_RIGHT_EYE = {"outer": 33, "inner": 133, "upper": (159, 158, 160), "lower": (145, 153, 144)}
-_LEFT_EYE = {"outer": 263, "inner": 362, "upper": (386, 385, 387), "lower": (374, 380, 373)}
+_RIGHT_EYE: dict[str, Any] = {"outer": 33, "inner": 133, "upper": (159, 158, 160), "lower": (145, 153, 144)}
+_LEFT_EYE: dict[str, Any] = {"outer": 263, "inner": 362, "upper": (386, 385, 387), "lower": (374, 380, 373)}
 _RIGHT_IRIS, _LEFT_IRIS = 468, 473
 _NOSE_TIP, _CHIN, _FOREHEAD = 1, 152, 10
 _MOUTH_RIGHT, _MOUTH_LEFT, _LIP_UPPER_INNER, _LIP_LOWER_INNER = 61, 291, 13, 14
@@ -126,7 +127,7 @@ def _without_matplotlib():
         return
     plt = types.ModuleType("matplotlib.pyplot")
     mpl = types.ModuleType("matplotlib")
-    mpl.pyplot = plt  # type: ignore[attr-defined]
+    mpl.pyplot = plt  # type: ignore[attr-defined,unused-ignore]  # set by hand
     sys.modules.update({"matplotlib": mpl, "matplotlib.pyplot": plt})
     try:
         yield
@@ -309,7 +310,7 @@ class FaceFinder:
             seen = np.full((h + 2 * margin, w + 2 * margin, 3), 128, dtype=np.uint8)
             seen[margin:margin + h, margin:margin + w] = rgb
         sh, sw = seen.shape[:2]
-        boxes = []
+        boxes: list[tuple[float, ...]] = []
         for d in self._detector.process(seen).detections or []:
             b = d.location_data.relative_bounding_box
             boxes.append((float(d.score[0]), b.xmin * sw - margin, b.ymin * sh - margin,
