@@ -44,12 +44,15 @@ def photo_taken(app: Any) -> bool:
 
 def record_outcome(app: Any, journey: Any, what: str) -> None:
     """Note on the demo's journey record what the kiosk's session says happened (called on
-    every journey event): steps, decision, application number, what was printed."""
+    every journey event): steps, decision, application number, how the card goes to the
+    resident, what was printed."""
     s = app.journey.session
     if what == "step":
         journey.steps.append(app.journey.state.value)
     if s.decision is not None:
         journey.decision = s.decision.decision.value
+    if s.fulfilment is not None:
+        journey.fulfilment = s.fulfilment.method.value
     o = s.outcome
     if o.application_number:
         journey.application_number = o.application_number

@@ -121,10 +121,13 @@ class Journey:
     expect_decision: str | None
     script: list[tuple]
     expect_card: bool = False
+    about_zh: str = ""  # what happens in it, for the console and the contact sheet
+    about_en: str = ""
     # filled in while running
     decision: str | None = None
     application_number: str | None = None
     tracking_url: str | None = None
+    fulfilment: str | None = None  # how the card reaches the resident: print_here, courier, ...
     card_printed: bool = False
     receipt_printed: bool = False
     steps: list[str] = field(default_factory=list)
@@ -136,6 +139,36 @@ class Journey:
     seconds: float = 0.0
     ok: bool = False
     error: str = ""
+
+
+# Each journey in a few words, in Chinese and in English.
+ABOUT = {
+    "eligible_zh": ("符合条件的居民（中文），当场制证",
+                    "an eligible resident, in Chinese, takes the card printed here"),
+    "not_yet_en": ("居住未满期限（英文）：现在登记，到期自动办理",
+                   "not yet eligible, in English: registers now, starts by itself later"),
+    "needs_documents_zh": ("就业无共享记录（中文）：一次性告知材料，站点自取；读卡中途拿起证件",
+                           "employment not on record, in Chinese: one list of papers, pickup "
+                           "station; card lifted mid-read"),
+    "paper_out_en": ("回执打印机缺纸（英文）：回执以二维码显示，证件邮寄",
+                     "receipt printer out of paper, in English: QR code on screen, card posted"),
+    "senior_en": ("70岁以上居民（英文）：无需办理", "a resident over 70, in English: no permit needed"),
+    "passport_en": ("护照（英文）：访问码先输错", "a passport, in English: access key typed wrong first"),
+    "permit_can_zh": ("出入境通行证（中文）：用卡面6位数字开启芯片",
+                      "an exit-entry permit, in Chinese: chip opened with its 6-digit number"),
+    "renewal_zh": ("续签（中文）：沿用档案照片；制证机无卡，证件邮寄",
+                   "a renewal, in Chinese: photo on file; card printer empty, card posted"),
+    "status_en": ("扫描第一张回执的二维码查询进度（英文）",
+                  "progress lookup, in English, by scanning the first receipt's QR code"),
+    "idle_zh": ("无人操作时的倒计时提醒（中文）", "the idle countdown, in Chinese"),
+    "restart_recovery": ("重启后提示被中断的申请", "after a restart: the application it cut off"),
+    "fleet_settings": ("大厅管理员的设置：公告、维护、服务时间",
+                       "a hall manager's settings: notice, maintenance, service hours"),
+    "diagnostics": ("技术员诊断（隐藏手势和PIN），测试打印",
+                    "the technician's diagnostics (hidden gesture, PIN), a test print"),
+    "enrolment": ("技术员重新登记本机：输错的代码被拒，扫二维码登记",
+                  "the technician re-enrols the kiosk: a wrong code refused, then the QR code"),
+}
 
 
 def journeys(pin: str) -> dict[str, Journey]:
@@ -212,6 +245,8 @@ def journeys(pin: str) -> dict[str, Journey]:
             ("tap", "diag_exit"), ("expect", S.ATTRACT)]),
         J("enrolment", "-", "zh_CN", None, script=enrolment(pin)),
     ]
+    for j in all_journeys:
+        j.about_zh, j.about_en = ABOUT[j.name]
     return {j.name: j for j in all_journeys}
 
 

@@ -4,9 +4,11 @@
 
 Saves a PNG of every screen visited (<output>/<nn>-<journey>/<mm>-<step>.png), the
 idle-warning overlay and the diagnostics screen once, copies each printed receipt and
-card, prints one summary line per journey and writes <output>/summary.json. Exits 0
-only when every journey ended as expected. The central server must already run at
-the config's [central] url.
+card, and writes <output>/summary.json. The console gets one line as each journey starts
+and one as it ends; every log line (the kiosk's, Kivy's, the libraries') goes to
+<output>/logs/kiosk.log. Exits 0 only when every journey ended as expected. The central
+server must already run at the config's [central] url; ``python -m tools.demo.run`` starts
+one and does the rest of the demo.
 
 The journeys are in ``journeys.py``, the runner that drives the app and takes the
 pictures in ``runner.py``, what is said about them in ``report.py``.
@@ -15,14 +17,20 @@ pictures in ``runner.py``, what is said about them in ``report.py``.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from kiosk.config import ROOT, load_config
 from tools.demo.journeys import Journey, journeys
-from tools.demo.report import summary_line, write_summary
+from tools.demo.logs import kivy_logs_to_python, logs_dir, process_output_to
+from tools.demo.report import progress_end, progress_start, write_summary
 
 DEMO_JOURNEY = {"idle_warning_s": 6, "idle_reset_s": 30, "receipt_return_s": 60}
+LOG_NAME = "kiosk.log"
+
+log = logging.getLogger("tools.demo")
 
 
 def printed_dirs(config) -> list[Path]:
@@ -35,7 +43,8 @@ def printed_dirs(config) -> list[Path]:
     return dirs
 
 
-def run_app(config, selected: list[Journey], output: Path, central_database: str | None) -> None:
+def run_app(config, selected: list[Journey], output: Path, central_database: str | None,
+            console: TextIO) -> None:
     """The kiosk's real Kivy app with the runner driving it, until the last journey ends."""
     from screens.window import configure_window
     configure_window(config)
@@ -44,13 +53,15 @@ def run_app(config, selected: list[Journey], output: Path, central_database: str
     from kiosk.runtime import KioskRuntime
     app = KioskApp(config, runtime_factory=lambda dispatch: KioskRuntime(config, dispatch))
     runners: list = []
+    total = len(selected)
 
     def start(_app) -> None:
         from tools.demo.runner import DemoRunner
         if not runners:
             runners.append(DemoRunner(
                 app, selected, output, printed_dirs(config), central_database,
-                on_journey_end=lambda i, j: print(summary_line(j), flush=True)))
+                on_journey_start=lambda i, j: print(progress_start(i, total, j), file=console),
+                on_journey_end=lambda i, j: print(progress_end(i, total, j), file=console)))
             runners[0].start()
 
     app.bind(on_start=start)
@@ -80,7 +91,16 @@ def main(argv: list[str] | None = None) -> int:
     selected = [all_journeys[n] for n in (args.journey or all_journeys)]
     output = args.output.resolve()
     output.mkdir(parents=True, exist_ok=True)
-    run_app(config, selected, output, args.central_database)
+
+    kivy_logs_to_python()
+    log_path = logs_dir(output) / LOG_NAME
+    console = process_output_to(log_path)
+    try:
+        run_app(config, selected, output, args.central_database, console)
+    except Exception:
+        log.exception("the kiosk demo stopped")
+        print(f"the kiosk process stopped with an error: read {log_path}", file=console)
+        raise
     return 0 if write_summary(output, selected) else 1
 
 
