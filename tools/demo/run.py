@@ -4,7 +4,9 @@ Starts central on loopback with a fresh demo database, requiring signed kiosk re
 writes a kiosk config pointing at it and enrols the kiosk with a one-time code, as a
 technician would; runs the real Kivy kiosk (under Xvfb when there is no display) with the
 autopilot; then photographs the fleet dashboard in headless Chromium. Everything it makes
-lands in the output folder.
+lands in the output folder: a folder of PNGs per journey and one for the dashboard,
+summary.json, index.html (the contact sheet: open it in a browser) and logs/. The console
+gets progress lines, the journeys' table and where to look; the logs get the rest.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tools.central_process import central_on  # noqa: E402
+from tools.demo.contact_sheet import write_contact_sheet  # noqa: E402
 from tools.demo.journeys import journeys  # noqa: E402
 from tools.demo.logs import log_to, logs_dir  # noqa: E402
 from tools.demo.report import read_summary, summary_table  # noqa: E402
@@ -217,6 +220,7 @@ def main() -> int:
                     photograph_dashboard(central, output, console)
         finally:
             central.stop()
+    write_contact_sheet(output)
     return console.close(read_summary(output))
 
 
