@@ -147,11 +147,10 @@ ABOUT = {
                     "an eligible resident, in Chinese, takes the card printed here"),
     "not_yet_en": ("居住未满期限（英文）：现在登记，到期自动办理",
                    "not yet eligible, in English: registers now, starts by itself later"),
-    "needs_documents_zh": ("就业无共享记录（中文）：一次性告知材料，站点自取；读卡中途拿起证件",
-                           "employment not on record, in Chinese: one list of papers, pickup "
-                           "station; card lifted mid-read"),
+    "needs_documents_zh": ("（中文）读卡中途拿起证件；就业无共享记录：一次性告知材料，站点自取",
+                           "in Chinese: card lifted mid-read; job unconfirmed: papers listed, pickup"),
     "paper_out_en": ("回执打印机缺纸（英文）：回执以二维码显示，证件邮寄",
-                     "receipt printer out of paper, in English: QR code on screen, card posted"),
+                     "receipt printer out of paper, in English: QR code on screen instead"),
     "senior_en": ("70岁以上居民（英文）：无需办理", "a resident over 70, in English: no permit needed"),
     "passport_en": ("护照（英文）：访问码先输错", "a passport, in English: access key typed wrong first"),
     "permit_can_zh": ("出入境通行证（中文）：用卡面6位数字开启芯片",
@@ -167,7 +166,7 @@ ABOUT = {
     "diagnostics": ("技术员诊断（隐藏手势和PIN），测试打印",
                     "the technician's diagnostics (hidden gesture, PIN), a test print"),
     "enrolment": ("技术员重新登记本机：输错的代码被拒，扫二维码登记",
-                  "the technician re-enrols the kiosk: a wrong code refused, then the QR code"),
+                  "the technician re-enrols the kiosk: a wrong code, then the QR code"),
 }
 
 

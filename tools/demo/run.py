@@ -122,8 +122,9 @@ class Console:
         self.say()
         index = self.output / "index.html"
         if index.exists():
-            self.say(f"Every screen, receipt, card and dashboard page: open {self.shown(index)} "
-                     "in a browser.")
+            what = ("Every screen, receipt, card and dashboard page" if summary is not None
+                    else "What the demo made before it stopped")
+            self.say(f"{what}: open {self.shown(index)} in a browser.")
         logs = self.output / "logs"
         self.say(f"Logs: {self.shown(logs)}/ "
                  f"({', '.join(sorted(f.name for f in logs.iterdir()))})")
