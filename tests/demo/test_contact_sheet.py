@@ -129,3 +129,15 @@ def test_console_table_and_the_card_column():
     assert "posted" in rows[2] and rows[2].endswith("FAILED")
     assert card_outcome(record("senior_en")) == "none"
     assert card_outcome(record("x", application_number="ZZ-3", fulfilment="pickup")) == "pickup"
+
+
+def test_landscape_screens_get_wider_thumbnails(tmp_path):
+    from PIL import Image
+    out = tmp_path / "out"
+    for name, size in (("01-wide/01-attract.png", (192, 108)), ("02-tall/01-attract.png",
+                                                                (108, 192))):
+        (out / name).parent.mkdir(parents=True)
+        Image.new("RGB", size, "white").save(out / name)
+    html = contact_sheet(out)
+    wide, tall = html.split('id="02-tall"')
+    assert "grid landscape" in wide and "grid landscape" not in tall

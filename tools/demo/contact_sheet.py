@@ -68,8 +68,9 @@ td.code { font-family: ui-monospace, monospace; white-space: nowrap; }
 .failed { color: #b3261e; font-weight: 700; }
 tr.failed td { background: #fdecea; }
 .error { background: #fdecea; border-left: 4px solid #b3261e; padding: 6px 10px; }
-.grid { display: grid; gap: 14px 12px; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
-.grid.pages { grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); }
+.grid { display: grid; gap: 14px 12px;
+        grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
+.grid.pages, .grid.landscape { grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); }
 figure { margin: 0; }
 figure a { display: block; }
 figure img { display: block; width: 100%; height: auto; background: #fff;
@@ -92,6 +93,18 @@ class Group:
     record: Mapping[str, Any] | None
     screens: list[str] = field(default_factory=list)  # paths relative to the output folder
     printed: list[str] = field(default_factory=list)
+
+
+def _landscape(path: Path) -> bool:
+    """Whether a PNG is wider than tall (its IHDR chunk; False when it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return False
+    if len(head) < 24 or head[12:16] != b"IHDR":
+        return False
+    return int.from_bytes(head[16:20], "big") > int.from_bytes(head[20:24], "big")
 
 
 def _href(path: str) -> str:
@@ -172,12 +185,13 @@ def _summary_table(records: list[Mapping[str, Any]], anchors: dict[str, str]) ->
     return "<table>" + "\n".join(rows) + "</table>"
 
 
-def _journey_section(g: Group) -> str:
+def _journey_section(g: Group, folder: Path) -> str:
     r = g.record or {}
     ok = bool(r.get("ok"))
     status = ('<span class=ok>OK</span>' if ok else '<span class=failed>FAILED</span>') \
         if g.record is not None else ""
-    out = [f'<section id="{escape(g.folder)}"><h2>{escape(g.number)} {escape(g.name)} {status}</h2>']
+    out = [f'<section id="{escape(g.folder)}">'
+           f'<h2>{escape(g.number)} {escape(g.name)} {status}</h2>']
     if g.record is not None:
         out.append(f'<p>{escape(str(r.get("about_en", "")))} <span class=zh>'
                    f'{escape(str(r.get("about_zh", "")))}</span></p>')
@@ -192,7 +206,8 @@ def _journey_section(g: Group) -> str:
         if not ok and r.get("error"):
             out.append(f'<p class=error>{escape(str(r["error"]))}</p>')
     if g.screens:
-        out.append(f"<h3>屏幕 Screens ({len(g.screens)})</h3><div class=grid>")
+        wide = " landscape" if _landscape(folder / g.screens[0]) else ""
+        out.append(f"<h3>屏幕 Screens ({len(g.screens)})</h3><div class='grid{wide}'>")
         out += [_figure(p, _caption(p, dashboard=False)) for p in g.screens]
         out.append("</div>")
     if g.printed:
@@ -244,7 +259,7 @@ def contact_sheet(folder: Path) -> str:
         parts.append("<p class=zh>日志 Logs: " + ", ".join(
             f'<a href="{_href("logs/" + n)}">logs/{escape(n)}</a>' for n in logs) + "</p>")
     for g in groups:
-        parts.append(_dashboard_section(g) if g.name == DASHBOARD else _journey_section(g))
+        parts.append(_dashboard_section(g) if g.name == DASHBOARD else _journey_section(g, folder))
     others = _others(folder, groups)
     if others:
         parts.append("<section id=other><h2>其他图片 Other pictures</h2><div class=grid>")

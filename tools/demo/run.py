@@ -29,6 +29,8 @@ from tools.demo.journeys import journeys  # noqa: E402
 from tools.demo.logs import log_to, logs_dir  # noqa: E402
 from tools.demo.report import read_summary, summary_table  # noqa: E402
 
+log = logging.getLogger("tools.demo")
+
 CENTRAL_LOG, ENROLMENT_LOG, KIOSK_LOG, DASHBOARD_LOG = (
     "central.log", "enrolment.log", "kiosk.log", "dashboard.log")
 
@@ -73,13 +75,13 @@ def enrol_demo_kiosk(config: Path, central, log_path: Path) -> None:
         [sys.executable, "-m", "central", "fleet", "enrolment-code", kiosk_id, "--hall",
          "zz-centre", "--who", "demo-technician", "--public-url", central.url,
          "--database", central.database], cwd=ROOT, capture_output=True, text=True)
-    with open(log_path, "a") as log:
+    with open(log_path, "a") as log_file:
         if issued.returncode != 0:
-            log.write(issued.stderr)
+            log_file.write(issued.stderr)
             issued.check_returncode()
         code = issued.stdout.split("Enrolment code: ")[1].split()[0]
         subprocess.run([sys.executable, "-m", "kiosk_app", "--config", str(config), "enrol", code],
-                       cwd=ROOT, check=True, stdout=log, stderr=subprocess.STDOUT)
+                       cwd=ROOT, check=True, stdout=log_file, stderr=subprocess.STDOUT)
 
 
 class Console:
@@ -102,11 +104,11 @@ class Console:
 
     def failed(self, what: str, log_name: str, tail: int = 0) -> None:
         """Noted now, said at the end: what failed, the log to read (and its last lines)."""
-        log = self.output / "logs" / log_name
-        self.failures.append(f"{what}: read {self.shown(log)}")
+        path = self.output / "logs" / log_name
+        self.failures.append(f"{what}: read {self.shown(path)}")
         if tail:
             try:
-                lines = log.read_text(errors="replace").strip().splitlines()[-tail:]
+                lines = path.read_text(errors="replace").strip().splitlines()[-tail:]
             except OSError:
                 lines = []
             self.failures += ["    " + line[:160] for line in lines]
@@ -142,9 +144,9 @@ def run_kiosk(args, config: Path, central, output: Path, console: Console) -> No
         cmd += ["--journey", name]
     if not os.environ.get("DISPLAY"):
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1920x1920x24"] + cmd
-    with open(output / "logs" / KIOSK_LOG, "ab") as log:
+    with open(output / "logs" / KIOSK_LOG, "ab") as log_file:
         code = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ, KIVY_NO_ARGS="1"),
-                              stdin=subprocess.DEVNULL, stderr=log).returncode
+                              stdin=subprocess.DEVNULL, stderr=log_file).returncode
     summary = read_summary(output)
     if summary is None:
         console.failed(f"the kiosk process stopped (exit code {code}) before its summary",
@@ -164,13 +166,15 @@ def photograph_dashboard(central, output: Path, console: Console) -> None:
            logging.INFO)
     console.say("fleet dashboard: headless Chromium signs in as a hall manager and a "
                 "technician ...")
+    log.info("fleet dashboard at %s", central.url)
     try:
         shots = dashboard_screenshots(central.url, central.database,
                                       output / f"{number:02d}-fleet_dashboard")
     except Exception as exc:  # noqa: BLE001 - said on the console, the details in the log
-        logging.getLogger("tools.demo").exception("the dashboard step stopped")
+        log.exception("the dashboard step stopped")
         console.failed(f"fleet dashboard: {type(exc).__name__}", DASHBOARD_LOG)
         return
+    log.info("fleet dashboard: %s", ", ".join(shot.name for shot in shots))
     console.say(f"fleet dashboard: {len(shots)} pages photographed")
 
 
