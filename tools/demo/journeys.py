@@ -147,7 +147,8 @@ ABOUT = {
                     "an eligible resident, in Chinese, takes the card printed here"),
     "not_yet_en": ("居住未满期限（英文）：现在登记，到期自动办理",
                    "not yet eligible, in English: registers now, starts by itself later"),
-    "needs_documents_zh": ("（中文）读卡中途拿起证件；就业无共享记录：一次告知材料，站点自取",
+    "needs_documents_zh": ("（中文）读卡中途拿起证件；就业无共享记录："
+                           "一次性告知材料，站点自取",
                            "in Chinese: card lifted mid-read; job unconfirmed: papers listed, pickup"),
     "paper_out_en": ("回执打印机缺纸（英文）：回执以二维码显示，证件邮寄",
                      "receipt printer out of paper, in English: QR code on screen instead"),
