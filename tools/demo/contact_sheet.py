@@ -39,7 +39,7 @@ SCREENS_ZH = {
 PAGES_ZH = {  # words in the dashboard pictures' names
     "login": "登录", "overview": "总览", "kiosk": "自助机", "journeys": "办理统计",
     "tablet": "平板", "technician": "技术员", "enrol": "登记", "form": "表单",
-    "enrolment": "登记", "code": "码", "zh": "中文", "en": "英文",
+    "enrolment": "登记码", "zh": "中文", "en": "英文",
 }
 PRINTED_ZH = {"receipt": "回执", "card": "居住证"}
 DECISIONS_ZH = {"eligible": "符合申领条件", "not_yet": "暂未满足居住时间",
@@ -64,19 +64,20 @@ th { background: #e9ecf0; font-weight: 600; white-space: nowrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.code { font-family: ui-monospace, monospace; white-space: nowrap; }
 .zh { color: #5d6873; font-size: 13px; }
+.nw { white-space: nowrap; }
 .ok { color: #157f3b; font-weight: 700; }
 .failed { color: #b3261e; font-weight: 700; }
 tr.failed td { background: #fdecea; }
 .error { background: #fdecea; border-left: 4px solid #b3261e; padding: 6px 10px; }
 .grid { display: grid; gap: 14px 12px;
-        grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
+        grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); }
 .grid.pages, .grid.landscape { grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); }
 figure { margin: 0; }
 figure a { display: block; }
 figure img { display: block; width: 100%; height: auto; background: #fff;
              border: 1px solid #c9ced4; border-radius: 4px; }
 figure a:hover img { outline: 3px solid #0b5cad; }
-.pages img { height: 220px; object-fit: cover; object-position: top; }
+.pages img { max-height: 260px; object-fit: cover; object-position: left top; }
 .printed { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
 .printed img { width: auto; height: 300px; }
 figcaption { font-size: 12.5px; color: #4a545e; margin-top: 3px; overflow-wrap: anywhere; }
@@ -143,7 +144,7 @@ def _caption(path: str, dashboard: bool) -> str:
     number, name = m.groups() if m else ("", stem)
     if dashboard:
         zh = " ".join(PAGES_ZH.get(w, "") for w in name.split("-")).split()
-        return f"{number} {escape(name)} <span class=zh>{escape(''.join(zh))}</span>"
+        return f"{number} {escape(name)} <span class=zh>{escape(' '.join(zh))}</span>"
     zh = SCREENS_ZH.get(name, "")
     return f"{number} {escape(name)} <span class=zh>{escape(zh)}</span>"
 
@@ -160,7 +161,8 @@ def _figure(path: str, caption: str) -> str:
 
 def _label(en: str, zh_map: Mapping[str, str]) -> str:
     zh = zh_map.get(en, "")
-    return escape(en) + (f"<br><span class=zh>{escape(zh)}</span>" if zh else "")
+    return f"<span class=nw>{escape(en)}</span>" + (
+        f"<br><span class=zh>{escape(zh)}</span>" if zh else "")
 
 
 def _summary_table(records: list[Mapping[str, Any]], anchors: dict[str, str]) -> str:
