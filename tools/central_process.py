@@ -33,7 +33,7 @@ class CentralProcess:
     # tests of enrolment and signatures, and the demo's enrolled kiosk, use "required".
     kiosk_auth: str = "open"
 
-    def start(self, timeout_s: float = 20.0) -> "CentralProcess":
+    def start(self, timeout_s: float = 20.0) -> CentralProcess:
         cmd = [sys.executable, "-m", "central", "--host", "127.0.0.1", "--port", str(self.port),
                "--database", self.database, "--public-url", self.url, "--seed", "demo",
                "--kiosk-auth", self.kiosk_auth, *self.extra_args]

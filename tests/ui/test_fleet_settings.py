@@ -7,12 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.ui.test_journeys import check_journey, run_demo
+from tools.demo.journeys import FLEET_NOTICE  # the journeys' module does without Kivy
 
 pytestmark = pytest.mark.ui
-
-# screens.demo's notice (not imported: importing Kivy here would take over pytest's logging).
-FLEET_NOTICE = {"zh_CN": "今晚22:00起系统升级约30分钟，请用2号机",
-                "en": "System upgrade tonight from 22:00 for about 30 minutes: please use kiosk 2"}
 
 
 def test_notice_maintenance_and_hours_in_both_languages(tmp_path, display, central):

@@ -1,7 +1,9 @@
 """Full journeys through the real Kivy UI, touched by the autopilot, in both languages.
 
-Kivy runs one App per process, so every scenario is its own ``python -m screens.demo``
-subprocess; the demo's summary.json says what happened, its PNGs are what was shown.
+Kivy runs one App per process, so every scenario is its own ``python -m tools.demo.kiosk_demo``
+subprocess; the demo's summary.json says what happened, its PNGs are what was shown, its
+logs/kiosk.log what the kiosk logged. The last test runs the whole ``make demo`` command on
+one journey.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -34,7 +39,9 @@ def run_demo(tmp_path: Path, display: str, central, journeys: list[str],
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
     summary = json.loads((output / "summary.json").read_text()) \
         if (output / "summary.json").exists() else {}
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    log = output / "logs" / "kiosk.log"
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + (
+        log.read_text(errors="replace")[-3000:] if log.exists() else "")
     summary["output"] = output
     return summary
 
@@ -99,3 +106,53 @@ def test_idle_diagnostics_and_paper_out_landscape(tmp_path, display, central):
     paper_out = check_journey(summary, "paper_out_en", ["receipt", "attract"])
     assert any(t.startswith("done.photograph_qr=") for t in paper_out["texts_checked"])
     assert not paper_out["receipt_printed"]  # nothing came out: the QR code was on screen
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href")
+        if tag == "a" and href and not href.startswith("#"):
+            self.hrefs.add(unquote(href))
+
+
+def test_make_demo_on_one_journey_says_little_and_files_the_rest(tmp_path, display):
+    """`python -m tools.demo.run` (what `make demo` runs) with its own central: a short
+    console, every log under logs/ with no personal data in it, and a contact sheet that
+    links every screenshot and printout."""
+    output = tmp_path / "demo-output"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.demo.run", "--output", str(output),
+         "--journey", "eligible_zh"], cwd=ROOT, capture_output=True, text=True, timeout=280,
+        env=dict(os.environ, DISPLAY=display, PYTHONPATH=str(ROOT)))
+    logs = output / "logs"
+    assert proc.returncode == 0, proc.stdout + proc.stderr + (
+        (logs / "kiosk.log").read_text(errors="replace")[-3000:])
+    lines = proc.stdout.splitlines()
+    assert proc.stderr == "" and len(lines) <= 12, proc.stdout + proc.stderr
+    assert sum("eligible_zh" in line for line in lines) == 3, "started, ended, the table"
+    assert any(line.startswith("eligible_zh ") and line.endswith("OK") for line in lines)
+    assert any("index.html" in line for line in lines)
+    assert not any(word in proc.stdout for word in ("DEBUG", "INFO", "WARNING", "Kivy"))
+
+    for name in ("kiosk.log", "central.log", "enrolment.log"):
+        assert (logs / name).stat().st_size > 0, name
+    kiosk_log = (logs / "kiosk.log").read_text()
+    assert "kivy: " in kiosk_log and "journey 1/1 eligible_zh: OK" in kiosk_log
+    assert "Enrolled" in (logs / "enrolment.log").read_text()
+    assert "POST /v1/kiosks/{kiosk_id}/heartbeat 200" in (logs / "central.log").read_text()
+    persona = tomllib.loads((ROOT / "drivers/reader/sim_documents.toml").read_text())["eligible"]
+    every_log = "".join(p.read_text(errors="replace") for p in logs.iterdir())
+    for field in ("name", "latin_name", "document_number", "household_address"):
+        assert persona[field] not in every_log, f"the resident's {field} is in a log"
+
+    summary = json.loads((output / "summary.json").read_text())
+    journey = summary["journeys"][0]
+    assert journey["ok"] and journey["card_printed"]
+    links = Links()
+    links.feed((output / "index.html").read_text(encoding="utf-8"))
+    pictures = journey["screenshots"] + [f"01-eligible_zh/{p}" for p in journey["printed"]]
+    assert len(pictures) > 10 and set(pictures) <= links.hrefs, set(pictures) - links.hrefs
