@@ -122,7 +122,11 @@ class Autopilot:
 
     # ---- the steps -------------------------------------------------------------------
     def _do_tap(self, widget_id: str, times: int = 1) -> None:
+        """Touch the widget where the resident sees it: only once it has stood still for a
+        frame, since a screen just shown is laid out over the next frames and a touch at
+        a widget's first position lands on whatever is there (the back button, say)."""
         deadline = time.monotonic() + FIND_TIMEOUT_S
+        seen: list[tuple[float, float]] = []
 
         def attempt(dt=None) -> None:
             widget = find_widget(self.app.root, widget_id)
@@ -132,6 +136,9 @@ class Autopilot:
                         f"no widget '{widget_id}' on {self.app.manager.current}"))
                 return Clock.schedule_once(attempt, 0.1)
             x, y = widget.to_window(*widget.center)
+            if not seen or seen[-1] != (x, y):
+                seen.append((x, y))
+                return Clock.schedule_once(attempt, 0)  # look again next frame
             tap_at(x, y)
             if times > 1:
                 self._script.insert(0, ("tap", widget_id, times - 1))

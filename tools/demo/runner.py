@@ -216,7 +216,12 @@ class DemoRunner:
     # ---- the photo step, as a resident lives it --------------------------------------
     def _photo_if_asked(self, retake: bool = False, tour: tuple[str, ...] = ()) -> None:
         p = self.pilot
-        p._script[0:0] = [("wait_for", lambda: jc.step(self.app) in jc.PHOTO_OR_LATER, 30,
+        # The drawn resident stands as the tour's first instruction needs before the photo
+        # step opens: the kiosk takes a good picture by itself within a second, sooner than
+        # a busy machine lets the autopilot act once the step is up.
+        first = [("fault", "camera", "resident", tour[0])] if tour else []
+        p._script[0:0] = [*first,
+                          ("wait_for", lambda: jc.step(self.app) in jc.PHOTO_OR_LATER, 30,
                            "photo or decision"),
                           ("photo_step", retake, tour)]
         p._schedule(0)
@@ -242,6 +247,8 @@ class DemoRunner:
                      ("tap", "photo_shot_1"), ("shot",)] if retake else []
             p._script[0:0] = [("expect_text", "photo.take"), *told, *live, *again,
                               ("tap", "use_photo")]
+        elif tour:  # no photo asked for: the resident stands as usual again
+            p._script[0:0] = [("fault", "camera", "resident", None)]
         p._schedule(0.3)
 
     def _photo_taken_or_tap(self) -> None:
