@@ -100,6 +100,9 @@ class PhotoPhase:
     def _on_photo(self, taken: tuple[PhotoShot, list[dict[str, object]]]) -> None:
         self._capturing = False
         shot, quality = taken
+        if self.core.state is not Step.PHOTO:  # an earlier picture was used meanwhile
+            shot.erase()
+            return
         self._stop_coach()  # the resident looks at the picture now, not at the camera
         self.core.session.add_shot(shot)
         self.last_quality = quality  # scores only: kept for the diagnostics screen
@@ -109,6 +112,8 @@ class PhotoPhase:
 
     def _on_photo_failed(self, exc: BaseException) -> None:
         self._capturing = False
+        if self.core.state is not Step.PHOTO:
+            return
         if getattr(exc, "code", "") == "photo_no_face":
             # Nobody in the picture (a tap while looking away): say so and keep the
             # camera live; no shot is used up.

@@ -44,11 +44,21 @@ class StatusPhase:
         self.core.run(lambda: client.lookup_status(number), self._on_status,
                       self._on_status_failed)
 
+    def _still_looking(self) -> bool:
+        """The answer came after the resident went back to the menu: nothing to show."""
+        if self.core.state in (Step.STATUS_LOOKUP, Step.READING_DOCUMENT):
+            return True
+        log.info("status answer after the resident left the lookup ignored")
+        return False
+
     def _on_status(self, results: list[wire.ApplicationStatus]) -> None:
-        self.core.session.status_results = list(results)
-        self.core.fire(Trigger.STATUS_FOUND)
+        if self._still_looking():
+            self.core.session.status_results = list(results)
+            self.core.fire(Trigger.STATUS_FOUND)
 
     def _on_status_failed(self, exc: BaseException) -> None:
+        if not self._still_looking():
+            return
         code = "central_unreachable" if isinstance(exc, CentralUnavailable) else \
             getattr(exc, "code", "unexpected")
         self.core.problem(code, Step.STATUS_LOOKUP, detail=type(exc).__name__)

@@ -279,3 +279,15 @@ def test_a_reference_not_yet_sent_says_so(make_kiosk):
     k.devices.scanner.scan("not a receipt")
     k.settle(0.3)
     assert k.journey.input_error == "unknown_code"
+
+
+def test_a_progress_answer_after_going_back_to_the_menu_is_ignored(make_kiosk):
+    k = make_kiosk()
+    k.journey.welcome.begin()
+    k.journey.welcome.choose_language("en")
+    k.journey.welcome.choose_service(wire.Service.STATUS)
+    k.journey.status.on_scan("ZZ-000000-AAAAAA")  # central is asked on a worker
+    k.journey.back()  # the resident changes their mind before it answers
+    assert k.journey.state is S.SERVICE_MENU
+    k.settle(1.5)  # the answer (not found) arrives at the menu: nothing to show
+    assert k.journey.state is S.SERVICE_MENU and k.journey.session.problem is None

@@ -113,3 +113,20 @@ def test_the_best_shot_proves_the_face_first_then_passes_most_checks():
     assert best_index([shot("match", 18, 0.40), shot("match", 18, 0.35)]) == 1
     assert best_index([shot(None, 17), shot(None, 17)]) == 0, "a tie keeps the first"
     assert best_index([shot("no_match", 19), shot("unsure", 10)]) == 1
+
+
+def test_a_picture_that_arrives_after_an_earlier_one_was_used_is_wiped(make_kiosk, central):
+    """A retake still on its way when the resident taps an earlier picture and uses it."""
+    k = make_kiosk(photo={"speak": False, "auto_capture": False})
+    to_photo(k)
+    s = k.journey.session
+    take(k)
+    first = bytes(s.photo_jpeg)
+    k.journey.photo.retake()
+    k.journey.photo.take()  # the second picture is being made on a worker
+    k.journey.photo.choose(0)
+    k.journey.photo.accept()  # on to the decision before it arrives
+    assert k.journey.state is S.DECISION
+    k.settle(3.0)  # the late picture arrives at the decision step
+    assert k.journey.state is S.DECISION
+    assert len(s.photo_shots) == 1 and bytes(s.photo_jpeg) == first
