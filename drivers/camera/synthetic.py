@@ -129,7 +129,7 @@ def portrait_layer(seed: str, size: tuple[int, int] = ID_PHOTO_SIZE, *,
     style = style_for(seed, sex, age)
     big = Image.new("RGBA", (size[0] * _SUPERSAMPLE, size[1] * _SUPERSAMPLE), (0, 0, 0, 0))
     _Painter(big, style).paint()
-    return big.resize(size, Image.LANCZOS)
+    return big.resize(size, Image.Resampling.LANCZOS)
 
 
 def portrait(seed: str, size: tuple[int, int] = ID_PHOTO_SIZE, *,
