@@ -246,7 +246,7 @@ class ChipHolder:
     permanent_address: str | None = None
     issuing_authority: str | None = None
     date_of_issue: dt.date | None = None
-    mrz_format: Literal["TD1", "TD2", "TD3"] = "TD3"
+    mrz_format: lds.MrzFormat = "TD3"
 
     def __repr__(self) -> str:
         return f"ChipHolder(code={self.document_code}, state={self.issuing_state}, {self.mrz_format})"
