@@ -55,7 +55,8 @@ def style_for(seed: str, sex: str | None = None, age: int | None = None) -> Port
 
 
 def _shade(rgb: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
-    return tuple(max(0, min(255, int(c * factor))) for c in rgb)  # type: ignore[return-value]
+    r, g, b = (max(0, min(255, int(c * factor))) for c in rgb)
+    return r, g, b
 
 
 class _Painter:
