@@ -179,7 +179,7 @@ class EscposReceiptPrinter(ReceiptPrinter):
         vendor, product = self._usb["vendor"], self._usb["product"]
         if vendor is None or product is None:
             # python-escpos would take the first USB device of any kind, and detach its driver
-            raise DeviceOffline(f"{self._where()}: usb_vendor and usb_product are not both set")
+            raise DeviceOffline("usb_vendor and usb_product are not both set")
         return UsbLink(vendor, product, self._usb["in_ep"], self._usb["out_ep"])
 
     def _drop(self) -> None:
