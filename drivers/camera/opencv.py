@@ -60,7 +60,7 @@ class OpenCvCamera(CaptureCamera):
     thread_label = "opencv"
     is_usable = staticmethod(is_usable)
 
-    def __init__(self, name: str, *, device: int | str | os.PathLike = 0, width: int = 640,
+    def __init__(self, name: str, *, device: int | str | os.PathLike[str] = 0, width: int = 640,
                  height: int = 480, fps: float = 30, backend: str = "any", mirror: bool = False,
                  reopen_after_s: float = 2.0, loop_file: bool = True, fourcc: str | None = None,
                  frozen_after_s: float = FROZEN_AFTER_S) -> None:
@@ -70,14 +70,13 @@ class OpenCvCamera(CaptureCamera):
             raise ValueError(f"backend must be one of {', '.join(_BACKENDS)}, not {backend!r}")
         if fourcc is not None and len(fourcc) != 4:
             raise ValueError("fourcc is four characters, e.g. 'MJPG'")
-        if isinstance(device, os.PathLike):
-            device = os.fspath(device)
-        if isinstance(device, str) and device.strip().isdigit():
-            device = int(device)
-        if isinstance(device, str) and _source_kind(device) == "file":
-            device = str(Path(device).expanduser())
-        self.device: int | str = device
-        self.source_kind = _source_kind(device)
+        source = os.fspath(device) if isinstance(device, os.PathLike) else device
+        if isinstance(source, str) and source.strip().isdigit():
+            source = int(source)
+        if isinstance(source, str) and _source_kind(source) == "file":
+            source = str(Path(source).expanduser())
+        self.device: int | str = source
+        self.source_kind = _source_kind(source)
         self.backend = backend
         self.loop_file = bool(loop_file)
         self.fourcc = fourcc

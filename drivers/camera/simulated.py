@@ -81,7 +81,7 @@ class SyntheticScene:
             elif behaviour == "off_centre":
                 x += int(self.size[0] * 0.22)
             elif behaviour == "tilted":
-                person = person.rotate(16, resample=Image.BICUBIC, center=(
+                person = person.rotate(16, resample=Image.Resampling.BICUBIC, center=(
                     person.width / 2, person.height * 0.45))
             elif behaviour == "hat":
                 person = with_hat(person)

@@ -55,7 +55,8 @@ def style_for(seed: str, sex: str | None = None, age: int | None = None) -> Port
 
 
 def _shade(rgb: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
-    return tuple(max(0, min(255, int(c * factor))) for c in rgb)  # type: ignore[return-value]
+    r, g, b = (max(0, min(255, int(c * factor))) for c in rgb)
+    return r, g, b
 
 
 class _Painter:
@@ -129,7 +130,7 @@ def portrait_layer(seed: str, size: tuple[int, int] = ID_PHOTO_SIZE, *,
     style = style_for(seed, sex, age)
     big = Image.new("RGBA", (size[0] * _SUPERSAMPLE, size[1] * _SUPERSAMPLE), (0, 0, 0, 0))
     _Painter(big, style).paint()
-    return big.resize(size, Image.LANCZOS)
+    return big.resize(size, Image.Resampling.LANCZOS)
 
 
 def portrait(seed: str, size: tuple[int, int] = ID_PHOTO_SIZE, *,

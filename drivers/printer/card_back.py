@@ -11,7 +11,7 @@ from PIL import Image
 
 from drivers.printer.base import CardDocument
 from drivers.printer.card_render import GREY, INK, NAVY, RULE, _Card, _dates
-from drivers.printer.layout import fit_lines, qr_image
+from drivers.printer.layout import fit_lines, font_size, qr_image
 
 _BASE_DPI = 300
 
@@ -43,8 +43,8 @@ def render_card_back(card_doc: CardDocument, dpi: int = _BASE_DPI) -> Image.Imag
                             max_lines=2)
     y = 122.0
     for line in lines:
-        card.text(left, y, line, round(face.size / card.k), INK, bold=True)
-        y += face.size * 1.25 / card.k
+        card.text(left, y, line, round(font_size(face) / card.k), INK, bold=True)
+        y += font_size(face) * 1.25 / card.k
     card.text(left, y + 2, en, 18, INK)
 
     card.text(left, 262, "居住证号 Permit No.", 18, GREY)

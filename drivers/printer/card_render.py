@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from drivers.camera.synthetic import silhouette
 from drivers.printer.base import CardDocument
-from drivers.printer.layout import fit_lines, font, qr_image, text_width
+from drivers.printer.layout import fit_lines, font, font_size, qr_image, text_width
 
 CARD_MM = (85.60, 53.98)
 _BASE_DPI = 300
@@ -28,7 +28,8 @@ class _Card:
 
     def __init__(self, dpi: int) -> None:
         self.k = dpi / _BASE_DPI
-        size = tuple(int(mm / 25.4 * dpi + 0.5) for mm in CARD_MM)
+        width_mm, height_mm = CARD_MM
+        size = (int(width_mm / 25.4 * dpi + 0.5), int(height_mm / 25.4 * dpi + 0.5))
         self.image = Image.new("RGB", size, _PAPER)
         self.draw = ImageDraw.Draw(self.image)
 
@@ -70,7 +71,8 @@ def _photo(card: _Card, photo_jpeg: bytes | None, box: tuple[int, int, int, int]
     size = (card.px(w), card.px(h))
     if photo_jpeg:
         with Image.open(io.BytesIO(photo_jpeg)) as raw:
-            photo = ImageOps.fit(raw.convert("RGB"), size, Image.LANCZOS, centering=(0.5, 0.4))
+            photo = ImageOps.fit(raw.convert("RGB"), size, Image.Resampling.LANCZOS,
+                                 centering=(0.5, 0.4))
     else:
         photo = silhouette(size)
     card.paste(photo, x, y)
@@ -99,9 +101,9 @@ def _address(card: _Card, x: float, y: float, width: float, address: str) -> Non
     face, lines = fit_lines(address, (card.px(27), card.px(24)), room, max_lines=2)
     if lines[-1].endswith("…") and not address.endswith("…"):  # a third, smaller line
         face, lines = fit_lines(address, (card.px(21),), room, max_lines=3)
-    step = face.size * 1.3 / card.k
+    step = font_size(face) * 1.3 / card.k
     for i, line in enumerate(lines):
-        card.text(x + _LABEL_W, y + 4 + i * step, line, round(face.size / card.k), INK)
+        card.text(x + _LABEL_W, y + 4 + i * step, line, round(font_size(face) / card.k), INK)
 
 
 def _dates(valid_from: dt.date, valid_until: dt.date) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from typing import Protocol
 
 import qrcode
 from PIL import Image, ImageFont
@@ -18,6 +19,14 @@ from drivers.fonts import find_cjk_font
 log = logging.getLogger("drivers.printer")
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+_BITMAP_FONT_SIZE = 12  # Pillow's fallback bitmap font has no size; about its line height
+
+
+class TextMeasure(Protocol):
+    """What wrapping needs of a font: a font, or the printer's own cells (ESC/POS text)."""
+
+    def getlength(self, text: str) -> float: ...
+
 
 # One token is a run of Latin-like characters, a run of spaces, or a single other character.
 _CJK = "\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\u3000-\u303f"
@@ -34,16 +43,23 @@ def font(size: int) -> Font:
     return ImageFont.truetype(choice.path, size, index=choice.index)
 
 
-def text_width(text: str, face: Font) -> float:
+def text_width(text: str, face: TextMeasure) -> float:
     return face.getlength(text)
+
+
+def font_size(face: Font) -> float:
+    """The face's size in pixels; Pillow's fallback bitmap font has none of its own."""
+    if isinstance(face, ImageFont.FreeTypeFont):
+        return face.size
+    return _BITMAP_FONT_SIZE
 
 
 def line_height(face: Font, spacing: float = 1.25) -> int:
     """Distance between baselines; from the font size, so CJK and Latin lines match."""
-    return int(round(getattr(face, "size", 12) * spacing))
+    return int(round(font_size(face) * spacing))
 
 
-def _tokens(text: str, face: Font, width: int) -> list[str]:
+def _tokens(text: str, face: TextMeasure, width: int) -> list[str]:
     """Split into breakable pieces; a word wider than the line is broken anywhere."""
     pieces: list[str] = []
     for token in _TOKEN.findall(text):
@@ -60,7 +76,7 @@ def _tokens(text: str, face: Font, width: int) -> list[str]:
     return pieces
 
 
-def wrap(text: str, face: Font, width: int) -> list[str]:
+def wrap(text: str, face: TextMeasure, width: int) -> list[str]:
     """Lines of ``text`` no wider than ``width`` pixels; explicit newlines are kept."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -113,4 +129,4 @@ def qr_image(payload: str, target_px: int, quiet_modules: int = 4) -> Image.Imag
     box = max(1, target_px // modules)
     if target_px < modules:
         log.warning("QR code needs %d px, only %d available", modules, target_px)
-    return small.resize((modules * box, modules * box), Image.NEAREST)
+    return small.resize((modules * box, modules * box), Image.Resampling.NEAREST)

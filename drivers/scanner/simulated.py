@@ -37,8 +37,9 @@ class SimulatedScanner(BarcodeScanner):
         self.stop()
 
     def arm(self) -> None:
-        if self.scan_after_s is not None and self._next_code is not None:
-            self._pump.schedule(self.scan_after_s, lambda: self.scan(next(self._next_code)))
+        codes = self._next_code
+        if self.scan_after_s is not None and codes is not None:
+            self._pump.schedule(self.scan_after_s, lambda: self.scan(next(codes)))
 
     def disarm(self) -> None:
         self._pump.cancel()

@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from drivers.base import DeviceError, DeviceHealth, DeviceOffline, FaultScript, HealthState
 from drivers.printer.base import (
@@ -48,8 +48,12 @@ def job_name(job_key: str) -> str:
 
 
 
+@overload
+def _with_detail(error: PrinterError, more: str) -> PrinterError: ...
+@overload
+def _with_detail(error: DeviceError, more: str) -> DeviceError: ...
 def _with_detail(error: DeviceError, more: str) -> DeviceError:
-    """The same error (type and code) with more said."""
+    """The same error (type and code) with more said; a printer error stays one."""
     try:
         return type(error)(f"{error.detail}; {more}", code=error.code)
     except TypeError:  # an error type built differently (IppStatusError)

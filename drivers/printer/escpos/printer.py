@@ -9,7 +9,7 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from drivers.base import DeviceHealth, DeviceOffline, FaultScript, HealthState
 from drivers.printer.base import (
@@ -69,6 +69,30 @@ def is_usable() -> tuple[bool, str]:
     return True, f"python-escpos {version}; " + ", ".join(have)
 
 
+class _SerialSettings(TypedDict):
+    port: str
+    baudrate: int
+    bytesize: int
+    parity: str
+    stopbits: float
+    rtscts: bool
+    xonxoff: bool
+
+
+class _NetworkSettings(TypedDict):
+    host: str
+    port: int
+    timeout_s: float
+
+
+class _UsbSettings(TypedDict):
+    """Vendor and product may be unset in the config; the link is then never opened."""
+
+    vendor: int | None
+    product: int | None
+    in_ep: int
+    out_ep: int
+
 
 class EscposReceiptPrinter(ReceiptPrinter):
     """A thermal receipt printer speaking ESC/POS.
@@ -90,7 +114,7 @@ class EscposReceiptPrinter(ReceiptPrinter):
                  parity: str = "N", stopbits: float = 1, rtscts: bool = False,
                  xonxoff: bool = False, host: str = "", tcp_port: int = 9100,
                  usb_vendor: int | str | None = None, usb_product: int | str | None = None,
-                 usb_in_ep: int = 0x82, usb_out_ep: int = 0x01, paper_mm: int = 80,
+                 usb_in_ep: int | str = 0x82, usb_out_ep: int | str = 0x01, paper_mm: int = 80,
                  dpi: int = 203, mode: str = "text", status_timeout_s: float = 0.5,
                  clear_buffer: str = "dle_dc4",
                  faults: dict[str, Any] | FaultScript | None = None) -> None:
@@ -106,11 +130,14 @@ class EscposReceiptPrinter(ReceiptPrinter):
         self.width = self._encoder.width
         self.transport, self.paper_mm, self.dpi, self.mode = transport, paper_mm, dpi, mode
         self.status_timeout_s = status_timeout_s
-        self._serial = dict(port=port, baudrate=baudrate, bytesize=bytesize, parity=parity,
-                            stopbits=stopbits, rtscts=rtscts, xonxoff=xonxoff)
-        self._network = dict(host=host, port=tcp_port, timeout_s=max(1.0, status_timeout_s))
-        self._usb = dict(vendor=_int(usb_vendor), product=_int(usb_product), in_ep=_int(usb_in_ep),
-                         out_ep=_int(usb_out_ep))
+        self._serial = _SerialSettings(port=port, baudrate=baudrate, bytesize=bytesize,
+                                       parity=parity, stopbits=stopbits, rtscts=rtscts,
+                                       xonxoff=xonxoff)
+        self._network = _NetworkSettings(host=host, port=tcp_port,
+                                         timeout_s=max(1.0, status_timeout_s))
+        self._usb = _UsbSettings(vendor=_optional_int(usb_vendor),
+                                 product=_optional_int(usb_product), in_ep=_int(usb_in_ep),
+                                 out_ep=_int(usb_out_ep))
         bits = 1 + bytesize + (parity.upper() != "N") + stopbits  # start, data, parity, stop
         self.bytes_per_s = baudrate / bits if transport == "serial" else 1e6
         self.faults = faults if isinstance(faults, FaultScript) else FaultScript(faults)
@@ -149,7 +176,11 @@ class EscposReceiptPrinter(ReceiptPrinter):
             return SerialLink(**self._serial)
         if self.transport == "network":
             return NetworkLink(**self._network)
-        return UsbLink(**self._usb)
+        vendor, product = self._usb["vendor"], self._usb["product"]
+        if vendor is None or product is None:
+            # python-escpos would take the first USB device of any kind, and detach its driver
+            raise DeviceOffline("usb_vendor and usb_product are not both set")
+        return UsbLink(vendor, product, self._usb["in_ep"], self._usb["out_ep"])
 
     def _drop(self) -> None:
         if self._link is not None:
@@ -418,7 +449,10 @@ class EscposReceiptPrinter(ReceiptPrinter):
         return False
 
 
-def _int(value: int | str | None) -> int | None:
-    if value is None or isinstance(value, int):
-        return value
-    return int(value, 0)
+def _int(value: int | str) -> int:
+    """A number from the config: an int, or text such as "0x0416"."""
+    return value if isinstance(value, int) else int(value, 0)
+
+
+def _optional_int(value: int | str | None) -> int | None:
+    return None if value is None else _int(value)

@@ -68,8 +68,9 @@ SIGNATURE_HASHES: dict[str, str] = {
     "1.2.840.10045.4.3.3": "sha384",
     "1.2.840.10045.4.3.4": "sha512",
 }
-_CRYPTOGRAPHY_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-                        "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_CRYPTOGRAPHY_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 # Curves cryptography can verify on, with their ecdsa-package twins for matching explicit
 # domain parameters (some documents spell the curve out instead of naming it).
@@ -178,10 +179,10 @@ def verify_iso9796_2(modulus: int, exponent: int, challenge: bytes, signature: b
     if f[-1] == 0xBC:
         hash_name, trailer_len = "sha1", 1
     else:
-        hash_name = ISO9796_TRAILERS.get(int.from_bytes(f[-2:], "big"))
-        if hash_name is None:
+        named = ISO9796_TRAILERS.get(int.from_bytes(f[-2:], "big"))
+        if named is None:
             return False
-        trailer_len = 2
+        hash_name, trailer_len = named, 2
     digest_len = hashlib.new(hash_name).digest_size
     if f[0] & 0xC0 != 0x40:
         return False

@@ -23,6 +23,8 @@ SHORT_MAX_NE = 256
 EXTENDED_MAX_NE = 65536
 _MAX_GET_RESPONSE = 64  # 64 x 256 bytes is more than any ICAO file sent in one go
 
+_Header = tuple[int, int, int, int]  # CLA, INS, P1, P2
+
 
 def ber_length(n: int) -> bytes:
     """BER-TLV definite length, because DO'87', DO'53' and the LDS files all use it."""
@@ -108,11 +110,11 @@ class CommandApdu:
         if len(body) == 1:
             return cls(cla, ins, p1, p2, le=body[0] or SHORT_MAX_NE)
         if body[0] != 0:
-            return cls._decode_short(raw[:4], body)
-        return cls._decode_extended(raw[:4], body)
+            return cls._decode_short((cla, ins, p1, p2), body)
+        return cls._decode_extended((cla, ins, p1, p2), body)
 
     @classmethod
-    def _decode_short(cls, header: bytes, body: bytes) -> CommandApdu:
+    def _decode_short(cls, header: _Header, body: bytes) -> CommandApdu:
         """Short cases 3 and 4: Lc, data, optional Le."""
         lc = body[0]
         if len(body) == 1 + lc:
@@ -122,7 +124,7 @@ class CommandApdu:
         raise MalformedChipData(f"short command: Lc {lc} but {len(body) - 1} bytes follow")
 
     @classmethod
-    def _decode_extended(cls, header: bytes, body: bytes) -> CommandApdu:
+    def _decode_extended(cls, header: _Header, body: bytes) -> CommandApdu:
         """Extended cases 2, 3 and 4: a zero byte, then two-byte lengths."""
         if len(body) == 3:
             return cls(*header, le=int.from_bytes(body[1:3], "big") or EXTENDED_MAX_NE,

@@ -11,11 +11,14 @@ import datetime as dt
 import io
 import struct
 from dataclasses import dataclass, field, fields
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from drivers.reader.icao import tlv
 from drivers.reader.icao.errors import MalformedChipData
 from drivers.reader.icao.mrz import check_digit
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # Data-group number -> tag of its file (9303-10 table 36); COM and SOD have their own.
 _DG_TAGS = {1: 0x61, 2: 0x75, 3: 0x63, 4: 0x76, 5: 0x65, 6: 0x66, 7: 0x67, 8: 0x68,
@@ -49,7 +52,7 @@ def fid_for_dg(n: int) -> int:
     return 0x0100 + n
 
 
-def _safe_repr(obj: object) -> str:
+def _safe_repr(obj: DataclassInstance) -> str:
     present = [f.name for f in fields(obj) if getattr(obj, f.name) not in (None, "", ())]
     return f"{type(obj).__name__}(present={present})"
 
@@ -87,12 +90,15 @@ def parse_com(raw: bytes) -> EfCom:
 
 # --- DG1: the machine-readable zone ---------------------------------------------------
 
+MrzFormat = Literal["TD1", "TD2", "TD3"]
+MrzSex = Literal["M", "F", "X"]
+
 
 @dataclass(frozen=True, repr=False)
 class MachineReadableZone:
     """The MRZ fields, fillers removed; ``check_digits_ok`` is for the caller to judge."""
 
-    format: Literal["TD1", "TD2", "TD3"]
+    format: MrzFormat
     document_code: str
     issuing_state: str
     document_number: str
@@ -100,7 +106,7 @@ class MachineReadableZone:
     secondary_identifier: str
     nationality: str
     birth_date: dt.date
-    sex: Literal["M", "F", "X"]
+    sex: MrzSex
     expiry_date: dt.date | None
     optional_data: str
     check_digits_ok: bool
@@ -111,7 +117,8 @@ class MachineReadableZone:
 
 
 _MRZ_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<")
-_FORMATS = {90: "TD1", 72: "TD2", 88: "TD3"}
+_FORMATS: dict[int, MrzFormat] = {90: "TD1", 72: "TD2", 88: "TD3"}
+_SEXES: dict[str, MrzSex] = {"M": "M", "F": "F", "X": "X", "<": "X"}  # '<': unspecified
 
 
 def _mrz_date(text: str, *, expiry: bool, today: dt.date) -> dt.date:
@@ -189,7 +196,8 @@ def parse_mrz(text: str, *, today: dt.date | None = None) -> MachineReadableZone
         optional = opt.strip("<")
     checks_ok = (optional_ok and _check_ok(number, num_cd) and _check_ok(birth, birth_cd)
                  and _check_ok(expiry, exp_cd) and check_digit(composite_text) == composite)
-    if sex not in "MFX<":
+    mrz_sex = _SEXES.get(sex)
+    if mrz_sex is None:
         raise MalformedChipData("MRZ sex is not M, F, X or <")
     primary, secondary = _names(names)
     return MachineReadableZone(
@@ -197,7 +205,7 @@ def parse_mrz(text: str, *, today: dt.date | None = None) -> MachineReadableZone
         document_number=_clean(number), primary_identifier=primary,
         secondary_identifier=secondary, nationality=_clean(nationality),
         birth_date=_mrz_date(birth, expiry=False, today=today),
-        sex="X" if sex == "<" else sex,  # type: ignore[arg-type]
+        sex=mrz_sex,
         expiry_date=None if set(expiry) == {"<"} else _mrz_date(expiry, expiry=True, today=today),
         optional_data=optional, check_digits_ok=checks_ok)
 
@@ -210,12 +218,14 @@ def parse_dg1(raw: bytes) -> MachineReadableZone:
 
 # --- DG2: the face -------------------------------------------------------------------
 
+ImageMime = Literal["image/jpeg", "image/jp2"]
+
 
 @dataclass(frozen=True)
 class FaceImage:
     """The first facial image of DG2, as stored (no re-encoding)."""
 
-    mime: Literal["image/jpeg", "image/jp2"]
+    mime: ImageMime
     data: bytes = field(repr=False)
     width: int
     height: int
@@ -228,9 +238,10 @@ _FAC_HEADER = struct.Struct(">4s4sIH")  # 'FAC\0', version, record length, numbe
 _FACE_INFO = struct.Struct(">IHBBB3s2s3s3s")  # block length, feature points, gender ...
 _FEATURE_POINT_SIZE = 8
 _IMAGE_INFO = struct.Struct(">BBHHBBHH")  # face type, data type, width, height, ...
+_IMAGE_DATA_TYPES: dict[int, ImageMime] = {0: "image/jpeg", 1: "image/jp2"}
 
 
-def _sniff(data: bytes) -> Literal["image/jpeg", "image/jp2"] | None:
+def _sniff(data: bytes) -> ImageMime | None:
     if data.startswith(_JPEG_MAGIC):
         return "image/jpeg"
     if data.startswith((_JP2_MAGIC, _J2K_MAGIC)):
@@ -264,12 +275,12 @@ def _parse_iso19794_5(block: bytes) -> FaceImage:
         raise MalformedChipData("DG2 facial information runs past the record")
     _, data_type, width, height = _IMAGE_INFO.unpack_from(block, pos)[:4]
     data = block[pos + _IMAGE_INFO.size:face_end]
-    mime = {0: "image/jpeg", 1: "image/jp2"}.get(data_type)
+    mime = _IMAGE_DATA_TYPES.get(data_type)
     if mime is None:
         raise MalformedChipData(f"DG2 image data type {data_type} unsupported")
     if not data:
         raise MalformedChipData("DG2 image is empty")
-    return FaceImage(mime=mime, data=data, width=width, height=height)  # type: ignore[arg-type]
+    return FaceImage(mime=mime, data=data, width=width, height=height)
 
 
 def parse_dg2(raw: bytes) -> FaceImage:

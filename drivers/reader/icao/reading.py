@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from drivers.reader.base import AccessKey, CanKey, DocumentRemoved, ReaderError
 from drivers.reader.icao import files, lds, sod, trust
@@ -27,7 +28,7 @@ from drivers.reader.icao.errors import (
     MalformedChipData,
     StatusWordError,
 )
-from drivers.reader.icao.pace import choose_pace, perform_pace
+from drivers.reader.icao.pace import PaceParameters, choose_pace, perform_pace
 from drivers.reader.icao.sm import SecureSender
 
 log = logging.getLogger("drivers.reader.icao")
@@ -39,6 +40,7 @@ _WEIGHTS = {files.FID["COM"]: 2, files.FID["SOD"]: 8, files.FID["DG1"]: 4, files
 WANTED_DATA_GROUPS = (1, 2, 11, 12, 14, 15)
 
 Progress = Callable[[float], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -104,7 +106,7 @@ class ChipReadResult:
     face: lds.FaceImage | None
     personal: lds.AdditionalPersonalDetails | None
     document_details: lds.AdditionalDocumentDetails | None
-    passive: sod.PassiveAuthResult | None
+    passive: trust.PassiveAuthResult | None
     active: str  # "passed", "not_supported" or "skipped"
     files: dict[int, bytes] = field(repr=False)
     read_size: int
@@ -146,9 +148,11 @@ class ChipSession:
         # EF.COM is not signed: a clone could leave DG14/DG15 out of it to dodge chip and
         # active authentication. The SOD is signed, so what it lists is read too.
         listed = set(com.data_groups) | set(sod.parse_sod(sod_raw).dg_hashes)
-        wanted = [dg for dg in WANTED_DATA_GROUPS if dg in listed]
-        groups = {dg: self._file(reader, f"DG{dg}", optional=dg != 1) for dg in wanted}
-        groups = {dg: raw for dg, raw in groups.items() if raw is not None}
+        groups: dict[int, bytes] = {}
+        for dg in (dg for dg in WANTED_DATA_GROUPS if dg in listed):
+            raw = self._file(reader, "DG1") if dg == 1 else self._optional_file(reader, f"DG{dg}")
+            if raw is not None:
+                groups[dg] = raw
         self.state.read_size = reader.read_size
         chip_auth = self._chip_auth(sender, groups.get(14))
         passive = self._step("passive_authentication", lambda: self._verify(sod_raw, groups))
@@ -161,7 +165,7 @@ class ChipSession:
         """PACE when EF.CardAccess offers it, else BAC, else plain for chips without access control."""
         plain = PlainSender(self.channel, trace=self.trace)
         params = self._pace_parameters(plain) if key is not None else None
-        if params is not None:
+        if key is not None and params is not None:
             sm = perform_pace(self.channel, key, params, trace=self.trace)
             self.access = "pace-can" if isinstance(key, CanKey) else "pace-mrz"
             sender: ApduSender = SecureSender(self.channel, sm, trace=self.trace)
@@ -176,7 +180,7 @@ class ChipSession:
         self.access = "bac"
         return SecureSender(self.channel, sm, trace=self.trace)
 
-    def _pace_parameters(self, plain: PlainSender):
+    def _pace_parameters(self, plain: PlainSender) -> PaceParameters | None:
         """EF.CardAccess sits in the master file; a chip without it knows only BAC."""
         raw = bytearray()
         try:
@@ -191,23 +195,27 @@ class ChipSession:
             raw[:] = b"\0" * len(raw)
 
     # -- files ----------------------------------------------------------------------------
-    def _file(self, reader: files.FileReader, name: str, optional: bool = False) -> bytes | None:
+    def _file(self, reader: files.FileReader, name: str) -> bytes:
+        """A file the read cannot do without: FileNotOnChip if the chip lacks it."""
+        fid = files.FID[name]
+        buf = self.state.contents.setdefault(fid, bytearray())
+        if fid not in self.state.complete:
+            self._step(f"read_{name}", lambda: reader.read_file(
+                fid, buf, lambda done, total: self._file_progress(fid, done, total)))
+            self.state.complete.add(fid)
+        return bytes(buf)
+
+    def _optional_file(self, reader: files.FileReader, name: str) -> bytes | None:
+        """None for a file the chip lacks, remembered so a resumed read does not ask again."""
         fid = files.FID[name]
         if fid in self.state.absent:
             return None
-        buf = self.state.contents.setdefault(fid, bytearray())
-        if fid not in self.state.complete:
-            try:
-                self._step(f"read_{name}", lambda: reader.read_file(
-                    fid, buf, lambda done, total: self._file_progress(fid, done, total)))
-            except FileNotOnChip:
-                if not optional:
-                    raise
-                self.state.absent.add(fid)
-                self.state.contents.pop(fid, None)
-                return None
-            self.state.complete.add(fid)
-        return bytes(buf)
+        try:
+            return self._file(reader, name)
+        except FileNotOnChip:
+            self.state.absent.add(fid)
+            self.state.contents.pop(fid, None)
+            return None
 
     def _file_progress(self, fid: int, done: int, total: int) -> None:
         finished = sum(_WEIGHTS.get(f, 1) for f in self.state.complete)
@@ -215,7 +223,7 @@ class ChipSession:
         self._progress(min(0.99, (finished + current) / sum(_WEIGHTS.values())))
 
     # -- genuineness ------------------------------------------------------------------------
-    def _verify(self, sod_raw: bytes, groups: dict[int, bytes]) -> sod.PassiveAuthResult | None:
+    def _verify(self, sod_raw: bytes, groups: dict[int, bytes]) -> trust.PassiveAuthResult | None:
         store = self.options.trust_store
         if store is None:
             return None
@@ -255,7 +263,7 @@ class ChipSession:
         return "passed"
 
     # -- bookkeeping ----------------------------------------------------------------------
-    def _step(self, name: str, action: Callable[[], object]):
+    def _step(self, name: str, action: Callable[[], T]) -> T:
         """Run one step, recording its outcome and time for the technician."""
         started = time.perf_counter()
         sent_before = self.trace.count
@@ -272,8 +280,9 @@ class ChipSession:
         self.steps.append(StepRecord(name, True, time.perf_counter() - started, last_sw))
         return result
 
-    def _result(self, com, groups, sod_raw, passive, active, read_size, resumed,
-                chip_auth="not_supported") -> ChipReadResult:
+    def _result(self, com: lds.EfCom, groups: dict[int, bytes], sod_raw: bytes,
+                passive: trust.PassiveAuthResult | None, active: str, read_size: int,
+                resumed: bool, chip_auth: str = "not_supported") -> ChipReadResult:
         mrz = lds.parse_dg1(groups[1])
         face = lds.parse_dg2(groups[2]) if 2 in groups else None
         personal = lds.parse_dg11(groups[11]) if 11 in groups else None

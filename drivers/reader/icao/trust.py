@@ -21,13 +21,17 @@ import hmac
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard, get_args
 
 from asn1crypto import core, pem
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric.types import (
+    CertificateIssuerPublicKeyTypes,
+    CertificatePublicKeyTypes,
+)
 
 from drivers.reader.icao import sod as sodmod
 from drivers.reader.icao.errors import PassiveAuthenticationFailed
@@ -62,6 +66,12 @@ class _Crl:
 def _country(name: asn1_x509.Name) -> str | None:
     value = name.native.get("country_name")
     return value.upper() if isinstance(value, str) else None
+
+
+def _can_sign(key: CertificatePublicKeyTypes) -> TypeGuard[CertificateIssuerPublicKeyTypes]:
+    """Whether a certificate's key is of a kind that signs; X25519, X448 and ML-KEM keys
+    cannot, so a CRL cannot be theirs."""
+    return isinstance(key, get_args(CertificateIssuerPublicKeyTypes))
 
 
 def _issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
@@ -197,7 +207,8 @@ class TrustStore:
             if entry.issuer != anchor.cert.subject:
                 continue
             try:
-                if not entry.crypto.is_signature_valid(anchor.crypto.public_key()):
+                key = anchor.crypto.public_key()
+                if not _can_sign(key) or not entry.crypto.is_signature_valid(key):
                     continue
             except (UnsupportedAlgorithm, ValueError, TypeError):
                 continue

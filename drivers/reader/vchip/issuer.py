@@ -42,8 +42,9 @@ _ALPHA3 = {"CN": "CHN", "HK": "HKG", "MO": "MAC", "TW": "TWN", "US": "USA", "GB"
            "AU": "AUS", "CA": "CAN", "IT": "ITA", "ES": "ESP", "RU": "RUS", "IN": "IND",
            "UT": "UTO"}  # UT/UTO: ICAO's fictional Utopia, for specimen-like documents
 _OID_ML_SIGNER_EKU = "2.23.136.1.1.3"  # id-icao-cscaMasterListSigningKey
-_HASH_CLASSES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-                 "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_HASH_CLASSES: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 
 
 # --- PKI ------------------------------------------------------------------------------
@@ -56,8 +57,8 @@ def _new_key(key_type: KeyType) -> Any:
 
 
 def _pss(hash_name: str = "sha256") -> padding.PSS:
-    return padding.PSS(mgf=padding.MGF1(_HASH_CLASSES[hash_name]()),
-                       salt_length=_HASH_CLASSES[hash_name].digest_size)
+    algorithm = _HASH_CLASSES[hash_name]()
+    return padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
 
 
 def _name(country: str, common_name: str) -> x509.Name:
@@ -183,7 +184,7 @@ def _signature_algorithm(key_type: KeyType, digest: str) -> dict[str, Any]:
     return {"algorithm": "rsassa_pss", "parameters": {
         "hash_algorithm": {"algorithm": digest},
         "mask_gen_algorithm": {"algorithm": "mgf1", "parameters": {"algorithm": digest}},
-        "salt_length": _HASH_CLASSES[digest].digest_size, "trailer_field": "trailer_field_bc"}}
+        "salt_length": _HASH_CLASSES[digest]().digest_size, "trailer_field": "trailer_field_bc"}}
 
 
 def _sign(key: Any, key_type: KeyType, digest: str, data: bytes) -> bytes:
@@ -245,7 +246,7 @@ class ChipHolder:
     permanent_address: str | None = None
     issuing_authority: str | None = None
     date_of_issue: dt.date | None = None
-    mrz_format: Literal["TD1", "TD2", "TD3"] = "TD3"
+    mrz_format: lds.MrzFormat = "TD3"
 
     def __repr__(self) -> str:
         return f"ChipHolder(code={self.document_code}, state={self.issuing_state}, {self.mrz_format})"
@@ -425,7 +426,8 @@ def build_data_groups(holder: ChipHolder, photo_jpeg: bytes, *,
         groups[11] = tlv.encode(lds.tag_for_dg(11), _taglist(*(t for t, _ in dg11)) + b"".join(
             tlv.encode(t, v) for t, v in dg11))
     dg12 = _utf8_elements([(0x5F19, holder.issuing_authority),
-                           (0x5F26, holder.date_of_issue and holder.date_of_issue.strftime("%Y%m%d"))])
+                           (0x5F26, holder.date_of_issue.strftime("%Y%m%d")
+                                    if holder.date_of_issue else None)])
     if dg12:
         groups[12] = tlv.encode(lds.tag_for_dg(12), _taglist(*(t for t, _ in dg12)) + b"".join(
             tlv.encode(t, v) for t, v in dg12))

@@ -21,6 +21,7 @@ from drivers.base import FaultScript
 from drivers.camera.synthetic import portrait_jpeg
 from drivers.reader.base import AccessKind, MrzKey
 from drivers.reader.chip import ChipReader
+from drivers.reader.icao.lds import MrzFormat
 from drivers.reader.icao.trust import TrustStore
 from drivers.reader.personas import SimDocument, load_documents
 from drivers.reader.vchip.active_auth_key import ActiveAuthKey
@@ -31,8 +32,9 @@ from drivers.reader.vchip.pace_chip import PaceResponder, card_access_for
 from drivers.reader.vchip.slot import VirtualSlot
 
 # Persona document types as ICAO document codes and MRZ formats.
-_ICAO_KIND = {"id_card": ("ID", "TD1"), "exit_entry_permit": ("CS", "TD1"),
-              "passport": ("P", "TD3")}
+_ICAO_KIND: dict[str, tuple[str, MrzFormat]] = {
+    "id_card": ("ID", "TD1"), "exit_entry_permit": ("CS", "TD1"),
+    "passport": ("P", "TD3")}
 DEFAULT_DOCUMENT = "eligible"
 
 
@@ -144,6 +146,7 @@ class VirtualChipReader(ChipReader):
                  for key, doc in personas.items()}
         store = TrustStore.from_directory(Path(trust_store)) if trust_store else _store(country)
         slot = VirtualSlot(name, chips, self.faults, bits_per_s=bits_per_s)
+        self._virtual_slot = slot  # also ``self.slot``; typed here for place, lift and schedule
         super().__init__(name, slot, trust_store=store,
                          allow_unknown_csca=allow_unknown_csca, read_size=read_size,
                          extended_length=extended_length)
@@ -154,22 +157,22 @@ class VirtualChipReader(ChipReader):
 
     @property
     def present_key(self) -> str | None:
-        return self.slot.present_key
+        return self._virtual_slot.present_key
 
     def place(self, key: str | None = None) -> None:
-        self.slot.place(key or self.document)
+        self._virtual_slot.place(key or self.document)
 
     def lift(self) -> None:
-        self.slot.lift()
+        self._virtual_slot.lift()
 
     def arm(self) -> None:
         if self.present_after_s is None:
             return
         self.lift()
-        self.slot.schedule(self.present_after_s, self.place)
+        self._virtual_slot.schedule(self.present_after_s, self.place)
 
     def disarm(self) -> None:
-        self.slot.cancel()
+        self._virtual_slot.cancel()
 
 
 def _store(country: str) -> TrustStore:
