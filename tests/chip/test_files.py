@@ -345,3 +345,13 @@ def test_other_refusals_are_status_word_errors():
     with pytest.raises(StatusWordError) as err:
         FileReader(sender).read_file(DG2, bytearray())
     assert err.value.sw == 0x6982
+
+
+def test_a_chip_that_lists_no_dg1_is_malformed_not_a_crash():
+    """Neither EF.COM nor the SOD names DG1: a typed chip error (the reader then wipes what
+    it read, as after any failed read), never a KeyError that keeps the half-read files."""
+    from drivers.reader.icao.errors import MalformedChipData
+    from drivers.reader.icao.reading import ChipReadState, ChipSession, ReadOptions
+    session = ChipSession(None, ReadOptions(), ChipReadState())  # no chip is talked to
+    with pytest.raises(MalformedChipData):
+        session._result(None, {2: b"\x75\x00"}, b"", None, "not_supported", 231, False)

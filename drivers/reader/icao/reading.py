@@ -283,6 +283,9 @@ class ChipSession:
     def _result(self, com: lds.EfCom, groups: dict[int, bytes], sod_raw: bytes,
                 passive: trust.PassiveAuthResult | None, active: str, read_size: int,
                 resumed: bool, chip_auth: str = "not_supported") -> ChipReadResult:
+        if 1 not in groups:  # neither EF.COM nor the SOD listed it: a malformed chip, and
+            # a typed error, so the half-read files are wiped like any failed read's
+            raise MalformedChipData("the chip lists no DG1 (the MRZ)")
         mrz = lds.parse_dg1(groups[1])
         face = lds.parse_dg2(groups[2]) if 2 in groups else None
         personal = lds.parse_dg11(groups[11]) if 11 in groups else None
