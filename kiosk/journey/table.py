@@ -20,7 +20,7 @@ from enum import Enum
 from drivers.reader.base import AccessKind
 from kiosk.errors import KioskError
 from kiosk.journey.session import PhotoPurpose, ResidentSession
-from kiosk.journey.steps import IDLE_STEPS, Step
+from kiosk.journey.steps import IDLE_STEPS, READER_ARMED_STEPS, Step
 from protocol import wire
 
 S = Step
@@ -143,7 +143,6 @@ def row(sources: Step | Iterable[Step], trigger: Trigger, to: Step,
 
 T = Trigger
 IN_SESSION = frozenset(Step) - IDLE_STEPS  # a resident is being served
-READER_ARMED = (S.PRESENT_DOCUMENT, S.STATUS_LOOKUP)
 RETRY_STEPS = (S.PRESENT_DOCUMENT, S.STATUS_LOOKUP, S.CHECKING_ELIGIBILITY, S.PHOTO,
                S.SUBMITTING)
 
@@ -158,9 +157,9 @@ TABLE: tuple[Row, ...] = (
     row(S.SERVICE_MENU, T.CHOOSE_SERVICE, S.STATUS_LOOKUP, STATUS_SERVICE),
     row(S.SERVICE_MENU, T.CHOOSE_SERVICE, S.PRESENT_DOCUMENT),
     # the identity document
-    row(READER_ARMED, T.DOCUMENT_PRESENTED, S.READING_DOCUMENT, NO_KEY_NEEDED),
-    row(READER_ARMED, T.DOCUMENT_PRESENTED, S.ACCESS_KEY),
-    row(READER_ARMED, T.BACK, S.SERVICE_MENU),
+    row(READER_ARMED_STEPS, T.DOCUMENT_PRESENTED, S.READING_DOCUMENT, NO_KEY_NEEDED),
+    row(READER_ARMED_STEPS, T.DOCUMENT_PRESENTED, S.ACCESS_KEY),
+    row(READER_ARMED_STEPS, T.BACK, S.SERVICE_MENU),
     row(S.ACCESS_KEY, T.ENTER_KEY, S.READING_DOCUMENT),
     row(S.ACCESS_KEY, T.BACK, S.STATUS_LOOKUP, STATUS_SERVICE),
     row(S.ACCESS_KEY, T.BACK, S.PRESENT_DOCUMENT),
@@ -198,7 +197,7 @@ TABLE: tuple[Row, ...] = (
     # progress lookup
     row((S.STATUS_LOOKUP, S.READING_DOCUMENT), T.STATUS_FOUND, S.STATUS_RESULT),
     # problems, and trying again
-    row((*READER_ARMED, S.READING_DOCUMENT, S.CHECKING_ELIGIBILITY, S.PHOTO, S.SUBMITTING),
+    row((*READER_ARMED_STEPS, S.READING_DOCUMENT, S.CHECKING_ELIGIBILITY, S.PHOTO, S.SUBMITTING),
         T.FAILED, S.PROBLEM),
     *(row(S.PROBLEM, T.RETRY, step, retry_at(step)) for step in RETRY_STEPS),
     row(S.PROBLEM, T.RETRY, S.ATTRACT, NO_RETRY),
