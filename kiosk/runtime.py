@@ -14,10 +14,10 @@ from kiosk.config import KioskConfig
 from kiosk.devices.build import Devices, build_devices
 from kiosk.devices.monitor import DeviceMonitor, DeviceSnapshot
 from kiosk.devices.supplies import SupplyForecast, SupplyTracker
-from kiosk.effects.fulfilment import on_application_synced
 from kiosk.effects.housekeeping import Housekeeping
 from kiosk.effects.journal import Journal
-from kiosk.effects.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
+from kiosk.effects.outbox import Outbox, load_or_create_kiosk_key
+from kiosk.effects.outbox_sync import OutboxSync
 from kiosk.effects.reconcile import Reconciliation, reconcile
 from kiosk.effects.recovery import Recovered, recover
 from kiosk.fleet.central_client import CentralClient
@@ -51,13 +51,13 @@ class KioskRuntime:
         # One client for every thread: each thread gets its own HTTP session inside it.
         self.client = _client(config)
         self.outbox = Outbox(data / "outbox.sqlite3", load_or_create_kiosk_key(data / "kiosk.key"))
+        self.outbox.release_claims()  # no thread of this process has started sending yet
         self.journal = Journal(data / "journal.sqlite3")
         self.worker = Worker(dispatch)
         self.status = StatusBoard()
         self.sync = OutboxSync(self.outbox, self.client,
-                               interval_s=config.central.sync_interval_s,
-                               on_synced=lambda key, receipt: on_application_synced(
-                                   self.client, self.journal, key, receipt))
+                               interval_s=config.central.sync_interval_s)
+        self.client.when_back(self.sync.central_answers_again)
         self.journey_days = JourneyDays(data / "statistics.sqlite3")
         # Settings the fleet pushed are in force before the first resident is served.
         self.remote_settings = RemoteSettings(

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.devices.build import Devices
+from kiosk.effects.outbox import CLAIM_S
 from kiosk.errors import CentralUnavailable
 from protocol import tracking, wire
 
@@ -82,45 +83,47 @@ class Submitted:
 def submit(job: FulfilmentJob, client, outbox, journal) -> Submitted:
     """Keep the application durably first, then send it: a power cut at any moment loses nothing.
 
-    The body never changes after it is kept (the idempotency key names it). A print-here
-    application that could not be sent is printed nowhere: once it syncs, the card's
-    outcome 'not printed' is reported and central posts the card instead.
+    The body never changes after it is kept (the idempotency key names it). Keeping it also
+    makes the journey its one sender (``claim_s``): the sync thread leaves it alone until
+    this send ends. Central's confirmation and "a card is owed" are one write, so a kill
+    just after it still leaves the card to settle. A print-here application that could not
+    be sent is printed nowhere: once it syncs, central is told to post the card instead.
     """
     submission = job.submission()
     print_here = submission.fulfilment.method is M.PRINT_HERE
     journal.begin("submit", job.key)
-    outbox.put(submission)
+    if not outbox.put(submission, claim_s=CLAIM_S):
+        # The sync thread is sending it (a retry after an earlier attempt gave it up):
+        # it is kept and will be sent; the card, if any, is posted.
+        journal.finish("submit", job.key, "queued")
+        return Submitted(None, None, True, "central_unreachable" if print_here else None, False)
     try:
         receipt = client.submit_application(submission)
     except CentralUnavailable:
+        outbox.release_claim(job.key)
         journal.finish("submit", job.key, "queued")
         log.info("application kept in outbox key=%s", job.key[:8])
         return Submitted(None, None, True, "central_unreachable" if print_here else None, False)
-    outbox.mark_sent(job.key, receipt)
-    journal.finish("submit", job.key, "sent")
+    except BaseException:
+        outbox.release_claim(job.key)
+        raise
     approved = print_here and receipt.state is wire.ApplicationState.APPROVED
+    outbox.mark_sent(job.key, receipt, "owed" if approved else None)
+    journal.finish("submit", job.key, "sent")
     fallback = "not_approved_for_printing" if print_here and not approved else None
     return Submitted(receipt.application_number, receipt, False, fallback, approved)
 
 
-def report_card_outcome(client, journal, key: str, number: str, printed: bool) -> None:
-    """Tell central what happened to a print-here card, once; retried at the next sync if not."""
-    if journal.state("card_report", key) == "done":
+def report_card_outcome(client, outbox, key: str, printed: bool) -> None:
+    """Settle the owed card and tell central, once; the sync thread's next pass retries a
+    report that fails now (``kiosk.effects.outbox_sync.report_cards``)."""
+    outbox.settle_card(key, printed)
+    due = outbox.card_to_report(key)
+    if due is None:
         return
-    journal.begin("card_report", key)
-    client.report_card(number, printed)
-    journal.finish("card_report", key, "printed" if printed else "not_printed")
-
-
-def on_application_synced(client, journal, key: str, receipt: wire.ApplicationReceipt) -> None:
-    """An application sent late from the outbox: its card was never printed at this kiosk."""
-    card = journal.get("card", key)
-    if receipt.state is wire.ApplicationState.APPROVED and (card is None
-                                                          or card.outcome != "printed"):
-        try:
-            report_card_outcome(client, journal, key, receipt.application_number, printed=False)
-        except Exception as exc:  # reported again by reconciliation at the next start
-            log.warning("card outcome not reported code=%s", getattr(exc, "code", "error"))
+    number, settled = due
+    client.report_card(number, settled)
+    outbox.card_reported(key)
 
 
 def at_most_once(journal, kind: str, key: str, action: Callable[[], object]) -> bool:
@@ -143,28 +146,43 @@ def at_most_once(journal, kind: str, key: str, action: Callable[[], object]) -> 
     return True
 
 
-def print_card(job: FulfilmentJob, devices: Devices, client, journal) -> bool:
-    """Print the card at most once per application, and tell central what happened."""
+def print_card(job: FulfilmentJob, devices: Devices, client, journal, outbox) -> bool:
+    """Print the card at most once per application, and tell central what happened.
+
+    Whatever goes wrong, the owed card is settled from the journal: never begun, or ended
+    without printing, is "not printed" (central posts it); a print cut off mid-way stays
+    owed for the restart's reconciliation, which asks the printer."""
     from kiosk.effects.cards import build_card
 
-    card = build_card(job, directory_or_none(client, job.city))
     try:
-        printed = at_most_once(journal, "card", job.key,
-                               lambda: devices.card_printer.print_card(card, job_key=job.key))
+        card = build_card(job, directory_or_none(client, job.city))
+        at_most_once(journal, "card", job.key,
+                     lambda: devices.card_printer.print_card(card, job_key=job.key))
+    finally:
+        printed = card_fate(journal, job.key)
+        if printed is not None:
+            _report_quietly(client, outbox, job, printed)
+    return printed is True
+
+
+def card_fate(journal, key: str) -> bool | None:
+    """True: the card came out; False: it never did; None: not known here (a print still
+    begun, or a journal that cannot be read), so it stays owed for reconciliation."""
+    try:
+        entry = journal.get("card", key)
     except Exception:
-        _report_quietly(client, journal, job, printed=False)
-        raise
-    _report_quietly(client, journal, job, printed=printed)
-    return printed
+        return None
+    if entry is None:
+        return False
+    if entry.state != "done":
+        return None
+    return entry.outcome == "printed"
 
 
-def _report_quietly(client, journal, job: FulfilmentJob, printed: bool) -> None:
-    if job.application_number is None:  # printed here only once central numbered it
-        log.error("card outcome without an application number key=%s", job.key[:8])
-        return
+def _report_quietly(client, outbox, job: FulfilmentJob, printed: bool) -> None:
     try:
-        report_card_outcome(client, journal, job.key, job.application_number, printed)
-    except Exception as exc:  # the card's fate is journaled; reconciliation reports it later
+        report_card_outcome(client, outbox, job.key, printed)
+    except Exception as exc:  # the fate is in the outbox; the sync's next pass reports it
         log.warning("card outcome not reported code=%s", getattr(exc, "code", "error"))
 
 

@@ -7,6 +7,16 @@ nonce per write, the idempotency key as associated data so a payload cannot be m
 row). Once central has acknowledged an entry its payload is overwritten and deleted; what remains
 (key, application number, time) is not personal. A row that cannot be decrypted is quarantined,
 never dropped, and never crashes the kiosk.
+
+Two promises live in the row itself, so no kill can fall between them and the send:
+- **one sender at a time**: whoever sends an entry (the journey, or the sync thread) first
+  claims it with a conditional UPDATE; the other leaves it alone until the claim is released
+  (sent, failed, held) or lapses. A claim outlives only its process: the kiosk releases every
+  claim when it starts, before its threads do.
+- **a card owed**: the UPDATE that records central's confirmation also records that a card is
+  owed for an application approved for printing here (``card = 'owed'``). Once its fate is known
+  (``printed``, ``not_printed``) the row waits until central has heard it (``card_reported_at``);
+  a row that still owes a card or a report is never pruned.
 """
 
 from __future__ import annotations
@@ -14,28 +24,28 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import random
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import ValidationError
 
-from kiosk.errors import CentralError, CentralRejected, CentralUnavailable, OutboxError
-from kiosk.fleet.central_client import backoff_delay
+from kiosk.errors import OutboxError
 from protocol import wire
 
 log = logging.getLogger("kiosk.outbox")
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+CLAIM_S = 600.0  # longer than any send's timeouts and retries; released at once when it ends
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -49,10 +59,20 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_attempt_at  REAL NOT NULL,
     last_error       TEXT,            -- a stable error code, never a message
     application_number TEXT,
-    sent_at          REAL
+    sent_at          REAL,
+    claimed_until    REAL,            -- a sender has it in hand until then (unix seconds)
+    card             TEXT             -- NULL, or 'owed', 'printed', 'not_printed' (see above)
+                     CHECK (card IS NULL OR card IN ('owed', 'printed', 'not_printed')),
+    card_reported_at REAL             -- when central heard the card's fate
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
 """
+
+# Columns added after the first release, for a kiosk upgraded in the field (ALTER TABLE cannot
+# add a CHECK to an existing table; the code writes only the values above).
+_ADDED_COLUMNS = (("claimed_until", "REAL"), ("card", "TEXT"), ("card_reported_at", "REAL"))
+
+CardFate = Literal["owed", "printed", "not_printed"]
 
 
 # -- the kiosk key ---------------------------------------------------------------------------
@@ -150,20 +170,55 @@ class Outbox:
 
     # writing
 
-    def put(self, sub: wire.ApplicationSubmission) -> None:
-        """Store a submission durably; a second put with the same idempotency key is a no-op."""
+    def put(self, sub: wire.ApplicationSubmission, *, claim_s: float | None = None) -> bool:
+        """Store a submission durably; a second put with the same idempotency key is a no-op.
+
+        With ``claim_s`` the caller also becomes its sender, in the same transaction, so the
+        sync thread cannot send it meanwhile. True when the caller holds the claim (or the
+        entry is already sent: sending again only brings central's replayed receipt)."""
         blob = self._seal(sub)
         now = _ts(None)
+        claimed_until = now + claim_s if claim_s is not None else None
         with self._tx() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO outbox (idempotency_key, state, payload, created_at,"
-                " next_attempt_at) VALUES (?, 'pending', ?, ?, ?)",
-                (sub.idempotency_key, blob, now, now))
-        log.info("outbox put", extra={"idempotency_key": sub.idempotency_key,
-                                      "new": cur.rowcount == 1})
+                " next_attempt_at, claimed_until) VALUES (?, 'pending', ?, ?, ?, ?)",
+                (sub.idempotency_key, blob, now, now, claimed_until))
+            new = cur.rowcount == 1
+        log.info("outbox put", extra={"idempotency_key": sub.idempotency_key, "new": new})
+        if new or claim_s is None:
+            return new
+        return self.claim(sub.idempotency_key, claim_s) or self.sent_receipt(
+            sub.idempotency_key) is not None
 
-    def mark_sent(self, key: str, receipt: wire.ApplicationReceipt) -> None:
-        """Central has the application: overwrite the payload with zeros, then delete it."""
+    def claim(self, key: str, claim_s: float = CLAIM_S, now: dt.datetime | None = None) -> bool:
+        """Become the one sender of a pending entry; False when another sender holds it."""
+        at = _ts(now)
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE outbox SET claimed_until = ? WHERE idempotency_key = ?"
+                " AND state = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)",
+                (at + claim_s, key, at))
+        return cur.rowcount == 1
+
+    def release_claim(self, key: str) -> None:
+        """The sender gave up without an answer either way; the sync thread may take it."""
+        with self._tx() as db:
+            db.execute("UPDATE outbox SET claimed_until = NULL WHERE idempotency_key = ?", (key,))
+
+    def release_claims(self) -> int:
+        """At start, before any thread: a claim held by a killed process is nobody's now."""
+        with self._tx() as db:
+            return db.execute("UPDATE outbox SET claimed_until = NULL"
+                              " WHERE claimed_until IS NOT NULL").rowcount
+
+    def mark_sent(self, key: str, receipt: wire.ApplicationReceipt,
+                  card: CardFate | None = None) -> None:
+        """Central has the application: overwrite the payload with zeros, then delete it.
+
+        ``card`` is what this kiosk owes for the card, written in the same transaction: 'owed'
+        when it is about to print it, 'not_printed' when central must post it. A fate already
+        recorded (a replayed answer) is kept."""
         with self._tx() as db:
             row = db.execute("SELECT length(payload) FROM outbox WHERE idempotency_key = ?",
                              (key,)).fetchone()
@@ -174,16 +229,31 @@ class Outbox:
                            (row[0], key))
             db.execute(
                 "UPDATE outbox SET payload = NULL, state = 'sent', application_number = ?,"
-                " sent_at = ?, last_error = NULL WHERE idempotency_key = ?",
-                (receipt.application_number, _ts(None), key))
+                " sent_at = coalesce(sent_at, ?), last_error = NULL, claimed_until = NULL,"
+                " card = coalesce(card, ?) WHERE idempotency_key = ?",
+                (receipt.application_number, _ts(None), card, key))
         self._checkpoint()
         log.info("outbox sent", extra={"idempotency_key": key, "replayed": receipt.replayed})
 
+    def settle_card(self, key: str, printed: bool) -> None:
+        """The owed card's fate is known; central is told next (``card_reported``)."""
+        with self._tx() as db:
+            db.execute("UPDATE outbox SET card = ? WHERE idempotency_key = ? AND card = 'owed'",
+                       ("printed" if printed else "not_printed", key))
+
+    def card_reported(self, key: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE outbox SET card_reported_at = ? WHERE idempotency_key = ?"
+                       " AND card IN ('printed', 'not_printed') AND card_reported_at IS NULL",
+                       (_ts(None), key))
+
     def prune_sent(self, older_than: dt.timedelta) -> int:
-        """Forget sent entries (key and number only) after a while: the file must not grow."""
+        """Forget sent entries (key and number only) after a while: the file must not grow.
+        An entry whose card is still owed, or whose fate central has not heard, stays."""
         cutoff = _ts(None) - older_than.total_seconds()
         with self._tx() as db:
-            gone = db.execute("DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?",
+            gone = db.execute("DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?"
+                              " AND (card IS NULL OR card_reported_at IS NOT NULL)",
                               (cutoff,)).rowcount
         if gone:
             self._checkpoint()
@@ -193,8 +263,8 @@ class Outbox:
         """Count a failed attempt and say when to try again."""
         with self._tx() as db:
             db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
-                " WHERE idempotency_key = ? AND state = 'pending'",
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+                " claimed_until = NULL WHERE idempotency_key = ? AND state = 'pending'",
                 (error_code, _ts(retry_at), key))
         log.info("outbox attempt failed", extra={"idempotency_key": key, "code": error_code})
 
@@ -202,8 +272,9 @@ class Outbox:
         """Central refused the application: keep it for staff, never retry it blindly."""
         with self._tx() as db:
             db.execute(
-                "UPDATE outbox SET state = 'attention', attempts = attempts + 1, last_error = ?"
-                " WHERE idempotency_key = ? AND state = 'pending'", (error_code, key))
+                "UPDATE outbox SET state = 'attention', attempts = attempts + 1, last_error = ?,"
+                " claimed_until = NULL WHERE idempotency_key = ? AND state = 'pending'",
+                (error_code, key))
         log.warning("outbox entry held for staff", extra={"idempotency_key": key,
                                                           "code": error_code})
 
@@ -215,15 +286,25 @@ class Outbox:
                 " idempotency_key = ? AND state IN ('attention', 'quarantined')",
                 (_ts(None), key))
 
+    def due_now(self) -> int:
+        """Central answers again: every waiting entry is due at once, whatever its backoff."""
+        now = _ts(None)
+        with self._tx() as db:
+            return db.execute("UPDATE outbox SET next_attempt_at = ? WHERE state = 'pending'"
+                              " AND next_attempt_at > ?", (now, now)).rowcount
+
     # reading
 
     def pending(self, limit: int = 20, now: dt.datetime | None = None) -> list[OutboxEntry]:
-        """Due entries, oldest first, decrypted. Undecryptable rows are quarantined, not returned."""
+        """Due entries nobody holds, oldest first, decrypted. Undecryptable rows are
+        quarantined, not returned. A sender still claims each one before sending it."""
+        at = _ts(now)
         with self._lock:
             rows = self._read(
                 "SELECT idempotency_key, CAST(payload AS BLOB), attempts, next_attempt_at,"
                 " last_error FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
-                " ORDER BY seq LIMIT ?", _ts(now), limit)
+                " AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY seq LIMIT ?",
+                at, at, limit)
             entries = []
             for key, blob, attempts, next_at, last_error in rows:
                 sub = self._open_or_quarantine(key, blob)
@@ -245,6 +326,36 @@ class Outbox:
         """The application number central gave for this key, once sent."""
         return self._scalar("SELECT application_number FROM outbox WHERE idempotency_key = ?"
                             " AND state = 'sent'", key)
+
+    def card(self, key: str) -> CardFate | None:
+        """What this kiosk owes for the application's card (None: nothing)."""
+        return self._scalar("SELECT card FROM outbox WHERE idempotency_key = ?", key)
+
+    def cards_owed(self) -> list[tuple[str, dt.datetime]]:
+        """(key, when central confirmed it) of approved print-here applications whose card's
+        fate is not yet known."""
+        return [(key, _dt(sent_at)) for key, sent_at in self._read(
+            "SELECT idempotency_key, sent_at FROM outbox WHERE card = 'owed' ORDER BY seq")]
+
+    def card_to_report(self, key: str) -> tuple[str, bool] | None:
+        """(application number, printed) when this card's fate is known and central has not
+        heard it yet."""
+        rows = self._read("SELECT application_number, card FROM outbox WHERE idempotency_key = ?"
+                          " AND card IN ('printed', 'not_printed') AND card_reported_at IS NULL",
+                          key)
+        return (rows[0][0], rows[0][1] == "printed") if rows else None
+
+    def owe_report(self, key: str, printed: bool) -> None:
+        """A fate settled by an earlier release, which kept the report in the journal."""
+        with self._tx() as db:
+            db.execute("UPDATE outbox SET card = ? WHERE idempotency_key = ? AND state = 'sent'"
+                       " AND card IS NULL", ("printed" if printed else "not_printed", key))
+
+    def cards_to_report(self) -> list[tuple[str, str, bool]]:
+        """(key, application number, printed) for every card whose fate central has not heard."""
+        return [(key, number, card == "printed") for key, number, card in self._read(
+            "SELECT idempotency_key, application_number, card FROM outbox WHERE card IN"
+            " ('printed', 'not_printed') AND card_reported_at IS NULL ORDER BY seq")]
 
     def holds(self, key: str) -> bool:
         """Whether this application was kept (waiting, sent, held or quarantined)."""
@@ -353,6 +464,7 @@ def _open_database(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA secure_delete=ON")
         db.execute("PRAGMA busy_timeout=10000")
         db.executescript(_SCHEMA)
+        _add_missing_columns(db)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except sqlite3.Error as exc:
         raise OutboxError(f"cannot open outbox database: {exc}",
@@ -364,132 +476,8 @@ def _open_database(path: Path) -> sqlite3.Connection:
     return db
 
 
-# -- the background sender -------------------------------------------------------------------
-
-OutboxSource = Outbox | Callable[[], Outbox]
-
-
-class OutboxSync:
-    """Sends due outbox entries to central, in a background thread or one pass at a time."""
-
-    THREAD_NAME = "outbox-sync"
-    CONFLICT_ATTEMPTS = 5  # a 409 that persists this many tries is held for staff
-
-    def __init__(self, outbox: OutboxSource, client, *, interval_s: float = 10,
-                 backoff_base_s: float = 2, backoff_cap_s: float = 300,
-                 on_synced: Callable[[str, wire.ApplicationReceipt], None] | None = None,
-                 rng: random.Random | None = None) -> None:
-        self._source = outbox
-        self._owned: Outbox | None = None
-        self._client = client
-        self.interval_s = interval_s
-        self.backoff_base_s = backoff_base_s
-        self.backoff_cap_s = backoff_cap_s
-        self._on_synced = on_synced
-        self._rng = rng or random.Random()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._open_lock = threading.Lock()
-
-    def sync_once(self) -> int:
-        """Send every due entry once; returns how many central acknowledged."""
-        outbox = self._outbox()
-        sent = 0
-        for entry in outbox.pending():
-            if self._stopping.is_set():
-                break
-            outcome = self._send(outbox, entry)
-            if outcome == "sent":
-                sent += 1
-            elif outcome == "unavailable":
-                break  # the rest would fail the same way; try again next round
-        return sent
-
-    def start(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name=self.THREAD_NAME, daemon=False)
-        self._thread.start()
-
-    def kick(self) -> None:
-        """Try now instead of at the next interval (e.g. the network came back)."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 5) -> bool:
-        """Wake the thread, wait for it and close the outbox we opened; True if it ended."""
-        self._stopping.set()
-        self._wake.set()
-        ended = True
-        if self._thread is not None:
-            self._thread.join(timeout)
-            ended = not self._thread.is_alive()
-            if not ended:
-                log.warning("outbox-sync did not stop in time", extra={"timeout_s": timeout})
-            else:
-                self._thread = None
-        if ended and self._owned is not None:
-            self._owned.close()
-            self._owned = None
-        return ended
-
-    # internals
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                sent = self.sync_once()
-                if sent:
-                    log.info("outbox synced", extra={"sent": sent})
-            except Exception as exc:  # a bug must not end the thread; never log the message
-                log.error("outbox sync pass failed: %s", type(exc).__name__)
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
-
-    def _outbox(self) -> Outbox:
-        if isinstance(self._source, Outbox):
-            return self._source
-        with self._open_lock:
-            if self._owned is None:
-                self._owned = self._source()
-            return self._owned
-
-    def _send(self, outbox: Outbox, entry: OutboxEntry) -> str:
-        key = entry.idempotency_key
-        try:
-            receipt = self._client.submit_application(entry.submission)
-        except CentralUnavailable as exc:
-            outbox.mark_failed(key, exc.code, self._retry_at(entry.attempts))
-            return "unavailable"
-        except CentralRejected as exc:
-            if self._worth_retrying(exc, entry.attempts):
-                outbox.mark_failed(key, exc.code, self._retry_at(entry.attempts))
-            else:
-                outbox.hold(key, exc.code)
-            return "rejected"
-        except CentralError as exc:
-            outbox.mark_failed(key, exc.code, self._retry_at(entry.attempts))
-            return "failed"
-        outbox.mark_sent(key, receipt)
-        self._notify(key, receipt)
-        return "sent"
-
-    def _worth_retrying(self, exc: CentralRejected, attempts: int) -> bool:
-        """429 always passes; a 409 may be a request still in flight, but one that persists
-        (central: the same key with another body) needs staff, not endless retries."""
-        if exc.status == 429:
-            return True
-        return exc.status == 409 and attempts + 1 < self.CONFLICT_ATTEMPTS
-
-    def _retry_at(self, attempts: int) -> dt.datetime:
-        delay = backoff_delay(attempts, self.backoff_base_s, self.backoff_cap_s, self._rng)
-        return dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=delay)
-
-    def _notify(self, key: str, receipt: wire.ApplicationReceipt) -> None:
-        if self._on_synced is None:
-            return
-        try:
-            self._on_synced(key, receipt)
-        except Exception as exc:
-            log.error("on_synced callback failed: %s", type(exc).__name__)
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    have = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+    for name, kind in _ADDED_COLUMNS:
+        if name not in have:
+            db.execute(f"ALTER TABLE outbox ADD COLUMN {name} {kind}")

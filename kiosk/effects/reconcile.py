@@ -1,4 +1,5 @@
-"""After a restart: settle every side effect the journal saw begin but never end.
+"""After a restart: settle every side effect the journal saw begin but never end, and every
+card the outbox says is owed.
 
 A power cut (or ``kill -9``) can fall between journaling an intent and recording its
 outcome. Nothing is ever retried blindly; each unfinished entry is settled from what
@@ -6,15 +7,19 @@ the outside world remembers:
 
 - ``card``: the card printer's job history says whether the card came out. A job still
   waiting is cancelled, so it cannot print later by surprise with nobody there; a job
-  that never arrived, failed or was cancelled is "not printed". Central is told either
-  way, and posts the card when it was not printed.
-- ``card_report``: the report is sent again (the application number comes from the
-  outbox, which keeps it after sending).
+  that never arrived, failed or was cancelled is "not printed". A job the printer is
+  already making is not cancelled (a card in motion cannot be stopped): it is left for
+  the printer to finish and settled at the next look.
 - ``receipt``: the resident has gone; the entry is closed as interrupted. Whatever of it
   the printer still holds is settled by the driver itself when it connects (the escpos
   driver keeps its own on-disk marker and clears or voids the rest); nothing to do here.
 - ``submit``: the application is in the outbox (the sync thread sends it) or it never
   got there; either way the entry is closed saying which.
+
+Then the outbox's owed cards (``card = 'owed'``, written with central's confirmation): one
+whose print never began was cut off between the confirmation and the printer, so it is
+"not printed" and central posts it. Every settled fate central has not heard is reported
+(the sync thread goes on reporting any that fail now).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import logging
 from dataclasses import dataclass, field
 
 from drivers.printer.base import JobState
-from kiosk.effects.fulfilment import report_card_outcome
+from kiosk.effects.fulfilment import card_fate
+from kiosk.effects.outbox_sync import report_cards
 
 log = logging.getLogger("kiosk.reconcile")
 
@@ -49,7 +55,7 @@ class Reconciliation:
 
 
 def reconcile(journal, outbox, card_printer, client) -> Reconciliation:
-    """Settle the unfinished journal entries; safe to run again (settled ones are done)."""
+    """Settle the unfinished journal entries and owed cards; safe to run again."""
     result = Reconciliation()
     for entry in journal.unfinished():
         if entry.kind in ("card", "receipt", "submit"):
@@ -65,7 +71,12 @@ def reconcile(journal, outbox, card_printer, client) -> Reconciliation:
             journal.finish("submit", entry.key, "queued" if outbox.holds(entry.key)
                            else "failed:not_kept")
             result.close("submit")
-    _send_reports(journal, outbox, client, result)
+        elif entry.kind == "card_report":  # kept in the journal by an earlier release
+            _move_report(journal, outbox, entry.key)
+    _settle_owed(journal, outbox, result)
+    sent, waiting = report_cards(outbox, client)
+    result.reports_sent += sent
+    result.reports_pending += waiting
     log.info("journal reconciled cards_printed=%d cards_not_printed=%d cancelled=%d "
              "reports_sent=%d reports_pending=%d closed=%s", result.cards_printed,
              result.cards_not_printed, result.jobs_cancelled, result.reports_sent,
@@ -77,13 +88,13 @@ def _settle_card(journal, printer, key: str, result: Reconciliation) -> None:
     """Printed, or not: decided by the printer's memory, never by printing again."""
     try:
         state = printer.job_state(key)
+        if state is JobState.PENDING and printer.cancel_job(key):
+            result.jobs_cancelled += 1
+            state = JobState.FAILED
     except Exception as exc:  # the printer is not answering yet: settle it at the next start
         log.warning("card job state unknown, left for later code=%s",
                     getattr(exc, "code", type(exc).__name__))
         return
-    if state is JobState.PENDING and printer.cancel_job(key):
-        result.jobs_cancelled += 1
-        state = JobState.FAILED
     if state is JobState.COMPLETED:
         journal.finish("card", key, "printed")
         result.cards_printed += 1
@@ -96,36 +107,22 @@ def _settle_card(journal, printer, key: str, result: Reconciliation) -> None:
     result.cards_not_printed += 1
 
 
-def _send_reports(journal, outbox, client, result: Reconciliation) -> None:
-    """Every settled card whose outcome central has not heard yet is reported now."""
-    for entry in journal.unfinished():
-        if entry.kind != "card_report":
-            continue
-        card = journal.get("card", entry.key)
-        number = outbox.sent_receipt(entry.key)
-        if card is None or card.state != "done" or number is None:
+def _settle_owed(journal, outbox, result: Reconciliation) -> None:
+    """Owed cards whose fate the journal now knows; one never begun was cut off after
+    central's confirmation and before the printer, so it was not printed."""
+    for key, confirmed_at in outbox.cards_owed():
+        printed = card_fate(journal, key)
+        if printed is None:
             result.reports_pending += 1
             continue
-        _report(journal, client, entry.key, number, card.outcome == "printed", result)
-    for key, number, printed in _settled_cards_without_report(journal, outbox):
-        _report(journal, client, key, number, printed, result)
+        if journal.get("card", key) is None:
+            result.interrupted.setdefault(key, confirmed_at)
+            result.cards_not_printed += 1
+        outbox.settle_card(key, printed)
 
 
-def _settled_cards_without_report(journal, outbox):
-    """Cards settled (now or before) whose report was never even begun."""
-    for entry in journal.done("card"):
-        if journal.get("card_report", entry.key) is not None:
-            continue
-        number = outbox.sent_receipt(entry.key)
-        if number is not None:
-            yield entry.key, number, entry.outcome == "printed"
-
-
-def _report(journal, client, key: str, number: str, printed: bool,
-            result: Reconciliation) -> None:
-    try:  # an earlier attempt's 'begun' entry is reused: begin() keeps it, finish() ends it
-        report_card_outcome(client, journal, key, number, printed)
-        result.reports_sent += 1
-    except Exception as exc:  # central unreachable: the next start (or sync) tries again
-        result.reports_pending += 1
-        log.warning("card outcome not reported code=%s", getattr(exc, "code", "error"))
+def _move_report(journal, outbox, key: str) -> None:
+    card = journal.get("card", key)
+    if card is not None and card.state == "done":
+        outbox.owe_report(key, card.outcome == "printed")
+    journal.finish("card_report", key, "moved")

@@ -83,6 +83,14 @@ class CentralClient:
         self._sessions_lock = threading.Lock()
         self._directories: dict[str, wire.CityDirectory] = {}
         self._directory_lock = threading.Lock()
+        self._reach_lock = threading.Lock()
+        self._unreachable = False
+        self._on_back: list[Callable[[], None]] = []
+
+    def when_back(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (on the calling thread) each time central answers again after
+        it could not be reached: whatever waits for central need not wait for its timer."""
+        self._on_back.append(listener)
 
     # -- the API ---------------------------------------------------------------------------
 
@@ -241,11 +249,14 @@ class CentralClient:
                                          data=data, headers=send_headers, timeout=self.timeout)
         except requests.Timeout as exc:
             self._log(op, attempt, started, outcome="timeout")
+            self._reached(False)
             raise CentralUnavailable(f"{op}: timed out", code="central_timeout") from exc
         except requests.RequestException as exc:
             self._log(op, attempt, started, outcome="connection_error")
+            self._reached(False)
             raise CentralUnavailable(f"{op}: {type(exc).__name__}") from exc
         self._log(op, attempt, started, outcome=str(resp.status_code))
+        self._reached(resp.status_code < 500)
         if resp.status_code >= 400:
             raise self._error(op, resp)
         if signer is not None and not signer.answer_is_centrals(
@@ -256,6 +267,18 @@ class CentralClient:
             raise KioskNotTrusted(f"{op}: answer not signed by central", code=CENTRAL_UNSIGNED,
                                   status=resp.status_code)
         return resp
+
+    def _reached(self, answered: bool) -> None:
+        with self._reach_lock:
+            back = answered and self._unreachable
+            self._unreachable = not answered
+        if back:
+            log.info("central answers again")
+            for listener in self._on_back:
+                try:
+                    listener()
+                except Exception as exc:  # a listener's fault is not this request's
+                    log.error("central-back listener failed: %s", type(exc).__name__)
 
     def _error(self, op: str, resp: requests.Response) -> CentralError:
         status = resp.status_code

@@ -128,7 +128,8 @@ class FulfilmentPhase:
         o.tracking_url = job.tracking_url
         if outcome.print_card_here:
             self.core.fire(Trigger.PRINT_CARD)
-            self.core.run(lambda: fulfil.print_card(job, ctx.devices, ctx.client, ctx.journal),
+            self.core.run(lambda: fulfil.print_card(job, ctx.devices, ctx.client, ctx.journal,
+                                                    ctx.outbox),
                           self._on_card_done, self._on_card_done)
         else:
             self._print_receipt(job)

@@ -29,6 +29,7 @@ class FleetDesk:
         self.settings: tuple[int, dict[str, Any]] | None = None
         self.even_if_seen = False
         self.down: set[str] = set()  # "POST /v1/applications": answered 503, central not asked
+        self.outage = False  # every route answered 503: central is away
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
@@ -82,7 +83,7 @@ class FleetDesk:
             def _relay(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                if f"{self.command} {self.path}" in desk.down:
+                if desk.outage or f"{self.command} {self.path}" in desk.down:
                     return self._send(503, b'{"code": "down", "message": '
                                       b'{"zh_CN": "down", "en": "down"}}', "application/json")
                 headers = {k: v for k, v in self.headers.items() if k.lower() in HOP_HEADERS}

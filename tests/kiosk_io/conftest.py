@@ -69,5 +69,5 @@ def print_here_application(client, outbox, zhuzhou_codes) -> tuple[str, str]:
     outbox.put(sub)
     receipt = client.submit_application(sub)
     assert receipt.state is wire.ApplicationState.APPROVED
-    outbox.mark_sent(sub.idempotency_key, receipt)
+    outbox.mark_sent(sub.idempotency_key, receipt, "owed")  # as kiosk.effects.fulfilment.submit
     return sub.idempotency_key, receipt.application_number

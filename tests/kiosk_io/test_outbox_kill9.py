@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.effects.outbox import Outbox, OutboxSync, load_or_create_kiosk_key
+from kiosk.effects.outbox import Outbox, load_or_create_kiosk_key
+from kiosk.effects.outbox_sync import OutboxSync
 from tests.kiosk_io import residents
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from kiosk.effects.outbox import Outbox, OutboxSync
+from kiosk.effects.outbox import Outbox
+from kiosk.effects.outbox_sync import OutboxSync
 from kiosk.errors import CentralRejected, CentralUnavailable
 from kiosk.fleet.central_client import CentralClient
 from protocol import wire

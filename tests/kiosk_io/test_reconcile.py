@@ -3,9 +3,16 @@ central always learns whether it came out (and posts it when it did not)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+
 from drivers.printer.base import CardDocument, JobState
 from drivers.printer.simulated import SimulatedCardPrinter
+from kiosk.effects.fulfilment import report_card_outcome
+from kiosk.effects.outbox_sync import OutboxSync
 from kiosk.effects.reconcile import reconcile
+from kiosk.errors import CentralUnavailable
 from kiosk.fleet.central_client import CentralClient
 from protocol import wire
 from tests.kiosk_io import residents
@@ -33,7 +40,6 @@ class PendingJobPrinter(SimulatedCardPrinter):
 
 
 def card(number: str) -> CardDocument:
-    import datetime as dt
     return CardDocument(permit_number=number, city_name="株洲市", name=residents.NAME, sex="M",
                         birth_date=dt.date(1990, 3, 15), document_number=residents.DOCUMENT_NUMBER,
                         address="天元区", valid_from=dt.date.today(),
@@ -122,3 +128,45 @@ def test_interrupted_receipt_and_submit_are_closed(store, client, zhuzhou_codes,
     assert journal.get("submit", "f" * 32).outcome == "failed:not_kept"
     assert journal.get("receipt", kept.idempotency_key).outcome == "failed:interrupted"
     assert result.closed == {"submit": 2, "receipt": 1} and journal.unfinished() == []
+
+
+def test_killed_between_confirmation_and_printing_the_card_is_posted(store, client,
+                                                                      zhuzhou_codes, tmp_path):
+    """Central confirmed a print-here application and the kiosk died before the card's
+    intent reached the journal: the confirmation itself said a card is owed."""
+    outbox, journal = store
+    key, number = print_here_application(client, outbox, zhuzhou_codes)  # and the power went
+    printer = SimulatedCardPrinter("card", str(tmp_path / "printed"), print_time_s=0)
+    result = reconcile(journal, outbox, printer, client)
+    assert (result.cards_not_printed, result.reports_sent) == (1, 1)
+    assert key in result.interrupted, "the resident who may still be there gets a receipt"
+    assert client.application_status(number).state is S.IN_DELIVERY
+    assert outbox.card(key) == "not_printed" and outbox.cards_to_report() == []
+    assert printer.cards_left == 100
+    again = reconcile(journal, outbox, printer, client)
+    assert (again.cards_not_printed, again.reports_sent) == (0, 0), "settled once"
+
+
+def test_a_report_that_failed_is_sent_by_the_next_sync_pass(store, client, zhuzhou_codes):
+    """Not only at the next start: a kiosk may run for a month without one."""
+    outbox, _ = store
+    key, number = print_here_application(client, outbox, zhuzhou_codes)
+    down = CentralClient(base_url="http://127.0.0.1:9", kiosk_id="test-kiosk-01", timeout_s=0.5,
+                         retries=0)
+    try:
+        with pytest.raises(CentralUnavailable):
+            report_card_outcome(down, outbox, key, printed=True)
+    finally:
+        down.close()
+    assert outbox.cards_to_report() == [(key, number, True)]
+    assert outbox.prune_sent(dt.timedelta(0)) == 0, "kept while central has not heard it"
+    OutboxSync(outbox, client).sync_once()
+    assert outbox.cards_to_report() == []
+    assert client.application_status(number).state is S.CARD_PRINTED
+    assert outbox.prune_sent(dt.timedelta(0)) == 1
+
+
+def test_an_owed_card_is_never_pruned(store, client, zhuzhou_codes):
+    outbox, _ = store
+    key, _ = print_here_application(client, outbox, zhuzhou_codes)
+    assert outbox.prune_sent(dt.timedelta(0)) == 0 and outbox.card(key) == "owed"

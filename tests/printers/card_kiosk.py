@@ -5,7 +5,10 @@ eligible resident to the fulfilment step and says ``at_fulfilment`` on stdout; o
 ``print_here`` from stdin it chooses to have the card printed here, then goes on running the
 journey (``step <name>`` for every step) until it is killed or reaches the receipt
 (``done``). A second run on the same DATA_DIR with ``--restart`` only starts the kiosk,
-waits for its start-up reconciliation and prints ``reconciled <json>``.
+waits for its start-up reconciliation and prints ``reconciled <json>``. With
+``--stop-before-printing`` the card is never sent to the printer: once central has confirmed
+the application the kiosk says ``confirmed`` and stands still, for a kill aimed at the gap
+between the confirmation and the card's own intent.
 """
 
 from __future__ import annotations
@@ -83,7 +86,23 @@ def restart(k: HeadlessKiosk) -> None:
                                    for r in k.journey.welcome.recovered]))
 
 
+def stand_still_before_printing() -> None:
+    """Replace the printing step by a wait that never ends, after saying so."""
+    import threading
+
+    from kiosk.effects import fulfilment
+
+    def confirmed_then_stuck(job, *_args, **_kwargs) -> bool:
+        say("confirmed " + job.key)
+        threading.Event().wait()
+        return False
+
+    fulfilment.print_card = confirmed_then_stuck
+
+
 def main(central_url: str, printer_uri: str, data_dir: str, *flags: str) -> None:
+    if "--stop-before-printing" in flags:
+        stand_still_before_printing()
     with HeadlessKiosk(config(central_url, printer_uri, data_dir)) as k:
         if "--restart" in flags:
             restart(k)

@@ -1,9 +1,10 @@
 """kill -9 while a card is printing, with a whole kiosk process and a real IPP printer.
 
 The kiosk (tests/printers/card_kiosk.py) walks an eligible resident to "print it here" and
-is killed with SIGKILL (by its PID) at the two moments the issue names: after the print
-intent reached the journal and before the job reached the printer, and after the job was
-sent and before it completed. A new kiosk process on the same data folder reconciles at
+is killed with SIGKILL (by its PID) at three moments: after central confirmed the
+application and before the card's intent reached the journal, after the print intent
+reached the journal and before the job reached the printer, and after the job was sent and
+before it completed. A new kiosk process on the same data folder reconciles at
 start. Each case ends with exactly one card, or none and the card posted, and central
 knowing which; never a job left to print later by surprise; and a receipt for the
 resident, printed by the restarted kiosk (kiosk/recovery.py).
@@ -137,6 +138,30 @@ def assert_recovery_receipt(settled: dict, data: Path, central_url: str, key: st
 def holder_document_number() -> str:
     from drivers.reader.personas import load_documents
     return load_documents()["eligible"].fields["document_number"]
+
+
+def test_killed_between_the_confirmation_and_the_cards_intent(central, printer, tmp_path):
+    """Before, nothing recorded that a card was owed: the application stayed approved with no
+    card ever, and the recovery receipt sent the resident to an empty card slot."""
+    data = tmp_path / "kiosk"
+    kiosk = KioskProcess(central.url, printer.uri, data, "--stop-before-printing")
+    try:
+        kiosk.expect("at_fulfilment")
+        kiosk.say("print_here")
+        key = kiosk.expect("key ")
+        assert kiosk.expect("confirmed ") == key
+        assert card_intent(data, key) is None, "killed before the card's own intent"
+        kiosk.kill()
+    finally:
+        kiosk.close()
+
+    settled = restart_and_reconcile(central, printer, data)
+    assert settled["cards_not_printed"] == 1 and settled["reports_sent"] == 1
+    time.sleep(1.0)
+    assert printer.jobs() == [] and printer.printed() == [], "no card printed after the restart"
+    status = application_of(central.url, holder_document_number())
+    assert status.state is S.IN_DELIVERY, "the card is posted instead"
+    assert_recovery_receipt(settled, data, central.url, key)
 
 
 def test_killed_after_the_intent_before_the_job_reached_the_printer(central, printer, tmp_path):
