@@ -84,6 +84,12 @@ class StorageConfig(Section):
     statistics_keep_days: int = Field(
         35, ge=2, le=400, description="Journey counts per day (no personal data) are kept "
         "this many days on the kiosk, then deleted; the heartbeat sends today and yesterday.")
+    min_free_mb: float = Field(
+        16, ge=0, description="Below this much free space the kiosk takes no new resident: "
+        "a journey needs room for its outbox entry, journal and photo.")
+    check_s: float = Field(
+        10, gt=0, description="How often the storage is checked while it is healthy; a write "
+        "that fails has it checked at once.")
 
     def path(self) -> Path:
         p = Path(self.data_dir)

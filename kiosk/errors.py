@@ -76,6 +76,13 @@ class JournalError(KioskError):
     code = "journal_error"
 
 
+class StorageUnavailable(KioskError):
+    """The kiosk's own files cannot be written (read-only, full or corrupt): a state the
+    kiosk shows and heals from, not a crash. ``code`` is one of ``kiosk.effects.storage``'s."""
+
+    code = "storage_unwritable"
+
+
 class InvalidInput(KioskError):
     """What the resident entered cannot be accepted; ``code`` names the translated message."""
 

@@ -9,6 +9,8 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any, cast
 
 from kiosk.config import KioskConfig
 from kiosk.devices.build import Devices, build_devices
@@ -20,6 +22,7 @@ from kiosk.effects.outbox import Outbox, load_or_create_kiosk_key
 from kiosk.effects.outbox_sync import OutboxSync
 from kiosk.effects.reconcile import Reconciliation, reconcile
 from kiosk.effects.recovery import Recovered, recover
+from kiosk.effects.storage import OnDemand, StorageWatch
 from kiosk.fleet.central_client import CentralClient
 from kiosk.fleet.credentials import Credentials
 from kiosk.fleet.credentials import load as load_credentials
@@ -45,20 +48,31 @@ class KioskRuntime:
                  now: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         self.config = config
         self.last_reconciliation: Reconciliation | None = None
+        self._started = False
         data = config.storage.path()
-        data.mkdir(parents=True, exist_ok=True)
         self.devices = devices or build_devices(config)
         # One client for every thread: each thread gets its own HTTP session inside it.
         self.client = _client(config)
-        self.outbox = Outbox(data / "outbox.sqlite3", load_or_create_kiosk_key(data / "kiosk.key"))
-        self.outbox.release_claims()  # no thread of this process has started sending yet
-        self.journal = Journal(data / "journal.sqlite3")
         self.worker = Worker(dispatch)
+        # The kiosk's files open when the disk allows (kiosk.effects.storage): a read-only,
+        # full or corrupt folder is an out-of-service state, never a crash at start.
+        failed = self._storage_write_failed
+        self._stores: list[OnDemand[Any]] = [
+            OnDemand("outbox", lambda: _open_outbox(data), failed),
+            OnDemand("journal", lambda: Journal(data / "journal.sqlite3", failed), failed),
+            OnDemand("statistics", lambda: JourneyDays(data / "statistics.sqlite3"), failed)]
+        self.outbox = cast(Outbox, self._stores[0])
+        self.journal = cast(Journal, self._stores[1])
+        self.journey_days = cast(JourneyDays, self._stores[2])
+        self.storage = StorageWatch(
+            data, self._stores, int(config.storage.min_free_mb * 2**20),
+            on_change=lambda code: self.worker.dispatch_event(self._storage_changed, code),
+            interval_s=config.storage.check_s, after_heal=self._healed)
+        self.storage.check()
         self.status = StatusBoard()
         self.sync = OutboxSync(self.outbox, self.client,
                                interval_s=config.central.sync_interval_s)
         self.client.when_back(self.sync.central_answers_again)
-        self.journey_days = JourneyDays(data / "statistics.sqlite3")
         # Settings the fleet pushed are in force before the first resident is served.
         self.remote_settings = RemoteSettings(
             data / SETTINGS_FILE, config.journey.services,
@@ -70,6 +84,8 @@ class KioskRuntime:
                                statistics=JourneyStatistics(days=self.journey_days,
                                                             today=lambda: now().date()),
                                fleet_settings=self.remote_settings.in_force)
+        self.journey.availability.storage_fault = self.storage.fault
+        self.journey.availability.check_storage = self.storage.check
         self.journey.add_listener(self._publish_journey)
         self._publish_journey("step")
         availability = self.journey.availability
@@ -91,7 +107,8 @@ class KioskRuntime:
                            lambda: camera_fps(self.devices.camera)),
             config.metrics.bind, config.metrics.port)
         # The monitor first: its first look arrives before any resident can choose.
-        self._background = (self.monitor, self.sync, self.heartbeat, self.housekeeping) + (
+        self._background = (self.monitor, self.storage, self.sync, self.heartbeat,
+                            self.housekeeping) + (
             (self.metrics,) if config.metrics.enabled else ())
 
     def _publish_journey(self, _what: str) -> None:
@@ -103,6 +120,7 @@ class KioskRuntime:
         self.status.publish(devices=snapshot, supplies=tuple(forecast))
 
     def start(self) -> None:
+        self._started = True
         for part in self._background:
             part.start()
         self.journey.start()
@@ -125,6 +143,22 @@ class KioskRuntime:
         self.last_reconciliation, recovered = settled
         self.journey.welcome.show_recovered(recovered)
 
+    def _storage_changed(self, code: str | None) -> None:
+        """On the journey's thread, which exists by the time any event runs."""
+        self.journey.availability.on_storage(code)
+
+    def _storage_write_failed(self) -> None:
+        self.storage.write_failed()
+
+    def _healed(self) -> None:
+        """The disk takes writes again (on the watch's thread): the journal's outcomes kept
+        in memory go to it, and a start-up reconciliation the fault stopped runs now."""
+        journal = self._stores[1].store
+        if journal is not None:
+            journal.write_kept()
+        if self._started and self.last_reconciliation is None:
+            self.worker.run(self.reconcile_journal, self._reconciled, self._reconcile_failed)
+
     def _reconcile_failed(self, exc: BaseException) -> None:
         log.error("journal reconciliation failed: %s", type(exc).__name__)
 
@@ -141,11 +175,16 @@ class KioskRuntime:
             part.stop()
         self.worker.shutdown()
         self.devices.close()
-        self.outbox.close()
-        self.journal.close()
-        self.journey_days.close()
+        for store in self._stores:
+            store.close()
         self.client.close()
         log.info("kiosk %s stopped", self.config.kiosk_id)
+
+
+def _open_outbox(data: Path) -> Outbox:
+    outbox = Outbox(data / "outbox.sqlite3", load_or_create_kiosk_key(data / "kiosk.key"))
+    outbox.release_claims()  # a claim held when this process started was a killed one's
+    return outbox
 
 
 def _client(config: KioskConfig) -> CentralClient:

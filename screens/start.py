@@ -171,6 +171,13 @@ class ProblemScreen(StepScreen):
 
 # Reasons with their own heading and advice; any other shows the general 'please wait'.
 OWN_WORDS = frozenset({"maintenance", "closed"})
+# What a technician is to do, for the reasons only a technician can clear (kiosk.effects.storage).
+TECHNICIAN_WORDS = {
+    "storage_read_only": "out_of_service.storage_read_only.technician",
+    "storage_full": "out_of_service.storage_full.technician",
+    "storage_corrupt": "out_of_service.storage_corrupt.technician",
+    "storage_unwritable": "out_of_service.storage_unwritable.technician",
+}
 
 
 class OutOfServiceScreen(TechnicianCorner, StepScreen):
@@ -198,7 +205,8 @@ class OutOfServiceScreen(TechnicianCorner, StepScreen):
         else:
             self._say("out_of_service.heading", "out_of_service.explain")
         if problem is not None:
-            self.technician_line = self.t("out_of_service.code", code=problem.code)
+            self.technician_line = self.t(TECHNICIAN_WORDS.get(problem.code, "out_of_service.code"),
+                                          code=problem.code)
 
     def _say(self, heading: str, explain: str, **values: str) -> None:
         """Chinese first, English beside it: whoever walks up reads one of them."""

@@ -6,20 +6,29 @@ it. The journal holds no personal data (kind, idempotency key, outcome code, tim
 its own unencrypted file: technicians may read or export it for diagnostics without touching the
 outbox, which holds encrypted personal data and may be wiped on its own (e.g. a new kiosk key).
 Giving it the outbox's path also works: the tables do not collide.
+
+An outcome the disk refuses (read-only or full since the intent was written) is not lost: the
+side effect happened, so it is kept in memory, answered by ``get``, and written by
+``write_kept`` once the disk takes writes again (``kiosk.effects.storage``). An intent the
+disk refuses raises: nothing is done without it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from kiosk.errors import JournalError
 from kiosk.sqlite_files import open_sqlite
+
+log = logging.getLogger("kiosk.journal")
 
 State = Literal["begun", "done"]
 
@@ -62,9 +71,11 @@ def _check(what: str, value: str) -> None:
 class Journal:
     """Intent and outcome of every side effect outside the process. Thread-safe."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_write_failure: Callable[[], None] = lambda: None) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._on_write_failure = on_write_failure
+        self._kept: dict[tuple[str, str], tuple[str, float]] = {}  # outcomes not yet on disk
         try:
             self._db = open_sqlite(self.path, _SCHEMA, "FULL")
         except sqlite3.Error as exc:
@@ -81,11 +92,22 @@ class Journal:
         return entry
 
     def finish(self, kind: str, key: str, outcome: str) -> JournalEntry:
-        """Record what happened. Finishing twice keeps the first outcome (the one acted on)."""
+        """Record what happened. Finishing twice keeps the first outcome (the one acted on).
+        When the disk refuses, the outcome is kept in memory until it takes writes again."""
         _check("outcome", outcome)
-        self._write("UPDATE journal SET state = 'done', outcome = ?, finished_at = ?"
-                    " WHERE kind = ? AND key = ? AND state = 'begun'",
-                    (outcome, _now(), kind, key))
+        finished_at = _now()
+        try:
+            self._write("UPDATE journal SET state = 'done', outcome = ?, finished_at = ?"
+                        " WHERE kind = ? AND key = ? AND state = 'begun'",
+                        (outcome, finished_at, kind, key))
+        except JournalError:
+            begun = self._on_disk(kind, key)
+            if begun is None:
+                raise
+            with self._lock:
+                self._kept.setdefault((kind, key), (outcome, finished_at))
+            self._on_write_failure()
+            return self.get(kind, key)  # type: ignore[return-value]
         entry = self.get(kind, key)
         if entry is None:
             raise JournalError(f"finish without begin for {kind}", code="journal_not_begun")
@@ -96,12 +118,42 @@ class Journal:
         return entry.state if entry else None
 
     def get(self, kind: str, key: str) -> JournalEntry | None:
-        rows = self._read("SELECT * FROM journal WHERE kind = ? AND key = ?", (kind, key))
-        return rows[0] if rows else None
+        entry = self._on_disk(kind, key)
+        with self._lock:
+            kept = self._kept.get((kind, key))
+        if entry is not None and entry.state == "begun" and kept is not None:
+            return JournalEntry(kind, key, "done", kept[0], entry.begun_at, _dt(kept[1]))
+        return entry
 
     def unfinished(self) -> list[JournalEntry]:
         """Begun and never finished, oldest first: what a restart must reconcile."""
-        return self._read("SELECT * FROM journal WHERE state = 'begun' ORDER BY begun_at, rowid")
+        entries = self._read("SELECT * FROM journal WHERE state = 'begun'"
+                             " ORDER BY begun_at, rowid")
+        with self._lock:
+            return [e for e in entries if (e.kind, e.key) not in self._kept]
+
+    def write_kept(self) -> int:
+        """Write the outcomes the disk refused earlier; how many reached it."""
+        with self._lock:
+            kept = list(self._kept.items())
+        written = 0
+        for (kind, key), (outcome, finished_at) in kept:
+            try:
+                self._write("UPDATE journal SET state = 'done', outcome = ?, finished_at = ?"
+                            " WHERE kind = ? AND key = ? AND state = 'begun'",
+                            (outcome, finished_at, kind, key))
+            except JournalError:
+                break
+            with self._lock:
+                self._kept.pop((kind, key), None)
+            written += 1
+        if written:
+            log.info("journal outcomes kept in memory written count=%d", written)
+        return written
+
+    def _on_disk(self, kind: str, key: str) -> JournalEntry | None:
+        rows = self._read("SELECT * FROM journal WHERE kind = ? AND key = ?", (kind, key))
+        return rows[0] if rows else None
 
     def done(self, kind: str) -> list[JournalEntry]:
         """Finished entries of one kind, oldest first."""
@@ -138,7 +190,11 @@ class Journal:
 
     def _read(self, sql: str, args: tuple = ()) -> list[JournalEntry]:
         with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
+            try:
+                rows = self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal read failed: {exc}",
+                                   code="journal_read_failed") from exc
         return [JournalEntry(kind, key, state, outcome, _dt(begun), _dt(fin) if fin else None)
                 for kind, key, state, outcome, begun, fin in rows]
 

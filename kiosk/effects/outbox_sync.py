@@ -18,13 +18,15 @@ import threading
 from collections.abc import Callable
 
 from kiosk.effects.outbox import CLAIM_S, CardFate, Outbox, OutboxEntry
+from kiosk.effects.storage import OnDemand
 from kiosk.errors import CentralError, CentralRejected, CentralUnavailable
 from kiosk.fleet.central_client import backoff_delay
 from protocol import wire
 
 log = logging.getLogger("kiosk.outbox")
 
-OutboxSource = Outbox | Callable[[], Outbox]
+# The outbox itself, one opened when the disk allows, or how to open one (on first use).
+OutboxSource = Outbox | OnDemand[Outbox] | Callable[[], Outbox]
 
 
 def card_fate_when_sent_late(entry: OutboxEntry,
@@ -151,8 +153,8 @@ class OutboxSync:
             self._wake.clear()
 
     def _outbox(self) -> Outbox:
-        if isinstance(self._source, Outbox):
-            return self._source
+        if isinstance(self._source, (Outbox, OnDemand)):
+            return self._source  # type: ignore[return-value]
         with self._open_lock:
             if self._owned is None:
                 self._owned = self._source()

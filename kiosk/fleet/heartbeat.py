@@ -38,14 +38,25 @@ def journey_days(days: JourneyDays, today: dt.date) -> list[wire.JourneyDay]:
     return [d for d in found if d.day == today or d.started or d.completed or d.abandoned_at]
 
 
+def outbox_figures(outbox: OutboxFigures) -> tuple[int, float | None]:
+    """Depth and oldest age; nothing when the outbox cannot be read (the storage fault is
+    in the status's out-of-service reason)."""
+    try:
+        return outbox.depth(), outbox.oldest_age_s()
+    except KioskError as exc:
+        log.error("outbox figures not read code=%s", exc.code)
+        return 0, None
+
+
 def build_heartbeat(status: KioskStatus, outbox: OutboxFigures, days: list[wire.JourneyDay],
                     settings_applied: wire.SettingsApplied | None) -> wire.Heartbeat:
     """From the published status: the heartbeat never waits on a device or the journey."""
     health = {name: wire.DeviceHealthReport(state=h.state.value, code=h.code, detail=h.detail)
               for name, h in status.devices.health.items()}
+    depth, oldest = outbox_figures(outbox)
     return wire.Heartbeat(software_version=__version__,
                           sent_at=dt.datetime.now(dt.timezone.utc), health=health,
-                          outbox_depth=outbox.depth(), outbox_oldest_s=outbox.oldest_age_s(),
+                          outbox_depth=depth, outbox_oldest_s=oldest,
                           journeys_completed=status.journeys.completed,
                           supplies=[wire.SupplyReport(**f.as_dict()) for f in status.supplies],
                           journeys=days, settings_applied=settings_applied,

@@ -16,6 +16,7 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from drivers.base import HealthState
+from kiosk.fleet.heartbeat import outbox_figures
 from kiosk.fleet.status import OutboxFigures, StatusBoard
 
 log = logging.getLogger("kiosk.metrics")
@@ -55,7 +56,7 @@ class KioskCollector:
         yield supply
         yield GaugeMetricFamily("onetrip_kiosk_outbox_depth",
                                 "Applications not yet acknowledged by central",
-                                value=self._outbox.depth())
+                                value=outbox_figures(self._outbox)[0])
         stats = status.journeys
         journeys = CounterMetricFamily("onetrip_kiosk_journeys",
                                        "Resident journeys since the kiosk started, by outcome",

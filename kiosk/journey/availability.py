@@ -6,12 +6,15 @@ itself. A resident already being served is never cut off: a reason that appears
 mid-journey waits until their session ends. Reasons, in the order they are shown: central
 refusing the kiosk's credentials (``kiosk_revoked`` ...), ``maintenance`` and ``closed``
 (outside the service hours, in the hall's local time by the kiosk's clock) from the fleet,
-``reader_offline`` from the device monitor.
+the kiosk's own storage (``storage_read_only``, ``storage_full`` ... from
+``kiosk.effects.storage``, looked at again as each resident begins), ``reader_offline``
+from the device monitor.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from kiosk.devices.monitor import DeviceSnapshot
 from kiosk.journey.context import JourneyContext, JourneyCore
@@ -41,6 +44,9 @@ class AvailabilityPhase:
         self.out_of_service_reason = ""
         self.device_snapshot = DeviceSnapshot()
         self._hold: str | None = None  # the reason this journey went out of service
+        self.storage_fault: str | None = None  # kiosk.effects.storage's code, or None
+        # Set by the runtime: one look at the storage now (the code, or None).
+        self.check_storage: Callable[[], str | None] = lambda: self.storage_fault
         for step in (Step.ATTRACT, *READER_ARMED_STEPS):
             core.on_enter(step, self.apply)
 
@@ -82,6 +88,19 @@ class AvailabilityPhase:
             self.apply()
             self.core.notify()
 
+    def on_storage(self, code: str | None) -> None:
+        """The storage watch saw the kiosk's files fail or heal (on the journey's thread)."""
+        if code != self.storage_fault:
+            self.storage_fault = code
+            self.apply()
+            self.core.notify()
+
+    def may_begin(self) -> bool:
+        """Before a resident starts: the storage is looked at now, so nobody walks a whole
+        journey to fail at the end; False when the kiosk went out of service instead."""
+        self.on_storage(self.check_storage())
+        return self.core.state is not Step.OUT_OF_SERVICE
+
     def on_devices(self, snapshot: DeviceSnapshot) -> None:
         """The device monitor saw a change (on the journey's thread, through the worker)."""
         self.device_snapshot = snapshot
@@ -103,10 +122,13 @@ class AvailabilityPhase:
             return "reader_offline"
         return None
 
+    def _reason(self) -> str | None:
+        return self._fleet_reason() or self.storage_fault or self._device_reason()
+
     # ----- one decision for every reason -------------------------------------------------------
     def apply(self) -> None:
         core = self.core
-        reason = self._fleet_reason() or self._device_reason()
+        reason = self._reason()
         if reason and core.state is Step.ATTRACT:
             self.go_out_of_service(reason)
             self._hold = reason

@@ -38,6 +38,8 @@ class WelcomePhase:
 
     def begin(self) -> None:
         self.core.expect(Trigger.BEGIN)
+        if not self.availability.may_begin():
+            return
         self.recovered = []  # whoever was cut off has gone: a new resident is here
         self._session_menu = self.availability.enabled_services()
         self.core.begin_session()

@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from kiosk.effects.fulfilment import at_most_once
 from kiosk.effects.journal import Journal
 from kiosk.errors import JournalError
 
@@ -97,3 +98,43 @@ def test_housekeeping_forgets_only_what_is_finished(tmp_path):
     finally:
         outbox.close()
         journal.close()
+
+
+def test_an_outcome_the_disk_refuses_is_kept_and_written_when_it_can(path):
+    """A receipt printed after the disk turned read-only is a printed receipt: not a
+    "receipt problem" for the resident, and not reprinted by a later start."""
+    told: list[str] = []
+    journal = Journal(path, on_write_failure=lambda: told.append("write failed"))
+    printed: list[str] = []
+
+    def print_receipt() -> None:
+        printed.append("receipt")
+        writable = journal._db  # the disk turns read-only while the receipt prints
+        journal._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        journal.writable = writable
+
+    assert at_most_once(journal, "receipt", "r" * 32, print_receipt) is True
+    assert printed == ["receipt"] and told == ["write failed"]
+    entry = journal.get("receipt", "r" * 32)
+    assert (entry.state, entry.outcome) == ("done", "printed")
+    assert journal.unfinished() == [], "nothing for a restart to settle while it runs"
+    assert at_most_once(journal, "receipt", "r" * 32, print_receipt) is True
+    assert printed == ["receipt"], "never twice"
+
+    journal._db.close()
+    journal._db = journal.writable  # the disk takes writes again
+    assert journal.write_kept() == 1
+    journal.close()
+    with Journal(path) as again:
+        assert again.get("receipt", "r" * 32).outcome == "printed"
+
+
+def test_an_intent_the_disk_refuses_stops_the_side_effect(path):
+    journal = Journal(path)
+    journal._db.close()
+    journal._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+    printed: list[str] = []
+    with pytest.raises(JournalError):
+        at_most_once(journal, "card", "c" * 32, lambda: printed.append("card"))
+    assert printed == []
+    journal.close()
