@@ -95,10 +95,15 @@ class CupsCardPrinter(CardPrinter):
         self.faults = faults if isinstance(faults, FaultScript) else FaultScript(faults)
         self.client = IppClient(uri, user=user, timeout_s=request_timeout_s,
                                 auth=(auth[0], auth[1]) if auth else None)
-        self.index = JobIndex(Path(job_index_dir) / "cups_card_jobs.json")  # completed jobs
-        self._sent = JobIndex(Path(job_index_dir) / "cups_card_sent.json")  # submitted jobs
+        self.index = JobIndex(Path(job_index_dir) / "cups_card_jobs.sqlite3")  # completed jobs
+        self._sent = JobIndex(Path(job_index_dir) / "cups_card_sent.sqlite3")  # submitted jobs
         self._lock = threading.Lock()
         self._transient = TransientReasons(connecting_grace_s, clock)
+
+    def close(self) -> None:
+        """Close the job indexes; they open again at the next use."""
+        self.index.close()
+        self._sent.close()
 
     # ------------------------------------------------------------------ status
 
