@@ -150,8 +150,11 @@ class CardPrinter(Device):
         return JobState.UNKNOWN
 
     def cancel_job(self, job_key: str) -> bool:
-        """Cancel a job still waiting or printing; True when it was cancelled.
+        """Cancel a job still waiting or printing; True only when the printer confirms it
+        ended without printing (canceled or aborted).
 
-        A job that outlived its kiosk must not print later by surprise.
+        A job that outlived its kiosk must not print later by surprise; but a card in
+        motion cannot be stopped, so a job still printing after the request is followed
+        to its end, and False means its card may exist.
         """
         return False

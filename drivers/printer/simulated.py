@@ -8,6 +8,7 @@ the output folder next to the images.
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
 import uuid
@@ -31,6 +32,7 @@ from drivers.printer.base import (
     Supply,
 )
 from drivers.printer.job_index import JobIndex, save_png_atomically
+from drivers.printer.orphan_temps import remove_orphan_temps
 from drivers.printer.render import render_card, render_receipt
 
 RECEIPT_DPI = 203
@@ -58,13 +60,17 @@ def _health(supplies: Supplies, faults: FaultScript) -> DeviceHealth:
 
 
 class _Spool:
-    """What both simulated printers share: output folder, job index, one job at a time."""
+    """What both simulated printers share: output folder, job index, one job at a time.
+
+    Images a kill cut off mid-write (``<job id>.png.<random>.tmp``) are removed at start.
+    """
 
     def __init__(self, output_dir: str, index_name: str, prefix: str) -> None:
         self.dir = Path(output_dir)
         self.index = JobIndex(self.dir / index_name)
         self.prefix = prefix
         self.lock = threading.Lock()
+        remove_orphan_temps(self.dir, rf"{re.escape(prefix)}-[0-9a-f]{{12}}\.png")
 
     def new_job_id(self) -> str:
         return f"{self.prefix}-{uuid.uuid4().hex[:12]}"
@@ -89,7 +95,7 @@ class SimulatedReceiptPrinter(ReceiptPrinter):
         self.paper_mm, self.paper_left, self.near_end_at = paper_mm, paper_left, near_end_at
         self.faults = faults if isinstance(faults, FaultScript) else FaultScript(faults)
         self.printed = 0
-        self._spool = _Spool(output_dir, "receipt_jobs.json", "receipt")
+        self._spool = _Spool(output_dir, "receipt_jobs.sqlite3", "receipt")
 
     def supplies(self) -> Supplies:
         out = bool(self.faults.value("paper_out"))
@@ -98,6 +104,9 @@ class SimulatedReceiptPrinter(ReceiptPrinter):
 
     def health(self) -> DeviceHealth:
         return _health(self.supplies(), self.faults)
+
+    def close(self) -> None:
+        self._spool.index.close()
 
     def load_paper(self, paper_left: int = 200) -> None:
         """A technician puts in a new roll."""
@@ -146,7 +155,7 @@ class SimulatedCardPrinter(CardPrinter):
         super().__init__(name)
         self.cards_left, self.ribbon_left, self.print_time_s = cards_left, ribbon_left, print_time_s
         self.faults = faults if isinstance(faults, FaultScript) else FaultScript(faults)
-        self._spool = _Spool(output_dir, "card_jobs.json", "card")
+        self._spool = _Spool(output_dir, "card_jobs.sqlite3", "card")
 
     def supplies(self) -> Supplies:
         return Supplies((
@@ -158,6 +167,9 @@ class SimulatedCardPrinter(CardPrinter):
 
     def health(self) -> DeviceHealth:
         return _health(self.supplies(), self.faults)
+
+    def close(self) -> None:
+        self._spool.index.close()
 
     def load(self, cards_left: int | None = None, ribbon_left: int | None = None) -> None:
         """A technician refills the hopper or changes the ribbon."""

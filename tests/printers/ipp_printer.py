@@ -17,11 +17,16 @@ ippeveprinter is built with Avahi and exits when it cannot reach a D-Bus system 
 the tests start a private ``dbus-daemon`` and point DBUS_SYSTEM_BUS_ADDRESS at it; Avahi
 itself is not needed (``-r off``; the client tolerates a bus without Avahi).
 
+``IppFront`` stands before an ippeveprinter on its own port and forwards every request;
+with ``cancel="ignore"`` or ``"refuse"`` it plays a card printer that cannot stop a card in
+motion (ippeveprinter itself always takes a Cancel-Job).
+
 Every process started here is stopped by its own Popen handle (terminate, then wait).
 """
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import shutil
@@ -30,14 +35,27 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import requests
 from PIL import Image
 
 from drivers.printer import pwg_raster
-from drivers.printer.ipp import IppClient, JobStateCode
+from drivers.printer.ipp import (
+    CONTENT_TYPE,
+    Group,
+    IppClient,
+    IppMessage,
+    JobStateCode,
+    Op,
+    Status,
+    Tag,
+    attr,
+    encode_message,
+)
 
 IPPEVEPRINTER = shutil.which("ippeveprinter")
 DBUS_DAEMON = shutil.which("dbus-daemon")
@@ -349,6 +367,17 @@ class IppEvePrinter:
     def job_state(self, job_id: int) -> int:
         return self.client().get_job_attributes(job_id, ["job-state"]).get("job-state")
 
+    def job_reasons(self, job_id: int) -> list[str]:
+        """job-state-reasons; "processing-to-stop-point" once a cancel was taken mid-job."""
+        job = self.client().get_job_attributes(job_id, ["job-state-reasons"])
+        return [str(r) for r in job.all("job-state-reasons")]
+
+    def submit(self, job_name: str, user: str = "kiosk") -> int:
+        """A small job under ``job_name``, as a kiosk that died after sending it left it."""
+        tiny = pwg_raster.encode([Image.new("RGB", (8, 8), "white")], 300)
+        return self.client(user).print_job(tiny, document_format="image/pwg-raster",
+                                           job_name=job_name).get("job-id")
+
     def wait_job(self, job_id: int, timeout_s: float = 10.0,
                  states: tuple[int, ...] = (7, 8, 9)) -> int:
         deadline = time.monotonic() + timeout_s
@@ -362,6 +391,76 @@ class IppEvePrinter:
         """(job-id, job-name, job-state) of the jobs the printer knows."""
         return sorted((g.get("job-id"), g.get("job-name", ""), g.get("job-state"))
                       for g in self.client().get_jobs(which))
+
+
+class IppFront:
+    """An HTTP front on a loopback port for one ippeveprinter: every IPP request is passed
+    on unchanged, except Cancel-Job when ``cancel`` says so.
+
+    ``cancel``: "pass" (the printer decides), "ignore" (answered successful-ok and not
+    passed on: the printer goes on with the job, as a card printer does with a card in
+    motion), "refuse" (answered client-error-not-possible). ``cancels`` counts the
+    Cancel-Job requests seen. The server thread is stopped by ``stop``.
+    """
+
+    def __init__(self, printer: IppEvePrinter, cancel: str = "pass") -> None:
+        if cancel not in ("pass", "ignore", "refuse"):
+            raise ValueError(f"cancel must be pass, ignore or refuse, not {cancel!r}")
+        self.printer, self.cancel = printer, cancel
+        self.cancels = 0
+        self._server: http.server.ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def uri(self) -> str:
+        assert self._server is not None, "start() first"
+        return f"ipp://127.0.0.1:{self._server.server_address[1]}/ipp/print"
+
+    def start(self) -> IppFront:
+        front = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                status, kind, answer = front._answer(body)
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def _answer(self, body: bytes) -> tuple[int, str, bytes]:
+        operation, request_id = int.from_bytes(body[2:4], "big"), int.from_bytes(body[4:8], "big")
+        if operation == Op.CANCEL_JOB:
+            self.cancels += 1
+            if self.cancel != "pass":
+                status = Status.OK if self.cancel == "ignore" else Status.NOT_POSSIBLE
+                group = Group(Tag.OPERATION, [attr("attributes-charset", Tag.CHARSET, "utf-8"),
+                                              attr("attributes-natural-language", Tag.LANGUAGE,
+                                                   "en")])
+                message = IppMessage(int(status), request_id, [group], (body[0], body[1]))
+                return 200, CONTENT_TYPE, encode_message(message)
+        answer = requests.post(f"http://127.0.0.1:{self.printer.port}/ipp/print", data=body,
+                               headers={"Content-Type": CONTENT_TYPE}, timeout=30)
+        return answer.status_code, answer.headers.get("Content-Type", CONTENT_TYPE), \
+            answer.content
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
 
 
 class PrivateCupsd:

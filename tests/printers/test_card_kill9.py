@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,13 @@ import pytest
 from kiosk.fleet.central_client import CentralClient
 from protocol import wire
 from tests.central_server import central_on
-from tests.printers.ipp_printer import MISSING_IPPEVE, IppEvePrinter, SystemBus, wait_until
+from tests.printers.ipp_printer import (
+    MISSING_IPPEVE,
+    IppEvePrinter,
+    IppFront,
+    SystemBus,
+    wait_until,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 KIOSK = Path(__file__).with_name("card_kiosk.py")
@@ -110,11 +117,15 @@ def application_of(central_url: str, key_of_kiosk: str) -> wire.ApplicationStatu
     return found[0]
 
 
-def restart_and_reconcile(central, printer, data: Path) -> dict:
+def restart_and_reconcile(central, printer, data: Path,
+                          meanwhile: Callable[[], None] | None = None) -> dict:
     """A new kiosk process on the same data: what its start-up settled, and the receipt it
-    printed for the resident who may still be standing there."""
+    printed for the resident who may still be standing there. ``meanwhile`` runs while the
+    new kiosk reconciles."""
     again = KioskProcess(central.url, printer.uri, data, "--restart")
     try:
+        if meanwhile is not None:
+            meanwhile()
         settled = json.loads(again.expect("reconciled "))
         settled["recovered"] = json.loads(again.expect("recovered "))
     finally:
@@ -207,12 +218,19 @@ def test_killed_after_the_job_was_sent_before_it_completed(central, printer, tmp
     finally:
         kiosk.close()
 
-    settled = restart_and_reconcile(central, printer, data)
-    assert settled["jobs_cancelled"] == 1 and settled["cards_not_printed"] == 1
-    printer.release()  # the printer's own command returns; the job stays cancelled
     [(job_id, _, _)] = printer.jobs()
-    # ippeveprinter lets its print command return before it ends a cancelled job; the
-    # job's own state is what a card printer acts on.
+
+    def cancel_taken_then_release() -> None:
+        # The restarted kiosk asks to cancel; ippeveprinter takes it mid-job and ends the
+        # job once its print command returns. Until then the job is processing, and the
+        # kiosk follows it rather than calling it cancelled (a card in motion cannot be
+        # stopped); the job's own final state is what counts.
+        assert wait_until(lambda: "processing-to-stop-point" in printer.job_reasons(job_id), 30)
+        assert card_intent(data, key) == "begun", "not settled while the job is processing"
+        printer.release()
+
+    settled = restart_and_reconcile(central, printer, data, cancel_taken_then_release)
+    assert settled["jobs_cancelled"] == 1 and settled["cards_not_printed"] == 1
     assert printer.wait_job(job_id) == 7, "cancelled, so it cannot print later by surprise"
     status = application_of(central.url, holder_document_number())
     assert status.state is S.IN_DELIVERY
@@ -242,3 +260,43 @@ def test_killed_mid_job_the_card_came_out_meanwhile_counts_once(central, printer
     status = application_of(central.url, holder_document_number())
     assert status.state is S.CARD_PRINTED
     assert_recovery_receipt(settled, data, central.url, key)
+
+
+def test_killed_mid_job_a_cancel_the_printer_cannot_honour_never_posts_a_second_card(
+        central, printer, tmp_path):
+    """The printer takes the restarted kiosk's Cancel-Job and goes on with the card in
+    motion (IppFront plays it): the card comes out, so it must never count as not printed,
+    or central would post a second one."""
+    data = tmp_path / "kiosk"
+    printer.plan([{"wait_file": "release", "timeout": 60}])
+    front = IppFront(printer, cancel="ignore").start()
+    try:
+        kiosk = KioskProcess(central.url, front.uri, data)
+        try:
+            kiosk.expect("at_fulfilment")
+            kiosk.say("print_here")
+            key = kiosk.expect("key ")
+            assert wait_until(lambda: [s for _, _, s in printer.jobs()] in ([4], [5]), 30)
+            kiosk.kill()
+        finally:
+            kiosk.close()
+        [(job_id, _, _)] = printer.jobs()
+
+        def release_after_the_cancel() -> None:
+            assert wait_until(lambda: front.cancels >= 1, 30), "the restarted kiosk asked"
+            printer.release()  # the card comes out after all
+
+        first = restart_and_reconcile(central, front, data, release_after_the_cancel)
+        assert first["jobs_cancelled"] == 0 and first["cards_not_printed"] == 0
+        assert printer.wait_job(job_id) == 9
+        assert application_of(central.url, holder_document_number()).state \
+            is not S.IN_DELIVERY, "no second card posted"
+
+        second = restart_and_reconcile(central, front, data)  # settled by now, at the latest
+    finally:
+        front.stop()
+    assert first["cards_printed"] + second["cards_printed"] == 1
+    assert second["cards_not_printed"] == 0
+    assert card_intent(data, key) == "done"
+    assert len(printer.printed()) == 1, "exactly one card"
+    assert application_of(central.url, holder_document_number()).state is S.CARD_PRINTED

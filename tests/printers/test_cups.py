@@ -40,6 +40,7 @@ from tests.printers.ipp_printer import (
     MISSING_CUPSD,
     MISSING_IPPEVE,
     IppEvePrinter,
+    IppFront,
     PrivateCupsd,
     SystemBus,
     free_port,
@@ -354,9 +355,14 @@ def test_a_restarted_kiosk_finds_its_jobs_by_key(ippeve, kiosk):
 
     assert wait_until(busy_job_in_the_queue, 5)
     assert after_restart.job_state("busy-key") is JobState.PENDING
-    assert after_restart.cancel_job("busy-key") is True
-    printer.release()  # ippeveprinter ends a cancelled job when its command returns
     busy = after_restart.find_job("busy-key")
+    cancelled = cancel_in_a_thread(after_restart, "busy-key")
+    # ippeveprinter takes the cancel mid-job and ends the job when its command returns:
+    # until then the kiosk follows it, it does not call it cancelled
+    assert wait_until(lambda: "processing-to-stop-point" in printer.job_reasons(busy.job_id), 5)
+    assert not cancelled.done.is_set(), "a job still processing is not reported cancelled"
+    printer.release()
+    assert cancelled.done.wait(10) and cancelled.value is True
     assert printer.wait_job(busy.job_id) == 7
     thread.join(10)
     assert outcome["error"].code == "card_print_failed"
@@ -372,6 +378,83 @@ def test_a_restarted_kiosk_finds_its_jobs_by_key(ippeve, kiosk):
     assert before_restart.job_state("done-key") is JobState.COMPLETED
     assert before_restart.job_state("busy-key") is JobState.UNKNOWN
     assert before_restart.job_state("never-sent") is None
+
+
+class Answer:
+    """What a call made on another thread returned, once it has."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: object = None
+
+
+def cancel_in_a_thread(card_printer: CupsCardPrinter, job_key: str) -> Answer:
+    answer = Answer()
+
+    def run() -> None:
+        try:
+            answer.value = card_printer.cancel_job(job_key)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            answer.value = exc
+        answer.done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return answer
+
+
+@pytest.mark.slow
+@needs_ippeve
+@pytest.mark.parametrize("cancel", ["ignore", "refuse"])
+def test_a_cancel_the_printer_cannot_honour_is_not_a_cancelled_job(ippeve, kiosk, cancel):
+    """A card printer that cannot stop a card in motion takes Cancel-Job and goes on (or
+    refuses it): the job completes, so the kiosk must not count the card as not printed
+    (central would post a second one). Through a front that plays that printer."""
+    printer = ippeve()
+    front = IppFront(printer, cancel=cancel).start()
+    try:
+        printer.plan([{"wait_file": "release", "timeout": 10}])
+        job_id = printer.submit(job_name("moving-key"))  # sent by a kiosk that then died
+        assert printer.wait_job(job_id, 5, states=(5,)) == 5, "the card is in motion"
+        restarted = kiosk(front.uri)
+        assert restarted.job_state("moving-key") is JobState.PENDING
+
+        cancelled = cancel_in_a_thread(restarted, "moving-key")
+        assert wait_until(lambda: front.cancels == 1, 5), "the kiosk asked to cancel"
+        assert not cancelled.done.wait(0.5), "a job still processing is followed, not given up"
+        printer.release()  # the card comes out after all
+
+        assert cancelled.done.wait(10) and cancelled.value is False
+        assert printer.wait_job(job_id) == 9
+        assert restarted.job_state("moving-key") is JobState.COMPLETED
+        assert [run["job_id"] for run in printer.printed()] == [job_id]
+    finally:
+        front.stop()
+
+    # the printer is power-cycled and forgets the job: the kiosk still knows the card exists
+    printer.stop()
+    printer.start(same_port=True)
+    assert printer.jobs() == []
+    assert restarted.job_state("moving-key") is JobState.COMPLETED
+    assert restarted.cancel_job("moving-key") is False
+
+
+@pytest.mark.slow
+@needs_ippeve
+def test_a_job_the_printer_forgets_while_followed_is_not_confirmed_cancelled(ippeve, kiosk):
+    printer = ippeve()
+    front = IppFront(printer, cancel="ignore").start()
+    try:
+        printer.plan([{"wait_file": "release", "timeout": 10}])
+        job_id = printer.submit(job_name("forgotten-key"))
+        assert printer.wait_job(job_id, 5, states=(5,)) == 5
+        restarted = kiosk(front.uri)
+        cancelled = cancel_in_a_thread(restarted, "forgotten-key")
+        assert wait_until(lambda: front.cancels == 1, 5)
+        printer.stop()  # power-cycled with the card inside: nobody can say what came out
+        printer.start(same_port=True)
+        assert cancelled.done.wait(10) and cancelled.value is False
+    finally:
+        front.stop()
 
 
 @pytest.mark.slow
@@ -464,6 +547,15 @@ def test_through_cupsd_a_paused_queue_is_resumed_and_stale_jobs_cancelled(ippeve
     stale = card_printer.client.print_job(pwg_raster.encode([Image.new("RGB", (8, 8))], 300),
                                           document_format="image/pwg-raster",
                                           job_name=job_name("resident-who-left"))
+    # A job a kiosk left behind at a restart waits there too: nothing is in motion, so a
+    # cancel is confirmed at once.
+    left = card_printer.client.print_job(pwg_raster.encode([Image.new("RGB", (8, 8))], 300),
+                                         document_format="image/pwg-raster",
+                                         job_name=job_name("left-at-restart")).get("job-id")
+    started = time.monotonic()
+    assert card_printer.cancel_job("left-at-restart") is True
+    assert time.monotonic() - started < 1 and card_printer.find_job("left-at-restart").state == 7
+    assert card_printer.job_state("left-at-restart") is JobState.FAILED
     cupsd.set_device("card", printer.uri)  # the technician fixes the queue, leaves it paused
     assert card_printer.status().stopped
 
@@ -473,4 +565,4 @@ def test_through_cupsd_a_paused_queue_is_resumed_and_stale_jobs_cancelled(ippeve
     assert card_printer.find_job("resident-who-left").state == 7
     assert [r["name"] for r in printer.printed()] == [job_name("cups-key-1"),
                                                        job_name("cups-key-3")]
-    assert int(third.job_id) > stale.get("job-id")
+    assert int(third.job_id) > max(stale.get("job-id"), left)

@@ -6,6 +6,10 @@ follows the job until it completes. Rules the kiosk keeps:
 
 - A job that fails is cancelled, never left in the queue to print later by surprise
   when nobody is standing at the kiosk.
+- A card in motion cannot be stopped: a job still processing after Cancel-Job is
+  followed to its end, and only a job the printer confirms canceled or aborted counts
+  as not printed (:meth:`CupsCardPrinter.cancel_job`); one that completes after all is
+  a printed card.
 - The same job key never prints twice: a finished job is written to the job index
   (like the simulator), and the job name carries a digest of the key, so a kiosk that
   restarted mid-job finds its job in CUPS's history (:meth:`CupsCardPrinter.find_job`)

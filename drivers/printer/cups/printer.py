@@ -95,10 +95,15 @@ class CupsCardPrinter(CardPrinter):
         self.faults = faults if isinstance(faults, FaultScript) else FaultScript(faults)
         self.client = IppClient(uri, user=user, timeout_s=request_timeout_s,
                                 auth=(auth[0], auth[1]) if auth else None)
-        self.index = JobIndex(Path(job_index_dir) / "cups_card_jobs.json")  # completed jobs
-        self._sent = JobIndex(Path(job_index_dir) / "cups_card_sent.json")  # submitted jobs
+        self.index = JobIndex(Path(job_index_dir) / "cups_card_jobs.sqlite3")  # completed jobs
+        self._sent = JobIndex(Path(job_index_dir) / "cups_card_sent.sqlite3")  # submitted jobs
         self._lock = threading.Lock()
         self._transient = TransientReasons(connecting_grace_s, clock)
+
+    def close(self) -> None:
+        """Close the job indexes; they open again at the next use."""
+        self.index.close()
+        self._sent.close()
 
     # ------------------------------------------------------------------ status
 
@@ -184,9 +189,11 @@ class CupsCardPrinter(CardPrinter):
     def job_state(self, job_key: str) -> JobState | None:
         """COMPLETED/PENDING/FAILED from the index or the queue's history; None if never sent.
 
-        UNKNOWN when this kiosk sent the job but the printer no longer remembers it (an
-        IPP printer keeps a short history; CUPS keeps a long one). Raises DeviceOffline
-        when the queue does not answer, so a restart settles it later.
+        COMPLETED wins over everything else: a job that completed although a cancel was
+        asked for (the card was in motion) is a card that came out. UNKNOWN when this
+        kiosk sent the job but the printer no longer remembers it (an IPP printer keeps
+        a short history; CUPS keeps a long one). Raises DeviceOffline when the queue
+        does not answer, so a restart settles it later.
         """
         if self.index.get(job_key) is not None:
             return JobState.COMPLETED
@@ -198,16 +205,40 @@ class CupsCardPrinter(CardPrinter):
         return job.outcome
 
     def cancel_job(self, job_key: str) -> bool:
-        """Cancel every active job for ``job_key``; True when one was cancelled."""
+        """Ask the printer to cancel every active job for ``job_key``; True only when it
+        confirms each ended canceled or aborted, so no card came out.
+
+        The policy: a card in motion cannot be stopped. After Cancel-Job each job is read
+        again; one still processing (or one the printer would not or could not cancel)
+        is not cancelled but followed to its end, for at most ``job_timeout_s``. Only a
+        job confirmed canceled/aborted counts as not printed. A job that completes after
+        all is recorded as printed (``job_state`` then says COMPLETED), and one still
+        active when the time is up is left PENDING: in neither case may a second card
+        be posted.
+        """
+        if self.index.get(job_key) is not None:
+            return False  # it completed: the card exists
         name = job_name(job_key)
-        cancelled = False
-        for job in self.client.get_jobs("not-completed", requested=JOB_ATTRIBUTES):
-            if job.get("job-name") != name:
-                continue
-            after = self._cancel(job.get("job-id"), "asked to cancel")
-            if after is not None and not after.completed:
-                cancelled = True
-        return cancelled
+        active = [JobInfo.from_group(job) for job in
+                  self.client.get_jobs("not-completed", requested=JOB_ATTRIBUTES)
+                  if job.get("job-name") == name]
+        if not active:
+            return False
+        for job in active:
+            self._cancel(job.job_id, "asked to cancel")
+        deadline = time.monotonic() + self.job_timeout_s
+        ends = [self._end_of(job.job_id, deadline) for job in active]
+        completed = [end for end in ends if end is not None and end.completed]
+        if completed:
+            log.warning("card job %d completed although asked to cancel: the card came out",
+                        completed[0].job_id)
+            self.index.put(job_key, self._result(completed[0].job_id))
+            return False
+        if all(end is not None and end.failed for end in ends):
+            return True
+        log.warning("card job %d not confirmed cancelled; its outcome is left for later",
+                    active[0].job_id)
+        return False
 
     def print_card(self, card: CardDocument, job_key: str) -> PrintResult:
         with self._lock:
@@ -292,7 +323,10 @@ class CupsCardPrinter(CardPrinter):
         return JobInfo.from_group(self.client.get_job_attributes(job_id, JOB_ATTRIBUTES))
 
     def _cancel(self, job_id: int, why: str) -> JobInfo | None:
-        """Cancel-Job; returns the job as it then is, or None when the queue did not answer."""
+        """Cancel-Job; returns the job as it then is, or None when the queue did not answer.
+
+        The answer is only a request accepted: a printer may go on with a card in motion.
+        """
         try:
             self.client.cancel_job(job_id)
         except IppStatusError as exc:  # already finished (not-possible) or gone
@@ -301,11 +335,29 @@ class CupsCardPrinter(CardPrinter):
             log.error("card job %d could not be cancelled (%s): %s", job_id, why, exc.code)
             return None
         else:
-            log.warning("card job %d cancelled: %s", job_id, why)
+            log.warning("card job %d: cancel requested (%s)", job_id, why)
         try:
             return self._job(job_id)
         except DeviceError:
             return None
+
+    def _end_of(self, job_id: int, deadline: float) -> JobInfo | None:
+        """Follow a job until it ends, or until ``deadline`` (then it is still active).
+        None when the printer no longer knows it or stops answering until then."""
+        while True:
+            try:
+                job: JobInfo | None = self._job(job_id)
+            except IppStatusError as exc:
+                if exc.status in (Status.NOT_FOUND, Status.GONE):
+                    return None
+                job = None
+            except DeviceError:  # offline for now: it may answer again before the deadline
+                job = None
+            if job is not None and not job.active:
+                return job
+            if time.monotonic() >= deadline:
+                return job
+            time.sleep(self.poll_s)
 
     def _give_up(self, job_id: int, error: DeviceError) -> None:
         """Cancel the job and raise ``error`` -- unless it completed meanwhile."""

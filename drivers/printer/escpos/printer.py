@@ -141,7 +141,7 @@ class EscposReceiptPrinter(ReceiptPrinter):
         bits = 1 + bytesize + (parity.upper() != "N") + stopbits  # start, data, parity, stop
         self.bytes_per_s = baudrate / bits if transport == "serial" else 1e6
         self.faults = faults if isinstance(faults, FaultScript) else FaultScript(faults)
-        self._index = JobIndex(Path(job_index_dir) / "receipt_jobs.json")
+        self._index = JobIndex(Path(job_index_dir) / "receipt_jobs.sqlite3")
         self._in_flight = InFlightMarker(Path(job_index_dir) / "receipt_in_flight")
         self._lock = threading.Lock()
         self._link: Link | None = None
@@ -160,6 +160,7 @@ class EscposReceiptPrinter(ReceiptPrinter):
     def close(self) -> None:
         with self._lock:
             self._drop()
+            self._index.close()
 
     def _connected(self) -> Link:
         """The open link; a new one first settles what a cut-off receipt left behind."""
