@@ -26,6 +26,8 @@ from benchmarks.camera_preview import bench_preview  # noqa: E402
 from benchmarks.card_ipp import bench_card_print  # noqa: E402
 from benchmarks.chip_read import bench_chip_reads  # noqa: E402
 from benchmarks.fleet_load import bench_fleet  # noqa: E402
+from benchmarks.job_index import bench_job_index  # noqa: E402
+from benchmarks.kill_soak import bench_kill_soak  # noqa: E402
 from benchmarks.photo_analysis import bench_analysis  # noqa: E402
 from benchmarks.receipt_escpos import bench_receipt_modes  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
@@ -147,22 +149,36 @@ def main() -> int:
                    help="simulated kiosks heartbeating every 30 s against central")
     p.add_argument("--fleet-seconds", type=float, default=300,
                    help="how long the fleet load runs, per database")
+    p.add_argument("--kills", type=int, default=40,
+                   help="kill -9 cycles of the kill soak")
+    p.add_argument("--only", default="",
+                   help="comma-separated figures to measure again, kept beside the others")
     args = p.parse_args()
-    results: dict = {"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                     "machine": {"python": platform.python_version(), "cpus": os.cpu_count()}}
+    only = set(filter(None, args.only.split(",")))
+    results: dict = {}
+    if only and Path(args.output).exists():
+        results = json.loads(Path(args.output).read_text())
+    results.update({"when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "machine": {"python": platform.python_version(), "cpus": os.cpu_count()}})
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         central = central_on(tmp).start()
+        figures = {
+            "journey": lambda: bench_journeys(tmp, central.url, args.rounds),
+            "cold_start": lambda: bench_cold_start(tmp, central.url, 3),
+            "chip_read_pcsc": lambda: bench_chip_reads(args.rounds),
+            "receipt_escpos": lambda: {f"{mm}mm": bench_receipt_modes(mm) for mm in (80, 58)},
+            "card_ipp": lambda: bench_card_print(args.rounds),
+            "job_index": bench_job_index,
+            "kill_soak": lambda: bench_kill_soak(tmp, args.kills),
+            "fleet_heartbeats": lambda: bench_fleet(tmp, args.fleet_kiosks, args.fleet_seconds),
+            "photo_analysis": bench_analysis,
+            "camera_preview": bench_camera_preview,
+        }
         try:
-            results["journey"] = bench_journeys(tmp, central.url, args.rounds)
-            results["cold_start"] = bench_cold_start(tmp, central.url, 3)
-            results["chip_read_pcsc"] = bench_chip_reads(args.rounds)
-            results["receipt_escpos"] = {f"{mm}mm": bench_receipt_modes(mm) for mm in (80, 58)}
-            results["card_ipp"] = bench_card_print(args.rounds)
-            results["fleet_heartbeats"] = bench_fleet(tmp, args.fleet_kiosks,
-                                                      args.fleet_seconds)
-            results["photo_analysis"] = bench_analysis()
-            results["camera_preview"] = bench_camera_preview()
+            for name, measure in figures.items():
+                if not only or name in only:
+                    results[name] = measure()
         finally:
             central.stop()
     Path(args.output).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

@@ -88,9 +88,12 @@ def _settle_card(journal, printer, key: str, result: Reconciliation) -> None:
     """Printed, or not: decided by the printer's memory, never by printing again."""
     try:
         state = printer.job_state(key)
-        if state is JobState.PENDING and printer.cancel_job(key):
-            result.jobs_cancelled += 1
-            state = JobState.FAILED
+        if state is JobState.PENDING:
+            if printer.cancel_job(key):
+                result.jobs_cancelled += 1
+                state = JobState.FAILED
+            else:  # the printer could not stop it: it followed the job to its end
+                state = printer.job_state(key)
     except Exception as exc:  # the printer is not answering yet: settle it at the next start
         log.warning("card job state unknown, left for later code=%s",
                     getattr(exc, "code", type(exc).__name__))
