@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from drivers.printer.orphan_temps import remove_orphan_temps
 from kiosk.errors import KioskError, StorageUnavailable
 from kiosk.periodic import PeriodicThread
 
@@ -60,6 +61,18 @@ def code_of(exc: BaseException) -> str:
             return exc.code
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
     return UNWRITABLE
+
+
+# What the kiosk writes whole under a temporary name in its data folder (the kiosk key, the
+# fleet's settings, the credentials): a kill mid-write leaves the temporary file for good.
+_TEMPORARY_NAMES = (r"\.kiosk\.key\.\d+", r"\.fleet_settings\.json", r"kiosk-signing\.pem",
+                    r"central\.json")
+
+
+def remove_temporaries(directory: Path) -> int:
+    """Temporary files a kill left in the data folder (and its credentials folder)."""
+    return sum(remove_orphan_temps(folder, name) for folder in (directory,
+               directory / "credentials") for name in _TEMPORARY_NAMES)
 
 
 def probe(directory: Path, min_free_bytes: int) -> str | None:
@@ -151,15 +164,18 @@ class StorageWatch(PeriodicThread):
                  on_change: Callable[[str | None], None], interval_s: float,
                  after_heal: Callable[[], None] = lambda: None) -> None:
         self._directory, self._stores = directory, stores
-        self._min_free, self._on_change = min_free_bytes, on_change
+        self.min_free_bytes, self._on_change = min_free_bytes, on_change
         self._after_heal = after_heal
         self._lock = threading.Lock()
         self.fault: str | None = None
+        self._swept = False  # temporary files left by a kill, removed at the first good look
         super().__init__(self.THREAD_NAME, self.check, interval=lambda: interval_s)
 
     def check(self) -> str | None:
         with self._lock:
-            fault = probe(self._directory, self._min_free)
+            fault = probe(self._directory, self.min_free_bytes)
+            if fault is None and not self._swept:
+                self._swept = remove_temporaries(self._directory) >= 0
             if fault is None:
                 for store in self._stores:
                     fault = store.open() or fault

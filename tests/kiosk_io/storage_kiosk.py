@@ -4,7 +4,7 @@ Run by test_storage_faults.py inside a user and mount namespace of its own (``un
 so it may mount a small tmpfs and remount it without touching the machine's mounts:
 ``storage_kiosk.py CENTRAL_URL MOUNT_DIR [ro]``. It answers one line per command on stdin:
 ``state`` (the step and the problem's code), ``ro`` / ``rw`` (remount), ``fill`` / ``free``
-(take or give back the space), ``begin`` (a resident touches the attract screen),
+(take or give back the space), ``begin`` (a resident touches the attract screen), ``cancel`` (they leave),
 ``reconciled``.
 """
 
@@ -70,6 +70,9 @@ def main(central_url: str, mount_dir: str, *flags: str) -> None:
                 say("ok")
             elif command == "begin":
                 k.journey.welcome.begin()
+                say(k.journey.state.value)
+            elif command == "cancel":
+                k.journey.cancel()
                 say(k.journey.state.value)
             elif command == "reconciled":
                 reached = k.wait_for(lambda: k.runtime.last_reconciliation is not None, 10)

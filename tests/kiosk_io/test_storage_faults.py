@@ -28,7 +28,7 @@ def namespaces_available() -> str | None:
     return None if probe.returncode == 0 else "no user namespaces here"
 
 
-pytestmark = pytest.mark.skipif(namespaces_available() is not None,
+needs_namespaces = pytest.mark.skipif(namespaces_available() is not None,
                                 reason=namespaces_available() or "")
 
 
@@ -70,6 +70,25 @@ class StorageKiosk:
 
 
 @pytest.fixture
+def make_kiosk_here(central, tmp_path):
+    """A kiosk in this process on a data folder the test has damaged first."""
+    from kiosk.headless import HeadlessKiosk
+    from tests.journey.conftest import kiosk_config
+    made: list[HeadlessKiosk] = []
+
+    def make(corrupt: str) -> HeadlessKiosk:
+        (tmp_path / "data").mkdir(exist_ok=True)
+        (tmp_path / "data" / corrupt).write_bytes(b"not a database, a damaged card" * 100)
+        k = HeadlessKiosk(kiosk_config(tmp_path, central.url))
+        k.runtime.start()
+        made.append(k)
+        return k
+    yield make
+    for k in made:
+        k.runtime.stop()
+
+
+@pytest.fixture
 def kiosk_on(central, tmp_path):
     made: list[StorageKiosk] = []
 
@@ -82,6 +101,7 @@ def kiosk_on(central, tmp_path):
         assert k.proc.returncode == 0, (tmp_path / "kiosk.log").read_text()
 
 
+@needs_namespaces
 def test_a_read_only_folder_at_start_is_out_of_service_then_heals(kiosk_on):
     k = kiosk_on("ro")
     assert k.state_becomes("out_of_service storage_read_only") == \
@@ -92,6 +112,7 @@ def test_a_read_only_folder_at_start_is_out_of_service_then_heals(kiosk_on):
     assert k.ask("begin") == "language"
 
 
+@needs_namespaces
 def test_a_full_folder_is_seen_before_a_resident_starts(kiosk_on):
     k = kiosk_on()
     assert k.state_becomes("attract -") == "attract -"
@@ -101,3 +122,41 @@ def test_a_full_folder_is_seen_before_a_resident_starts(kiosk_on):
     assert k.ask("free") == "ok"
     assert k.state_becomes("attract -") == "attract -"
     assert k.ask("begin") == "language"
+
+
+@needs_namespaces
+def test_a_fault_mid_session_waits_for_the_resident_to_leave(kiosk_on):
+    """(A busy filesystem cannot be remounted read-only under open files: a full one it is.)"""
+    k = kiosk_on()
+    assert k.state_becomes("attract -") == "attract -"
+    assert k.ask("begin") == "language"
+    assert k.ask("fill") == "ok"
+    time.sleep(1.0)  # several looks at the storage
+    assert k.ask("state") == "language -", "a resident being served is never cut off"
+    assert k.ask("cancel") in ("attract", "out_of_service")
+    assert k.state_becomes("out_of_service storage_full") == "out_of_service storage_full"
+    assert k.ask("free") == "ok"
+    assert k.state_becomes("attract -") == "attract -"
+
+
+def test_a_corrupt_outbox_is_out_of_service_not_a_crash(make_kiosk_here):
+    k = make_kiosk_here(corrupt="outbox.sqlite3")
+    assert k.wait_for(lambda: k.journey.state.value == "out_of_service", timeout_s=10)
+    assert k.journey.session.problem.code == "storage_corrupt"
+
+
+def test_temporary_files_a_kill_left_are_removed_at_the_first_good_look(tmp_path):
+    from kiosk.effects.storage import StorageWatch
+    data = tmp_path / "data"
+    (data / "credentials").mkdir(parents=True)
+    left = [data / ".kiosk.key.4242.1a2b3c4d.tmp", data / ".fleet_settings.json.0f0f0f0f.tmp",
+            data / "credentials" / "kiosk-signing.pem.ab12cd34.tmp"]
+    kept = [data / "outbox.sqlite3", data / "notes.tmp", data / "fleet_settings.json"]
+    for path in left + kept:
+        path.write_bytes(b"x")
+        os.utime(path, (time.time() - 120, time.time() - 120))
+    fresh = data / ".fleet_settings.json.9e9e9e9e.tmp"  # a writer at work right now
+    fresh.write_bytes(b"x")
+    StorageWatch(data, [], 0, on_change=lambda code: None, interval_s=1).check()
+    assert [p for p in left if p.exists()] == []
+    assert all(p.exists() for p in kept + [fresh])

@@ -164,8 +164,9 @@ ABOUT = {
     "restart_recovery": ("重启后提示被中断的申请", "after a restart: the application it cut off"),
     "fleet_settings": ("大厅管理员的设置：公告、维护、服务时间",
                        "a hall manager's settings: notice, maintenance, service hours"),
-    "diagnostics": ("技术员诊断（隐藏手势和PIN），测试打印",
-                    "the technician's diagnostics (hidden gesture, PIN), a test print"),
+    "diagnostics": ("技术员诊断（隐藏手势和PIN），测试打印；存储空间不足时暂停服务",
+                    "the technician's diagnostics (hidden gesture, PIN), a test print; "
+                    "the data folder full: out of service until there is room"),
     "enrolment": ("技术员重新登记本机：输错的代码被拒，扫二维码登记",
                   "the technician re-enrols the kiosk: a wrong code, then the QR code"),
 }
@@ -242,7 +243,10 @@ def journeys(pin: str) -> dict[str, Journey]:
             ("tap", f"pin_{d}") for d in pin] + [
             ("tap", "pin_ok"), ("expect", "diagnostics"), ("wait_for_report",),
             ("tap", "diag_test_receipt"), ("wait_for_test_print",), ("wait", 1.0), ("shot",),
-            ("tap", "diag_exit"), ("expect", S.ATTRACT)]),
+            ("tap", "diag_exit"), ("expect", S.ATTRACT),
+            ("storage_room", 10**9), ("expect", S.OUT_OF_SERVICE),
+            ("expect_literal", "数据目录空间不足"), ("shot",),
+            ("storage_room", None), ("expect", S.ATTRACT)]),
         J("enrolment", "-", "zh_CN", None, script=enrolment(pin)),
     ]
     for j in all_journeys:

@@ -66,6 +66,7 @@ class DemoRunner:
         self.pilot.on_shown = self._shown
         self._add_steps()
         self._hours = ""
+        self._room = 0  # the storage threshold the demo raised, to put back
         jc.listen(app, self._observe)
         self.index = -1
         self.current: Journey | None = None
@@ -86,6 +87,7 @@ class DemoRunner:
         p._do_wait_for_test_print = self._wait_for_test_print
         p._do_fleet = self._fleet
         p._do_fleet_hours = self._fleet_hours
+        p._do_storage_room = self._storage_room
         p._do_expect_literal = self._expect_literal
         p._do_expect_both = self._expect_both
         p._do_show_recovered = self._show_recovered
@@ -145,6 +147,17 @@ class DemoRunner:
         """Service hours that have the kiosk open now, or closed (it says when it opens)."""
         hours, self._hours = central_acts.service_hours(open_now)
         self._fleet({"service_hours": hours})
+
+    def _storage_room(self, need_mb: float | None) -> None:
+        """The data folder has less room than the kiosk needs (its threshold raised past the
+        disk's free space), then enough again (None): the real look, the real screen."""
+        watch = self.app.runtime.storage
+        if need_mb is None:
+            watch.min_free_bytes = self._room
+        else:
+            self._room, watch.min_free_bytes = watch.min_free_bytes, int(need_mb * 2**20)
+        watch.wake()
+        self.pilot._schedule(0.2)
 
     def _show_enrolment_qr(self) -> None:
         """The technician holds central's enrolment QR code up to the camera."""
