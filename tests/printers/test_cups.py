@@ -458,6 +458,36 @@ def test_a_job_the_printer_forgets_while_followed_is_not_confirmed_cancelled(ipp
 
 
 @pytest.mark.slow
+@needs_ippeve
+def test_a_print_given_up_after_its_time_is_followed_if_the_card_still_moves(ippeve, kiosk):
+    """The job outlives the kiosk's patience; the printer takes the cancel and goes on with
+    the card (IppFront plays it). Reporting a failure then would have central post a second
+    card: the kiosk follows the job, and the card that came out is a printed card."""
+    printer = ippeve()
+    front = IppFront(printer, cancel="ignore").start()
+    try:
+        printer.plan([{"wait_file": "release", "timeout": 20}])
+        card_printer = kiosk(front.uri, job_timeout_s=2.0)
+        answer = Answer()
+
+        def run() -> None:
+            try:
+                answer.value = card_printer.print_card(card(), "slow-key")
+            except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+                answer.value = exc
+            answer.done.set()
+
+        threading.Thread(target=run, daemon=True).start()
+        assert wait_until(lambda: front.cancels == 1, 10), "given up after its time"
+        assert not answer.done.wait(0.3), "followed, not reported failed"
+        printer.release()
+        assert answer.done.wait(10) and not isinstance(answer.value, BaseException), answer.value
+        assert card_printer.job_state("slow-key") is JobState.COMPLETED
+    finally:
+        front.stop()
+
+
+@pytest.mark.slow
 def test_an_unreachable_printer_is_offline_without_raising_from_health(kiosk):
     card_printer = kiosk(f"ipp://127.0.0.1:{free_port()}/ipp/print", request_timeout_s=2)
 

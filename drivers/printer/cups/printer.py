@@ -359,9 +359,17 @@ class CupsCardPrinter(CardPrinter):
                 return job
             time.sleep(self.poll_s)
 
-    def _give_up(self, job_id: int, error: DeviceError) -> None:
-        """Cancel the job and raise ``error`` -- unless it completed meanwhile."""
+    def _give_up(self, job_id: int, error: DeviceError, *, follow: bool = True) -> None:
+        """Cancel the job and raise ``error`` -- unless it completed meanwhile.
+
+        As ``cancel_job``: after a timeout, an offline spell or a paused queue, a job the
+        printer goes on with after the cancel (a card in motion) is followed to its end,
+        so a card that comes out is never reported as a failure (which would have central
+        post a second one). A fault the printer names (a jam, no cards: ``follow=False``)
+        holds the card where it cannot come out, so the failure is raised at once."""
         after = self._cancel(job_id, error.code)
+        if follow and after is not None and after.active:
+            after = self._end_of(job_id, time.monotonic() + self.job_timeout_s) or after
         if after is not None and after.completed:
             return  # it came out after all: the card exists, do not report a failure
         if after is None:
@@ -406,7 +414,7 @@ class CupsCardPrinter(CardPrinter):
             if status is not None:
                 fault = status.fault()
                 if fault is not None:
-                    self._give_up(job_id, fault)
+                    self._give_up(job_id, fault, follow=False)
                     return
                 if status.offline_reason:
                     offline_since = offline_since or now
