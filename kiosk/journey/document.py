@@ -17,6 +17,7 @@ from kiosk.journey.session import Problem
 from kiosk.journey.status_lookup import StatusPhase
 from kiosk.journey.steps import READER_ARMED_STEPS, Step
 from kiosk.journey.table import Trigger
+from kiosk.journey.validation import document_not_served
 from protocol import wire
 
 log = logging.getLogger("kiosk.journey")
@@ -83,8 +84,12 @@ class DocumentPhase:
         if core.state is not Step.READING_DOCUMENT:
             return
         s.document, s.read_progress = document, 1.0
+        refused = document_not_served(document)
         if not document.genuine:
             s.problem = Problem("document_not_genuine")
+            core.fire(Trigger.DOCUMENT_READ)
+        elif refused is not None:  # told kindly what applies instead, at once
+            s.problem = Problem(refused)
             core.fire(Trigger.DOCUMENT_READ)
         elif s.service is wire.Service.STATUS:
             self.status.lookup_by_document()

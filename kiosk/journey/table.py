@@ -21,6 +21,7 @@ from drivers.reader.base import AccessKind
 from kiosk.errors import KioskError
 from kiosk.journey.session import PhotoPurpose, ResidentSession
 from kiosk.journey.steps import IDLE_STEPS, READER_ARMED_STEPS, Step
+from kiosk.journey.validation import document_not_served
 from protocol import wire
 
 S = Step
@@ -106,6 +107,8 @@ RENEWAL = Guard("renewal", lambda s: s.service is wire.Service.RENEWAL)
 NO_KEY_NEEDED = Guard("chip opens without a key", lambda s: s.access is AccessKind.NONE)
 READ_PAUSED = Guard("put back after a lift", lambda s: s.read_paused)
 NOT_GENUINE = Guard("not genuine", lambda s: s.document is not None and not s.document.genuine)
+NOT_A_CITIZENS = Guard("not a citizen's document", lambda s: s.document is not None
+                       and document_not_served(s.document) is not None)
 REFUSED_ON_RECORD = Guard("refused on record", lambda s: s.records is not None
                           and s.records.refusal is not None)
 PHOTO_FOR_DECISION = Guard(
@@ -166,6 +169,7 @@ TABLE: tuple[Row, ...] = (
     row(S.READING_DOCUMENT, T.DOCUMENT_PRESENTED, S.READING_DOCUMENT, READ_PAUSED),
     row(S.READING_DOCUMENT, T.WRONG_KEY, S.ACCESS_KEY),
     row(S.READING_DOCUMENT, T.DOCUMENT_READ, S.PROBLEM, NOT_GENUINE),
+    row(S.READING_DOCUMENT, T.DOCUMENT_READ, S.PROBLEM, NOT_A_CITIZENS),
     row(S.READING_DOCUMENT, T.DOCUMENT_READ, S.CONFIRM_DETAILS),
     row(S.CONFIRM_DETAILS, T.CONFIRM_DETAILS, S.CHECKING_ELIGIBILITY, RENEWAL),
     row(S.CONFIRM_DETAILS, T.CONFIRM_DETAILS, S.DECISION, REFUSED_ON_RECORD),
