@@ -10,20 +10,59 @@ anything else only the server needs: the kiosk imports it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 API_PREFIX = "/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
+# Characters no field may carry: NUL and the other control characters (tab, line feed and
+# carriage return excepted, which sentences may hold), and lone UTF-16 surrogates, which
+# no text can encode. PostgreSQL refuses NUL in text outright; the rest only ever arrive
+# by mistake or by intent.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+TEXT_MAX_CHARS = 4000  # any string without a bound of its own
+ENCODED_MAX_CHARS = 8 * 1024 * 1024  # base64 payloads (``*_b64``): a photo, a scan
+
+
+def check_text(value: str, bound: int = TEXT_MAX_CHARS) -> str:
+    """Raise ValueError for a string no wire field may carry; the caller names the field."""
+    if len(value) > bound:
+        raise ValueError(f"longer than {bound} characters")
+    if _UNSAFE.search(value):
+        raise ValueError("control characters and lone surrogates are not allowed")
+    return value
+
+
+def _check_strings(value: object, bound: int) -> None:
+    if isinstance(value, str):
+        check_text(value, bound)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            _check_strings(item, bound)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key, bound)
+            _check_strings(item, bound)
+
+
 class WireModel(BaseModel):
-    """Base for every wire model: unknown fields are rejected, not ignored."""
+    """Base for every wire model: unknown fields are rejected, not ignored, and every
+    string is bounded and free of control characters (the error names the field)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _safe_strings(cls, value: object, info: ValidationInfo) -> object:
+        name = info.field_name or ""
+        _check_strings(value, ENCODED_MAX_CHARS if name.endswith("_b64") else TEXT_MAX_CHARS)
+        return value
 
 
 # A kiosk's id: it stands in URL paths and in central's 64-character columns, so the kiosk's

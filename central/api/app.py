@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from central.api.input_hygiene import InputHygiene
 from central.api.kiosk_auth import KioskAuth
 from central.api.metrics import CentralMetrics
 from central.api.requestlog import RequestLog
@@ -77,6 +78,7 @@ def create_app(office: PermitOffice | None = None,
         app.add_middleware(KioskAuth, enrolment=office.enrolment,
                            mode=office.config.kiosks.auth,
                            key_cache_s=office.config.kiosks.key_cache_s)
+    app.add_middleware(InputHygiene)
     app.add_middleware(RequestLog)
     return app
 
