@@ -54,7 +54,7 @@ def lifespan(office: PermitOffice | None, interval_s: float = DEFERRED_INTERVAL_
 async def _every(office: PermitOffice, interval_s: float) -> None:
     while True:
         try:
-            await asyncio.to_thread(start_due_applications, office, office.clock.today())
+            await asyncio.to_thread(start_due_applications, office)
         except Exception as exc:  # noqa: BLE001 - keep serving; the next run retries
             log.error("starting due deferred applications failed: %s", type(exc).__name__)
         await asyncio.sleep(interval_s)

@@ -115,7 +115,7 @@ def build(args: argparse.Namespace):
 
     office = open_office(args)
     if args.seed == "demo":
-        count = seed_demo(office.store, office.clock.today())
+        count = seed_demo(office.store, office.clock.date_in())
         log.info("demo seed: %s",
                  f"{count} residents loaded" if count else "database not empty, kept")
         log.info("demo fleet: %d hall(s) added", seed_fleet(office.fleet))
@@ -157,7 +157,7 @@ def start_due(args: argparse.Namespace) -> int:
 
     try:
         office = open_office(args)
-        started = start_due_applications(office, args.today or office.clock.today())
+        started = start_due_applications(office, args.today)
     except Exception as exc:  # noqa: BLE001 - a bad policy file or database: say what kind
         log.error("cannot start due applications: %s", type(exc).__name__)
         return 2

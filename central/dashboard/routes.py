@@ -170,7 +170,7 @@ def _add_pages(app: FastAPI) -> None:
         if signed is None:
             return to_login()
         f, lang = fleet(), lang_of(request)
-        today = app.state.office.clock.today()
+        today = app.state.office.clock.date_in()
         periods = []
         for key, since in (("dashboard.today", today), ("dashboard.week", week_of(today))):
             s = f.journey_stats(signed.account.hall_scope, since, today)
@@ -187,7 +187,7 @@ def kiosk_page(app: FastAPI, request: Request, signed: SignedIn, kiosk_id: str,
     state = visible_kiosk(f, signed, kiosk_id)
     if state is None:
         return html(views.message_page(lang, signed, word("dashboard.not_found", lang)), 404)
-    today = app.state.office.clock.today()
+    today = app.state.office.clock.date_in()
     journeys = tuple(f.journey_stats([state.hall_id] if state.hall_id else None, since, today)
                      .kiosks.get(kiosk_id, JourneyTotals()) for since in (today, week_of(today)))
     current = typed if typed is not None else f.settings_for(kiosk_id)[1].model_dump(mode="json")
@@ -293,7 +293,7 @@ def _add_api(app: FastAPI) -> None:
         signed = signed_in(request)
         if signed is None:
             return _not_signed_in()
-        today = app.state.office.clock.today()
+        today = app.state.office.clock.date_in()
         since = today - dt.timedelta(days=max(1, min(days, 35)) - 1)
         stats = fleet().journey_stats(signed.account.hall_scope, since, today)
         return JSONResponse(stats.model_dump(mode="json"), headers=HEADERS)

@@ -58,7 +58,7 @@ def file_application(office: PermitOffice, sub: wire.ApplicationSubmission,
     policy = office.policy(sub.city, status=422)
     plan = plan_application(office, sub, policy)
     for _ in range(5):
-        number = new_number(policy, office.clock.today())
+        number = new_number(policy, office.today(policy.code))
         receipt = wire.ApplicationReceipt(
             application_number=number, state=plan.state, decision=plan.decision,
             tracking_url=office.tracking_url(number), start_date=plan.start_date,
@@ -94,7 +94,7 @@ def plan_application(office: PermitOffice, sub: wire.ApplicationSubmission,
                      policy: CityPolicy) -> Plan:
     """Decide again, then choose the state; refuse what cannot be filed, saying why."""
     request = request_of(sub)
-    today = office.clock.today()
+    today = office.today(policy.code)
     decision = office.eligibility(request, on_date=today)
     state = choose_state(sub, decision)
     _check_fulfilment(sub, policy, state)
@@ -195,7 +195,7 @@ def home_address(request: wire.EligibilityRequest,
 
 def _store(office: PermitOffice, sub: wire.ApplicationSubmission, plan: Plan,
            receipt: wire.ApplicationReceipt, digest: str) -> bool:
-    now, today = office.clock.now(), office.clock.today()
+    now, today = office.clock.now(), office.today(sub.city)
     number = receipt.application_number
     event = {"application_number": number, "at": now, "state": plan.state.value,
              **_filing_note(plan)}

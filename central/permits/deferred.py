@@ -57,27 +57,32 @@ class Start:
     permit: dict | None = None
 
 
-def start_due_applications(office: PermitOffice, today: dt.date) -> list[str]:
-    """Start every deferred application due by `today`; the numbers this call moved."""
-    return _start_due(office, office.store.due_applications(S.DEFERRED.value, today), today)
+def start_due_applications(office: PermitOffice, today: dt.date | None = None) -> list[str]:
+    """Start every deferred application due by `today` (None: each city's own date now);
+    the numbers this call moved."""
+    latest = today or max((office.today(city) for city in office.policies),
+                          default=office.clock.date_in())
+    return _start_due(office, office.store.due_applications(S.DEFERRED.value, latest), today)
 
 
 def start_if_due(office: PermitOffice, number: str) -> None:
     """Before showing one application: a resident never sees 'deferred' after its date."""
     app = office.store.application(number)
-    _start_due(office, [app] if app is not None else [], office.clock.today())
+    _start_due(office, [app] if app is not None else [], None)
 
 
 def start_due_for(office: PermitOffice, document_number: str) -> None:
     """Before a lookup by document: start whichever of this resident's applications are due."""
-    _start_due(office, office.store.applications_for(document_number), office.clock.today())
+    _start_due(office, office.store.applications_for(document_number), None)
 
 
-def _start_due(office: PermitOffice, apps: Iterable[Row], today: dt.date) -> list[str]:
+def _start_due(office: PermitOffice, apps: Iterable[Row], today: dt.date | None) -> list[str]:
+    """``today`` None: each application's city's own date."""
     moved: list[str] = []
     states: Counter[str] = Counter()
     for app in apps:
-        if app.state != S.DEFERRED.value or app.start_date is None or app.start_date > today:
+        if app.state != S.DEFERRED.value or app.start_date is None \
+                or app.start_date > (today or office.today(app.city)):
             continue
         state = _start(office, app)
         if state is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from central import errors
 from central.config import CentralConfig
@@ -23,13 +24,24 @@ from central.storage.store import CentralStore, utc_now
 from protocol import tracking, wire
 from protocol.codes import ApiErrorCode
 
+DEFAULT_TIME_ZONE = "Asia/Shanghai"  # every city this project serves keeps China Standard Time
+
 
 @dataclass(frozen=True)
 class Clock:
-    """Today's date and the current instant; replaceable in tests."""
+    """The current instant, and a city's date from it; replaceable in tests.
 
-    today: Callable[[], dt.date] = dt.date.today
+    A date is always a city's own (``date_in``): "today" for a resident at 00:30 in Zhuzhou
+    is Zhuzhou's date, whatever zone the server's machine keeps. ``today`` pins every
+    city's date (tests that need one day and no time)."""
+
+    today: Callable[[], dt.date] | None = None
     now: Callable[[], dt.datetime] = utc_now
+
+    def date_in(self, zone: str = DEFAULT_TIME_ZONE) -> dt.date:
+        if self.today is not None:
+            return self.today()
+        return self.now().astimezone(ZoneInfo(zone)).date()
 
 
 @dataclass
@@ -52,6 +64,11 @@ class PermitOffice:
             raise errors.unknown_city(city, status)
         return found
 
+    def today(self, city: str) -> dt.date:
+        """The city's own date now (an unknown city: China Standard Time)."""
+        policy = self.policies.get(city)
+        return self.clock.date_in(policy.time_zone if policy else DEFAULT_TIME_ZONE)
+
     def tracking_url(self, number: str) -> str:
         return tracking.application_url(self.public_url, number)
 
@@ -65,7 +82,7 @@ class PermitOffice:
             check_address(policy, request.declaration.address)
         records = self.store.records(request.applicant.document_number, policy.code)
         try:
-            day = on_date or request.on_date or self.clock.today()
+            day = on_date or request.on_date or self.today(policy.code)
             return decide(request, records, policy, day)
         except DeclarationMissing:
             raise ApiProblem(422, ApiErrorCode.DECLARATION_INCOMPLETE,
@@ -75,7 +92,7 @@ class PermitOffice:
         """Side-effect free: shared records to offer as choices, and any certain refusal."""
         policy = self.policy(request.city, status=422)
         records = self.store.records(request.applicant.document_number, policy.code)
-        return summarise(request.applicant, records, policy, self.clock.today())
+        return summarise(request.applicant, records, policy, self.today(policy.code))
 
     def status(self, number: str) -> wire.ApplicationStatus:
         app = self.store.application(number)

@@ -12,8 +12,16 @@ from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from central.i18n import both
 from protocol import wire
@@ -121,6 +129,17 @@ class CityPolicy(PolicyModel):
     documents: dict[wire.Condition, list[Document]]
     pickup_stations: list[StationEntry] = Field(min_length=1)
     districts: list[DistrictEntry] = Field(min_length=1)
+    time_zone: str = Field("Asia/Shanghai", description=(
+        "The city's zone (IANA): every 'today', deadline and printed date is its local date."))
+
+    @field_validator("time_zone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
     @model_validator(mode="after")
     def documents_for_every_condition(self) -> CityPolicy:
