@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from central import errors
 from central.config import CentralConfig
@@ -22,6 +23,9 @@ from central.permits.status import application_status
 from central.storage.store import CentralStore, utc_now
 from protocol import tracking, wire
 from protocol.codes import ApiErrorCode
+
+if TYPE_CHECKING:
+    from central.identity.face_check import FaceChecker
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class PermitOffice:
     config: CentralConfig = field(default_factory=CentralConfig)
     fleet: Fleet = None  # type: ignore[assignment]  # default: on the store, config.fleet
     enrolment: Enrolment | None = None  # kiosks' keys; None: no enrolment, no signatures
+    # 人证合一 against the population registry; None: this central has no registry to ask
+    face_checker: FaceChecker | None = None
 
     def __post_init__(self) -> None:
         if self.fleet is None:
