@@ -58,6 +58,23 @@ class KioskAccess(BaseModel):
                           "SQLite file, or central-fleet.key for a database server")
 
 
+class IdentityCheck(BaseModel):
+    """[identity]: 人证合一 against the population registry (POST /v1/identity/face-check)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    threshold: float = Field(0.6, gt=0, description="Face-template distance below which two "
+                                                    "faces are one person (dlib's 0.6).")
+    unsure_band: float = Field(0.06, ge=0, description="Within this of the threshold the "
+                                                       "verdict is 'unsure' (staff review).")
+    max_jpeg_bytes: int = Field(512 * 1024, gt=0, le=4 * 1024 * 1024,
+                                description="The largest live JPEG read.")
+    max_pixels: int = Field(4_000_000, gt=0, description="The largest live image decoded "
+                                                         "(width x height).")
+    checks_per_minute: int = Field(30, gt=0, description="Face checks one kiosk may ask "
+                                                         "for in a minute; more are refused.")
+
+
 class CentralConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -65,6 +82,7 @@ class CentralConfig(BaseModel):
     alerts: AlertConfig = Field(default_factory=AlertConfig)
     dashboard: SessionLimits = Field(default_factory=SessionLimits)
     kiosks: KioskAccess = Field(default_factory=KioskAccess)
+    identity: IdentityCheck = Field(default_factory=IdentityCheck)
 
 
 def load_config(path: Path | None, args: argparse.Namespace | None = None) -> CentralConfig:

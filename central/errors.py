@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from central.i18n import both
 from protocol import wire
-from protocol.codes import ApiErrorCode
+from protocol.codes import ApiErrorCode, TrustCode
 
 
 class ApiProblem(Exception):
     """`message`: the sentence in both languages, from the catalogs (``both("error.…")``)."""
 
-    def __init__(self, status: int, code: ApiErrorCode, message: wire.Text) -> None:
+    def __init__(self, status: int, code: ApiErrorCode | TrustCode, message: wire.Text,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(f"{status} {code.value}")
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers  # e.g. Retry-After on a 429
 
     @classmethod
     def from_reason(cls, status: int, code: ApiErrorCode, why: wire.Reason) -> ApiProblem:

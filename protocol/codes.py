@@ -65,6 +65,10 @@ class ApiErrorCode(str, Enum):
     PHOTO_INVALID = "photo_invalid"
     NOT_APPLICABLE = "not_applicable"  # filed against a refusal (not required, ineligible)
     NOT_YET_ELIGIBLE = "not_yet_eligible"  # filed early without asking to defer
+    # identity (人证合一 against the population registry)
+    PHOTO_TOO_LARGE = "photo_too_large"  # the live JPEG is over central's limit (413)
+    TOO_MANY_FACE_CHECKS = "too_many_face_checks"  # this kiosk's per-minute limit (429)
+    REGISTRY_UNAVAILABLE = "registry_unavailable"  # no registry or no face code here (501/503)
     # enrolment
     BAD_PUBLIC_KEY = "bad_public_key"
     ENROLMENT_REFUSED = "enrolment_refused"

@@ -273,6 +273,39 @@ class FaceCheck(WireModel):
     threshold: float = Field(gt=0)
 
 
+FACE_CHECK_PATH = "/identity/face-check"  # under API_PREFIX
+FACE_CHECK_MAX_JPEG_BYTES = 2 * 1024 * 1024  # the contract's bound; central's own may be lower
+
+
+class RegistryFaceCheckRequest(WireModel):
+    """人证合一 against the population registry, for a document whose photo the kiosk
+    cannot read (the ID card's photo is WLT, a format only the reader vendor's decoder
+    expands): the document, and the live face as a JPEG (base64 in JSON). Only signed
+    kiosks may ask."""
+
+    model_config = ConfigDict(extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
+
+    document_type: str = Field(pattern=r"^[a-z_]{1,32}$")  # "id_card" (citizen number) ...
+    document_number: str = Field(pattern=r"^[0-9A-Za-z]{4,32}$")
+    live_jpeg: bytes = Field(max_length=FACE_CHECK_MAX_JPEG_BYTES)
+
+    def __repr__(self) -> str:  # never the number or the face
+        return f"RegistryFaceCheckRequest(document_type={self.document_type!r}, hidden)"
+
+    __str__ = __repr__
+
+
+class RegistryFaceCheck(WireModel):
+    """Central's answer: a verdict and a distance, nothing else of the resident (never the
+    registry photo, nor any template). ``threshold`` is the one central compared against.
+    "no_reference": the registry holds no photo for this document; "no_face": no face
+    was found in the live image (or in the registry photo)."""
+
+    verdict: Literal["match", "no_match", "unsure", "no_face", "no_reference"]
+    distance: float | None = Field(default=None, ge=0)
+    threshold: float = Field(gt=0)
+
+
 class ApplicationSubmission(WireModel):
     idempotency_key: str = Field(min_length=16, max_length=64)
     kiosk_id: str

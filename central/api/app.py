@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from central.api.input_hygiene import InputHygiene
-from central.api.kiosk_auth import KioskAuth
+from central.api.kiosk_auth import KioskAuth, face_check_body_limit, signed_kiosk
 from central.api.metrics import CentralMetrics
 from central.api.requestlog import RequestLog
 from central.api.schedule import DEFERRED_INTERVAL_S, Service, lifespan
@@ -30,7 +30,7 @@ from central.permits.cards import apply_card_outcome
 from central.permits.deferred import start_due_for, start_if_due
 from central.permits.office import PermitOffice
 from protocol import tracking, wire
-from protocol.codes import ApiErrorCode, http_code
+from protocol.codes import ApiErrorCode, TrustCode, http_code
 
 API_VERSION = "1.0.0"
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
@@ -70,6 +70,7 @@ def create_app(office: PermitOffice | None = None,
     _add_metrics_route(app)
     _add_application_routes(app)
     _add_tracking_route(app)
+    _add_identity_route(app)
     if office is not None:
         _add_dashboard(app, office)
     if office is None or office.enrolment is not None:
@@ -77,7 +78,9 @@ def create_app(office: PermitOffice | None = None,
     if office is not None and office.enrolment is not None:
         app.add_middleware(KioskAuth, enrolment=office.enrolment,
                            mode=office.config.kiosks.auth,
-                           key_cache_s=office.config.kiosks.key_cache_s)
+                           key_cache_s=office.config.kiosks.key_cache_s,
+                           body_limits={P + wire.FACE_CHECK_PATH: face_check_body_limit(
+                               office.config.identity.max_jpeg_bytes)})
     app.add_middleware(InputHygiene)
     app.add_middleware(RequestLog)
     return app
@@ -177,6 +180,22 @@ def _add_application_routes(app: FastAPI) -> None:
         return apply_card_outcome(office, number, outcome)
 
 
+def _add_identity_route(app: FastAPI) -> None:
+    @app.post(P + wire.FACE_CHECK_PATH, response_model=wire.RegistryFaceCheck,
+              responses=_errors(401, 413, 422, 429, 501, 503))
+    def registry_face_check(check: wire.RegistryFaceCheckRequest, office: Office,
+                            request: Request) -> wire.RegistryFaceCheck:
+        """人证合一 against the population registry: a verdict and a distance, nothing of the
+        resident. Only a kiosk whose signature was checked may ask, whatever the auth mode."""
+        kiosk_id = signed_kiosk(request)
+        if kiosk_id is None:
+            raise ApiProblem(401, TrustCode.KIOSK_NOT_SIGNED, both("trust.kiosk_not_signed"))
+        if office.face_checker is None:
+            raise ApiProblem(501, ApiErrorCode.REGISTRY_UNAVAILABLE,
+                             both("error.registry_unavailable"))
+        return office.face_checker.check(kiosk_id, check)
+
+
 def _add_tracking_route(app: FastAPI) -> None:
     @app.get(tracking.REFERENCE_PATH + "{key}", response_class=HTMLResponse,
              responses={303: {"description": "Known: on to /track/{number}"},
@@ -204,7 +223,8 @@ def _add_tracking_route(app: FastAPI) -> None:
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def problem(_request: Request, exc: ApiProblem) -> JSONResponse:
-        return JSONResponse(exc.body().model_dump(mode="json"), status_code=exc.status)
+        return JSONResponse(exc.body().model_dump(mode="json"), status_code=exc.status,
+                            headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,7 +15,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from typing import Literal
+from typing import Any, Literal
 
 import anyio.to_thread
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -24,12 +24,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from central.fleet.enrolment import Enrolment
 from central.i18n import both
 from protocol import signing, wire
-from protocol.codes import TrustCode
+from protocol.codes import ApiErrorCode, TrustCode
 
 KioskAuthMode = Literal["required", "open"]
 OPEN_PATHS = re.compile(r"^/v1/(health|openapi\.json|cities/[^/]+/directory|kiosks/[^/]+/enrol)$")
 KIOSK_IN_PATH = re.compile(r"^/v1/kiosks/([^/]+)/")
 MAX_BODY = 8 * 1024 * 1024
+# Set in the request's scope state once a kiosk's signature was checked (any mode).
+SIGNED_KIOSK = "signed_kiosk"
+
+
+def face_check_body_limit(max_jpeg_bytes: int) -> int:
+    """The face check's body: the JPEG in base64 and a few short fields."""
+    return (max_jpeg_bytes + 2) // 3 * 4 + 1024
+
+
+def signed_kiosk(request: Any) -> str | None:
+    """The kiosk whose signature this request carried and passed, or None (unsigned, or no
+    signature checking on this central)."""
+    found = request.scope.get("state", {}).get(SIGNED_KIOSK)
+    return found if isinstance(found, str) else None
 
 
 class NonceBook:
@@ -116,8 +130,11 @@ class KeyCache:
 
 class KioskAuth:
     def __init__(self, app: ASGIApp, enrolment: Enrolment, mode: KioskAuthMode = "required",
-                 key_cache_s: float = 2.0, nonces: NonceBook | None = None) -> None:
+                 key_cache_s: float = 2.0, nonces: NonceBook | None = None,
+                 body_limits: dict[str, int] | None = None) -> None:
         self.app, self.enrolment, self.mode = app, enrolment, mode
+        # Paths that read less than MAX_BODY; they also need a signature in open mode.
+        self.body_limits = dict(body_limits or {})
         self.keys = KeyCache(enrolment, key_cache_s)
         self.nonces = nonces or NonceBook()
 
@@ -133,14 +150,23 @@ class KioskAuth:
             nonce = headers.get(signing.NONCE.lower())
             await self.app(scope, receive, self._signing_send(send, nonce) if nonce else send)
             return
-        body = await _read_body(receive)
+        limit = self.body_limits.get(path)
+        declared = headers.get("content-length", "")
+        if limit is not None and declared.isdigit() and int(declared) > limit:
+            return await _too_large(send)  # not a byte of it read
+        body = await _read_body(receive, limit or MAX_BODY)
+        if body is None:
+            return await _too_large(send)
         refusal = await self.check(scope["method"], _path_with_query(scope), headers, body)
+        if refusal is None and limit is not None and signing.SIGNATURE.lower() not in headers:
+            refusal = TrustCode.KIOSK_NOT_SIGNED  # signed-only, whatever the mode
         if refusal is not None:
             return await _refuse(send, refusal)
         nonce = headers.get(signing.NONCE.lower())
         replay = _replayer(body, receive)
         if nonce is None or signing.SIGNATURE.lower() not in headers:
             return await self.app(scope, replay, send)  # open mode, unsigned
+        scope.setdefault("state", {})[SIGNED_KIOSK] = headers.get(signing.KIOSK_ID.lower(), "")
         await self.app(scope, replay, self._signing_send(send, nonce))
 
     async def check(self, method: str, path: str, headers: dict[str, str],
@@ -212,7 +238,9 @@ def _path_with_query(scope: Scope) -> str:
     return scope["path"] + ("?" + query if query else "")
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, limit: int = MAX_BODY) -> bytes | None:
+    """The body; past MAX_BODY the rest is read and dropped (the signature then fails).
+    With a tighter ``limit`` (a route's own), reading stops there: None."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -220,6 +248,8 @@ async def _read_body(receive: Receive) -> bytes:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
+        if size > limit and limit < MAX_BODY:
+            return None
         if size <= MAX_BODY:
             chunks.append(chunk)
         if not message.get("more_body"):
@@ -240,9 +270,17 @@ def _replayer(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+async def _too_large(send: Send) -> None:
+    await _answer(send, 413, ApiErrorCode.PHOTO_TOO_LARGE.value, "error.photo_too_large")
+
+
 async def _refuse(send: Send, code: TrustCode) -> None:
     status, msgid = REFUSALS[code]
-    body = json.dumps({"code": code.value, "message": both(msgid).model_dump()},
+    await _answer(send, status, code.value, msgid)
+
+
+async def _answer(send: Send, status: int, code: str, msgid: str) -> None:
+    body = json.dumps({"code": code, "message": both(msgid).model_dump()},
                       ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),

@@ -119,6 +119,7 @@ def build(args: argparse.Namespace):
         log.info("demo seed: %s",
                  f"{count} residents loaded" if count else "database not empty, kept")
         log.info("demo fleet: %d hall(s) added", seed_fleet(office.fleet))
+        office.face_checker = demo_face_checker(office.config.identity)
     alerts = office.config.alerts
     notifiers = notifiers_from(alerts)
     log.info("alerts every %gs to %s", alerts.interval_s,
@@ -129,6 +130,16 @@ def build(args: argparse.Namespace):
              office.public_url, office.store.engine.url.get_backend_name())
     runner = AlertProcess(args.database, office.config.fleet, alerts, args.log_level)
     return create_app(office, deferred_interval_s=args.deferred_interval_s, services=(runner,))
+
+
+def demo_face_checker(settings):
+    """The reference registry: the demo residents' drawn faces (central/identity/registry.py;
+    a deployment plugs in the province's population registry instead)."""
+    from central.demo_seed.residents import all_residents
+    from central.identity.face_check import FaceChecker
+    from central.identity.registry import DemoRegistry
+
+    return FaceChecker(DemoRegistry.of_residents(all_residents()), settings)
 
 
 def open_office(args: argparse.Namespace):

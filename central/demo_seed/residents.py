@@ -73,6 +73,9 @@ class SeedApplication(SeedModel):
 class SeedResident(SeedModel):
     persona: str | None = None
     document_number: str
+    # Whose drawn face is the registry photo (a persona key of the simulated reader and
+    # camera); without one, a face drawn for the document number.
+    portrait: str | None = None
     name: str
     name_en: str
     sex: str = Field(pattern="^[MF]$")

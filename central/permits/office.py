@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from central import errors
@@ -23,6 +24,9 @@ from central.permits.status import application_status
 from central.storage.store import CentralStore, utc_now
 from protocol import tracking, wire
 from protocol.codes import ApiErrorCode
+
+if TYPE_CHECKING:
+    from central.identity.face_check import FaceChecker
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"  # every city this project serves keeps China Standard Time
 
@@ -53,6 +57,8 @@ class PermitOffice:
     config: CentralConfig = field(default_factory=CentralConfig)
     fleet: Fleet = None  # type: ignore[assignment]  # default: on the store, config.fleet
     enrolment: Enrolment | None = None  # kiosks' keys; None: no enrolment, no signatures
+    # 人证合一 against the population registry; None: this central has no registry to ask
+    face_checker: FaceChecker | None = None
 
     def __post_init__(self) -> None:
         if self.fleet is None:

@@ -133,6 +133,18 @@ class CentralClient:
         resp = self._call("lookup", "POST", "/applications/lookup", body=body, retry=True)
         return self._parse("lookup", resp, wire.StatusLookupResult).applications
 
+    def registry_face_check(self, document_type: str, document_number: str,
+                            live_jpeg: bytes) -> wire.RegistryFaceCheck:
+        """人证合一 against the population registry, for a document whose photo cannot be
+        read here: central answers a verdict and a distance only. Signed kiosks only (an
+        unenrolled kiosk is refused kiosk_not_signed). Retried like any question: it has no
+        effect on central; a 429 (this kiosk asked too often) is not retried."""
+        body = wire.RegistryFaceCheckRequest(document_type=document_type,
+                                             document_number=document_number,
+                                             live_jpeg=live_jpeg)
+        resp = self._call("face_check", "POST", wire.FACE_CHECK_PATH, body=body, retry=True)
+        return self._parse("face_check", resp, wire.RegistryFaceCheck)
+
     def directory(self, city: str) -> wire.CityDirectory:
         """The city's districts and communities, fetched once per process."""
         with self._directory_lock:

@@ -16,14 +16,13 @@ resident can fix the light and the background least, so they come last.
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
-from PIL import Image
 
+from biometrics.images import to_rgb_array
 from kiosk.config import PhotoConfig
 from kiosk.photo.faces import FaceFinder, FaceGeometry, default_finder
 from kiosk.photo.forehead import forehead_skin_share
@@ -101,21 +100,6 @@ def _between(name: str, score: float, low: float, high: float, below: str,
     nearer_low = score - low <= high - score
     return CheckResult(name, float(score), float(low if nearer_low else high), True, None,
                        "min" if nearer_low else "max")
-
-
-def to_rgb_array(image) -> np.ndarray:
-    """An H x W x 3 uint8 RGB array from an array, a Pillow image, encoded bytes (JPEG,
-    PNG, JPEG 2000...) or a camera Frame (drivers.camera.base.Frame: raw RGB rows)."""
-    if hasattr(image, "rgb") and hasattr(image, "width") and hasattr(image, "height"):
-        return np.frombuffer(image.rgb, dtype=np.uint8).reshape(image.height, image.width, 3)
-    if isinstance(image, (bytes, bytearray, memoryview)):
-        image = Image.open(io.BytesIO(bytes(image)))
-    if isinstance(image, Image.Image):
-        image = np.asarray(image.convert("RGB"))
-    array = np.asarray(image)
-    if array.ndim == 2:
-        array = np.repeat(array[..., None], 3, axis=2)
-    return np.ascontiguousarray(array[..., :3], dtype=np.uint8)
 
 
 def luma(rgb: np.ndarray) -> np.ndarray:

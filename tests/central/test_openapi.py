@@ -21,7 +21,8 @@ def test_openapi_documents_every_route_and_the_error_body():
         "/v1/health", "/v1/eligibility", "/v1/applications", "/v1/applications/lookup",
         "/v1/applications/{number}", "/v1/applications/{number}/card-printed",
         "/v1/cities/{city}/directory", "/v1/kiosks/{kiosk_id}/heartbeat", "/track/{number}",
-        "/v1/records", "/track/ref/{key}", "/v1/kiosks/{kiosk_id}/enrol"}
+        "/v1/records", "/track/ref/{key}", "/v1/kiosks/{kiosk_id}/enrol",
+        "/v1/identity/face-check"}
     submit = doc["paths"]["/v1/applications"]["post"]
     assert {"200", "201", "400", "409", "422"} <= set(submit["responses"])
     assert submit["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/ApiError")

@@ -21,17 +21,19 @@ ROOT = Path(__file__).resolve().parents[2]
 # Our top-level packages and which of ours each may import (itself always).
 MAY_IMPORT: dict[str, set[str]] = {
     "protocol": set(),
-    "drivers": set(),
-    "kiosk": {"protocol", "drivers"},
+    # faces as numbers and the drawn demo faces, shared by the kiosk and central
+    "biometrics": set(),
+    "drivers": {"biometrics"},
+    "kiosk": {"protocol", "drivers", "biometrics"},
     "screens": {"kiosk", "protocol", "drivers"},
     "kiosk_app": {"kiosk", "screens", "protocol", "drivers"},
-    "central": {"protocol"},
+    "central": {"protocol", "biometrics"},
 }
 OURS = set(MAY_IMPORT) | {"tools", "tests", "benchmarks"}
 
 # Libraries only the central server installs: nothing a kiosk runs may need them.
 SERVER_ONLY = {"fastapi", "starlette", "uvicorn", "sqlalchemy", "argon2", "psycopg", "anyio"}
-KIVY_FREE = {"protocol", "drivers", "kiosk", "central"}
+KIVY_FREE = {"protocol", "biometrics", "drivers", "kiosk", "central"}
 
 # kiosk/ from the bottom up: a module imports only from its own layer and those below.
 KIOSK_LAYERS: list[set[str]] = [
@@ -144,7 +146,7 @@ def import_all(packages):
             except Exception as exc:
                 failed.append(f"{{name}}: {{type(exc).__name__}}: {{exc}}")
 sys.modules["kivy"] = None
-import_all(["protocol", "drivers", "kiosk"])
+import_all(["protocol", "biometrics", "drivers", "kiosk"])
 assert not any(m.startswith("kivy.") for m in sys.modules), "the core imported Kivy"
 del sys.modules["kivy"]
 import_all(["screens", "kiosk_app"])
