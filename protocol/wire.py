@@ -15,7 +15,7 @@ import unicodedata
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 API_PREFIX = "/v1"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -168,6 +168,19 @@ class Address(WireModel):
     detail: str = Field(min_length=1, max_length=80, description="Building, unit and room.")
 
 
+EARLIEST_DATE = dt.date(1900, 1, 1)
+
+
+def _not_after_today(value: dt.date, what: str) -> dt.date:
+    """No date a person states lies in the future, or before 1900. "Today" allows a day of
+    leeway: the sender's date may be a zone ahead of the receiver's."""
+    if value < EARLIEST_DATE:
+        raise ValueError(f"{what} before {EARLIEST_DATE:%Y}")
+    if value > dt.date.today() + dt.timedelta(days=1):
+        raise ValueError(f"{what} in the future")
+    return value
+
+
 class ResidenceDeclaration(WireModel):
     since: dt.date
     address: Address
@@ -175,6 +188,11 @@ class ResidenceDeclaration(WireModel):
     sponsor: str | None = Field(
         default=None, max_length=80,
         description="Employer (employment), school (study); None for home.")
+
+    @field_validator("since")
+    @classmethod
+    def _since_plausible(cls, value: dt.date) -> dt.date:
+        return _not_after_today(value, "a residence that starts")
 
 
 class Applicant(WireModel):
@@ -195,6 +213,18 @@ class Applicant(WireModel):
                     "e.g. no_csca_for_country (its issuing state is not in the kiosk's trust "
                     "store). Empty when the chip was proven genuine.")
 
+    @field_validator("birth_date")
+    @classmethod
+    def _born_plausibly(cls, value: dt.date) -> dt.date:
+        return _not_after_today(value, "a birth date")
+
+    @field_validator("document_expiry")
+    @classmethod
+    def _expiry_plausible(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not EARLIEST_DATE <= value <= dt.date(2200, 1, 1):
+            raise ValueError("a document expiry outside 1900-2200")
+        return value
+
 
 class EligibilityRequest(WireModel):
     city: str
@@ -203,6 +233,22 @@ class EligibilityRequest(WireModel):
     declaration: ResidenceDeclaration | None = Field(
         default=None, description="None for a renewal that keeps what the central system has.")
     on_date: dt.date | None = Field(default=None, description="Decide as of this day; today if None.")
+
+    @field_validator("on_date")
+    @classmethod
+    def _on_date_near(cls, value: dt.date | None) -> dt.date | None:
+        """A question about a day within a year back and ten years ahead, no further."""
+        today = dt.date.today()
+        if value is not None and not (today - dt.timedelta(days=366) <= value
+                                      <= today + dt.timedelta(days=3660)):
+            raise ValueError("on_date more than a year back or ten years ahead")
+        return value
+
+    @model_validator(mode="after")
+    def _residence_after_birth(self) -> EligibilityRequest:
+        if self.declaration is not None and self.declaration.since < self.applicant.birth_date:
+            raise ValueError("declaration.since is before applicant.birth_date")
+        return self
 
 
 class PermitOnFile(WireModel):
@@ -324,6 +370,12 @@ class ApplicationSubmission(WireModel):
         default=None, description="The kiosk's comparison of the live face with the chip's "
         "photo; None when the document carries no photo.")
     submitted_at: dt.datetime
+
+    @model_validator(mode="after")
+    def _residence_after_birth(self) -> ApplicationSubmission:
+        if self.declaration is not None and self.declaration.since < self.applicant.birth_date:
+            raise ValueError("declaration.since is before applicant.birth_date")
+        return self
 
 
 class ApplicationReceipt(WireModel):

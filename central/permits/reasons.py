@@ -35,6 +35,10 @@ def local_household(city: wire.Text) -> wire.Reason:
     return reason("local_household", both("reason.local_household", city=city))
 
 
+def not_a_citizen() -> wire.Reason:
+    return reason("not_a_citizen", both("reason.not_a_citizen"))
+
+
 def aged_exempt(age: int, exempt_age: int) -> wire.Reason:
     return reason("aged_exempt", both("reason.aged_exempt", age=age, exempt_age=exempt_age))
 

@@ -73,7 +73,9 @@ def _decision(decision: wire.Decision, reasons_: list[wire.Reason], records: Res
 
 def _refusal(applicant: wire.Applicant, records: ResidentRecords, policy: CityPolicy,
              today: dt.date) -> wire.EligibilityDecision | None:
-    """Expired document, local resident, aged, exempt: no permit now, and why."""
+    """Not a citizen, expired document, local resident, aged, exempt: no permit now, and why."""
+    if not is_citizen(applicant):
+        return _decision(D.INELIGIBLE, [reasons.not_a_citizen()], records, policy)
     if applicant.document_expiry is not None and applicant.document_expiry < today:
         why = reasons.document_expired(applicant.document_expiry)
         return _decision(D.INELIGIBLE, [why], records, policy)
@@ -90,6 +92,22 @@ def _refusal(applicant: wire.Applicant, records: ResidentRecords, policy: CityPo
         return _decision(D.NOT_REQUIRED, [wire.Reason(code=e.code, text=e.text.text())
                                           for e in exempt], records, policy)
     return None
+
+
+# Documents whose holders are not citizens of the People's Republic, though the certified
+# ID-card module reads them like an ID card.
+NON_CITIZEN_DOCUMENTS = frozenset({"foreign_permanent_residence_card",
+                                   "hk_macao_taiwan_residence_permit"})
+
+
+def is_citizen(applicant: wire.Applicant) -> bool:
+    """居住证暂行条例 art. 2: "公民离开常住户口所在地，到其他城市居住半年以上……可以依照本条例
+    的规定申领居住证" — a residence permit is for citizens (公民). A passport of another state,
+    a foreigner's permanent residence ID card and the residence permit for Hong Kong, Macao
+    and Taiwan residents (who hold their own permit) are not a citizen's household papers."""
+    hmt_number = applicant.document_number[:2] in ("81", "82", "83")  # 810000 / 820000 / 830000
+    return (applicant.nationality == "CHN" and applicant.document_type not in NON_CITIZEN_DOCUMENTS
+            and not hmt_number)
 
 
 def _exemption_applies(exemption, records: ResidentRecords, policy: CityPolicy) -> bool:

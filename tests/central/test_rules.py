@@ -255,6 +255,8 @@ def test_renewal_with_a_changed_employer_needs_proof():
 # -- every reason says why, in both languages --------------------------------------------------
 
 dates = st.dates(dt.date(1930, 1, 1), dt.date(2027, 12, 31))
+# The wire refuses a birth date in the future or after the declared residence began (2024).
+births = st.dates(dt.date(1930, 1, 1), dt.date(2023, 12, 31))
 shared_records = st.lists(st.sampled_from([
     job(), job("别的公司"), RENTAL_TIANYUAN, SharedRecord("property", district="lusong"), ENROLMENT,
     SharedRecord("enrolment", sponsor="烟台大学", full_time=True, sponsor_province="shandong"),
@@ -262,7 +264,7 @@ shared_records = st.lists(st.sampled_from([
 
 
 @settings(max_examples=300, deadline=None)
-@given(city=st.sampled_from(sorted(POLICIES)), born=dates, registered=st.none() | dates,
+@given(city=st.sampled_from(sorted(POLICIES)), born=births, registered=st.none() | dates,
        expiry=st.none() | dates, household=st.sampled_from(["shaoyang", "zhuzhou", "yantai", "beijing"]),
        condition=st.sampled_from(list(C)), sponsor=st.none() | st.sampled_from([EMPLOYER, "烟台大学"]),
        shared=shared_records, service=st.sampled_from([wire.Service.NEW, wire.Service.RENEWAL]),
@@ -284,3 +286,29 @@ def test_every_decision_explains_itself(city, born, registered, expiry, househol
     if d.eligible_from is not None:
         assert d.eligible_from > TODAY
     assert not d.print_here_allowed or d.decision is D.ELIGIBLE
+
+
+# -- 居住证暂行条例 art. 2: "公民……可以依照本条例的规定申领居住证" — for citizens only ---------
+
+@pytest.mark.parametrize(("document_type", "nationality", "number"), [
+    ("passport", "USA", "571234567"),                                  # a foreign passport
+    ("foreign_permanent_residence_card", "CAN", "931586197505060021"),  # 外国人永久居留身份证
+    ("hk_macao_taiwan_residence_permit", "CHN", "810000199207080025"),  # its holder's own permit
+    ("id_card", "CHN", "820000199207080021"),                           # an 82 (Macao) number
+])
+def test_a_residence_permit_is_for_citizens_only(document_type, nationality, number):
+    someone = wire.Applicant(document_type=document_type, document_number=number, name="X",
+                             sex="F", birth_date=dt.date(1992, 7, 8), nationality=nationality)
+    request = wire.EligibilityRequest(city="zhuzhou", service=wire.Service.NEW,
+                                      applicant=someone, declaration=declaration())
+    d = decide(request, records(), POLICIES["zhuzhou"], TODAY)
+    assert d.decision is D.INELIGIBLE and [r.code for r in d.reasons] == ["not_a_citizen"]
+    assert "公民" in d.reasons[0].text.zh_CN and "citizens" in d.reasons[0].text.en
+
+
+def test_a_chinese_citizens_passport_is_a_citizens():
+    citizen = applicant().model_copy(update={"document_type": "passport",
+                                             "document_number": "E12345678"})
+    request = wire.EligibilityRequest(city="zhuzhou", service=wire.Service.NEW,
+                                      applicant=citizen, declaration=declaration())
+    assert decide(request, records(), POLICIES["zhuzhou"], TODAY).decision is not D.INELIGIBLE
