@@ -8,8 +8,9 @@ that disappears makes the driver OFFLINE; the thread keeps trying and the driver
 by itself when the module answers again.
 
 Once a card has been found, many modules answer a second "find" with 00 00 80 while the
-same card stays on the reader (it is no longer idle); so a card seen before is confirmed
-present with "select" before it is reported removed.
+same card stays on the reader (it is no longer idle); so when "find" says no card,
+"select" is asked too, before a card is reported removed or absent (a card left on the
+reader by a previous session, or one already read).
 """
 
 from __future__ import annotations
@@ -186,9 +187,7 @@ class IdCardReader(DocumentReader):
             commands = ModuleCommands(link)
             if commands.find():
                 return True
-            if not self._present:
-                return False
-            try:
+            try:  # a card already woken (left on the reader, or read) answers find with 80
                 commands.select()
             except (NoCard, SelectFailed):
                 return False
