@@ -134,4 +134,8 @@ class VirtualIdCardReaderOptions(DriverOptions):
     pace: bool = Field(True, description="The module takes the line time of each byte.")
     photo_decoder: str | None = Field("simulated", description=_PHOTO_DECODER)
     answer_timeout_s: float = Field(1.0, gt=0, le=30, description="As the idcard driver's.")
+    read_timeout_s: float = Field(3.0, gt=0, le=60, description="As the idcard driver's.")
     poll_interval_s: float = Field(0.2, gt=0, le=10, description="As the idcard driver's.")
+    reconnect_interval_s: float = Field(0.5, gt=0, le=60, description="As the idcard "
+                                        "driver's.")
+    retries: int = Field(1, ge=0, le=5, description="As the idcard driver's.")

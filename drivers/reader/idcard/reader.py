@@ -55,11 +55,10 @@ BAUD_RATES = (9600, 115200)
 class IdCardReader(DocumentReader):
     """The resident identity card (and the two cards read like it) through the module."""
 
-    def __init__(self, name: str, port: str = "", baud: int = 115200,
+    def __init__(self, name: str, port: str, baud: int = 115200,
                  answer_timeout_s: float = 1.0, read_timeout_s: float = 3.0,
                  poll_interval_s: float = 0.3, reconnect_interval_s: float = 2.0,
-                 retries: int = 1, photo_decoder: str | None = None,
-                 open_port: Callable[[], Port] | None = None) -> None:
+                 retries: int = 1, photo_decoder: str | None = None) -> None:
         super().__init__(name)
         if baud not in BAUD_RATES:
             raise ValueError(f"baud must be one of {BAUD_RATES}")
@@ -73,7 +72,8 @@ class IdCardReader(DocumentReader):
         self.photos = PhotoDecoding(decoder_from_option(photo_decoder))
         self.trace = LinkTrace()
         self.sam_id: str | None = None  # the module's security module, for diagnostics
-        self._open_port = open_port or (lambda: open_serial(self.port_path, self.baud))
+        # Tests may replace it with a function returning any Port.
+        self._open_port: Callable[[], Port] = lambda: open_serial(self.port_path, self.baud)
         self._port: Any = None
         self._link: ModuleLink | None = None
         self._link_lock = threading.Lock()
