@@ -1,6 +1,8 @@
 """Identity-document readers: "simulated" (personas, no chip), "virtual_chip" (the personas
-as ICAO chips, read in-process) and "pcsc" (real chips on any PC/SC reader). Registering
-them imports only their options models."""
+as ICAO chips, read in-process), "pcsc" (real chips on any PC/SC reader), "idcard" (the
+resident ID card through the certified reader module on a serial or USB-CDC port) and
+"virtual_idcard" (the personas' ID cards in a virtual module on a pty, read by "idcard").
+Registering them imports only their options models."""
 
 from __future__ import annotations
 
@@ -8,9 +10,11 @@ from typing import Any
 
 from drivers.base import Device, register
 from drivers.reader.options import (
+    IdCardReaderOptions,
     PcscReaderOptions,
     SimulatedReaderOptions,
     VirtualChipReaderOptions,
+    VirtualIdCardReaderOptions,
 )
 
 
@@ -36,6 +40,10 @@ register("reader", "simulated", "drivers.reader.simulated:SimulatedReader",
          options=SimulatedReaderOptions)
 register("reader", "virtual_chip", _virtual_chip_reader, options=VirtualChipReaderOptions)
 register("reader", "pcsc", _pcsc_reader, _pcsc_usable, options=PcscReaderOptions)
+register("reader", "idcard", "drivers.reader.idcard.reader:IdCardReader",
+         "drivers.reader.idcard.reader:is_usable", options=IdCardReaderOptions)
+register("reader", "virtual_idcard", "drivers.reader.idcard.virtual:VirtualIdCardReader",
+         "drivers.reader.idcard.virtual:socat_usable", options=VirtualIdCardReaderOptions)
 
 __all__ = ["SimulatedReader"]
 

@@ -41,7 +41,9 @@ AccessKey = MrzKey | CanKey
 class IdentityDocument:
     """What a reader returns. Personal data: never log it, drop it with the session."""
 
-    document_type: str  # "id_card" (居民身份证), "passport", "exit_entry_permit"
+    # "id_card" (居民身份证), "passport", "exit_entry_permit", and from the ID-card reader
+    # module "foreign_permanent_residence_card" and "hk_macao_taiwan_residence_permit"
+    document_type: str
     issuing_state: str  # ISO 3166 alpha-3, "CHN"
     document_number: str
     name: str  # as printed, e.g. "张伟" or "ZHANG WEI"
@@ -54,6 +56,13 @@ class IdentityDocument:
     photo_jpeg: bytes | None = field(default=None, repr=False)
     genuine: bool = True  # passive authentication verdict (chip issue)
     review_reasons: list[str] = field(default_factory=list)  # e.g. "no_csca_for_country"
+    # What the ID-card reader module adds; other readers leave the defaults.
+    ethnic_group: str | None = None  # GB/T 3304 name, e.g. "汉族"
+    issuing_authority: str | None = None  # 签发机关
+    valid_from: dt.date | None = None
+    expired: bool = False  # the card's validity ended before the day it was read
+    latin_name: str | None = None  # a foreigner's English name beside the Chinese one
+    other_document_number: str | None = None  # the HK/Macao/Taiwan pass, the earlier card
 
     def __repr__(self) -> str:  # keep personal data out of tracebacks and logs
         return f"IdentityDocument(type={self.document_type}, state={self.issuing_state})"

@@ -1,8 +1,9 @@
-"""Options of the document readers ("simulated", "virtual_chip", "pcsc"), checked at load."""
+"""Options of the document readers ("simulated", "virtual_chip", "pcsc", "idcard",
+"virtual_idcard"), checked at load."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -83,3 +84,58 @@ class PcscReaderOptions(ChipReaderOptions):
             raise ValueError("a chip reader needs a trust store (or require_trust_store = "
                              "false)")
         return value
+
+
+_PHOTO_DECODER = ("The site's licensed WLT photo decoder: 'library:PATH[:FUNCTION]' (a shared "
+                  "library, run in a child process), 'command:ARGV' with {wlt} and {out}, or "
+                  "'simulated' (the virtual module's portraits only); none: no photo.")
+
+
+class IdCardReaderOptions(DriverOptions):
+    """The resident ID card through the certified reader module, on a serial/USB-CDC port."""
+
+    port: str = Field(..., min_length=1, description="The module's device, e.g. /dev/ttyUSB0 "
+                      "(serial adapter) or /dev/ttyACM0 (USB-CDC).")
+    baud: Literal[9600, 115200] = Field(115200, description="The module's line speed.")
+    answer_timeout_s: float = Field(1.0, gt=0, le=30, description="Seconds to wait for an "
+                                    "answer to find, select and SAM commands.")
+    read_timeout_s: float = Field(3.0, gt=0, le=60, description="Seconds to wait for the "
+                                  "first byte of a card read's answer.")
+    poll_interval_s: float = Field(0.3, gt=0, le=10, description="Seconds between two "
+                                   "'find card' polls.")
+    reconnect_interval_s: float = Field(2.0, gt=0, le=60, description="Seconds between two "
+                                        "tries to reach a silent or unplugged module.")
+    retries: int = Field(1, ge=0, le=5, description="Times a garbled answer is asked again.")
+    photo_decoder: str | None = Field(None, description=_PHOTO_DECODER)
+
+    @field_validator("photo_decoder")
+    @classmethod
+    def _decoder_known(cls, value: str | None) -> str | None:
+        if value is not None and value.partition(":")[0] not in ("library", "command",
+                                                                  "simulated"):
+            raise ValueError("photo_decoder must start with library:, command: or be "
+                             "simulated")
+        return value
+
+
+class VirtualIdCardReaderOptions(DriverOptions):
+    """The personas' ID cards in a virtual module on a pty, read by the real driver."""
+
+    documents: dict[str, dict[str, Any]] | None = Field(None, description=_DOCUMENTS)
+    documents_file: str | None = project_path(None, _DOCUMENTS_FILE)
+    document: str | None = Field(None, description=_DOCUMENT)
+    present_after_s: float | None = Field(None, ge=0, description=_PRESENT_AFTER_S)
+    faults: dict[str, Any] | None = faults_field(
+        "silent, sam_fault, lift_after_select, read_fails, not_authentic, corrupt_check, "
+        "wrong_baud")
+    baud: Literal[9600, 115200] = Field(115200, description="The driver's line speed.")
+    module_baud: Literal[9600, 115200] | None = Field(None, description="The virtual "
+                                                      "module's pace; none: as baud.")
+    pace: bool = Field(True, description="The module takes the line time of each byte.")
+    photo_decoder: str | None = Field("simulated", description=_PHOTO_DECODER)
+    answer_timeout_s: float = Field(1.0, gt=0, le=30, description="As the idcard driver's.")
+    read_timeout_s: float = Field(3.0, gt=0, le=60, description="As the idcard driver's.")
+    poll_interval_s: float = Field(0.2, gt=0, le=10, description="As the idcard driver's.")
+    reconnect_interval_s: float = Field(0.5, gt=0, le=60, description="As the idcard "
+                                        "driver's.")
+    retries: int = Field(1, ge=0, le=5, description="As the idcard driver's.")

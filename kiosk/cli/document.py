@@ -1,5 +1,9 @@
 """`kiosk document read`: read the document on a reader and say what was found and proven.
 
+With ``--idcard PORT`` it reads a resident ID card (or a foreigner's permanent residence
+card, or an HK/Macao/Taiwan residence permit) on the certified reader module instead: the
+card type, the module's SAM id, each command's status bytes and time.
+
 For technicians at the kiosk and for checks from outside: which data groups were
 read and their sizes, the passive-authentication verdict and why, the APDU count and
 the time taken. Holder fields are masked unless --show-personal-data is given.
@@ -20,6 +24,7 @@ from drivers.reader.base import (
     CanKey,
     DocumentNotGenuine,
     DocumentRemoved,
+    IdentityDocument,
     MrzKey,
     ReaderError,
     WrongAccessKey,
@@ -177,7 +182,88 @@ def print_report(code: int, report: dict[str, Any], as_json: bool) -> None:
         print(f"  {key}: {value}")
 
 
+def idcard_fields(doc: IdentityDocument, show: bool) -> dict[str, Any]:
+    """An ID-card reader module's document; masked unless a technician asks to see it."""
+    fields: dict[str, Any] = {
+        "document_type": doc.document_type, "name": doc.name,
+        "citizen_number": doc.document_number, "sex": doc.sex,
+        "birth_date": doc.birth_date.isoformat(), "address": doc.household_address,
+        "ethnic_group": doc.ethnic_group, "issuing_authority": doc.issuing_authority,
+        "valid_from": doc.valid_from.isoformat() if doc.valid_from else None,
+        "valid_until": doc.expiry_date.isoformat() if doc.expiry_date else "长期",
+        "expired": doc.expired, "household_city": doc.household_city,
+        "nationality": doc.nationality, "review_reasons": list(doc.review_reasons),
+        "photo_bytes": len(doc.photo_jpeg or b"")}
+    if not show:
+        fields.update(name=_mask(doc.name),
+                      citizen_number=mask_document_number(doc.document_number),
+                      birth_date=doc.birth_date.strftime("%Y-**-**"),
+                      address=_mask(doc.household_address) if doc.household_address else None,
+                      issuing_authority=None, household_city=(doc.household_city or "")[:2]
+                      + "****" if doc.household_city else None)
+    return fields
+
+
+def run_idcard_read(args: argparse.Namespace) -> tuple[int, dict[str, Any]]:
+    """Read the card on an ID-card reader module: SAM, find, select, read, each timed."""
+    from drivers.reader.idcard.reader import IdCardReader
+
+    started = time.perf_counter()
+    report: dict[str, Any] = {"reader": args.idcard, "baud": args.baud}
+    reader = IdCardReader("cli", port=args.idcard, baud=args.baud,
+                          photo_decoder=args.photo_decoder)
+    code = EXIT_OK
+    try:
+        reader.connect()
+        report["sam_id"] = reader.sam_id
+        deadline = time.monotonic() + args.wait
+        while not reader.probe():
+            if time.monotonic() >= deadline:
+                raise DocumentRemoved("no card on the reader", code="idcard_no_card")
+            time.sleep(0.2)
+        doc = reader.read()
+        report["card_type"] = doc.document_type
+        report["holder"] = idcard_fields(doc, args.show_personal_data)
+        report["photo"] = reader.photo_status
+    except ReaderError as exc:
+        # No module at the port is reported as pcsc reports a missing reader.
+        offline = exc.code in ("idcard_port_unavailable", "idcard_module_silent")
+        code = EXIT_NO_DOCUMENT if offline else _exit_for(exc)
+        report.update({"error": exc.code, "detail": type(exc).__name__,
+                       "status": getattr(exc, "status", None)})
+    except DeviceError as exc:
+        code = EXIT_NO_DOCUMENT
+        report.update({"error": exc.code, "detail": type(exc).__name__})
+    finally:
+        reader.close()
+    report["commands"] = [e.as_dict() for e in reader.trace.entries()]
+    report["seconds"] = round(time.perf_counter() - started, 3)
+    return code, report
+
+
+def print_idcard_report(code: int, report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"exit_code": code, **report}, ensure_ascii=False, indent=2))
+        return
+    print(f"reader module: {report.get('reader')} at {report.get('baud')} baud  "
+          f"SAM: {report.get('sam_id') or '?'}")
+    if "error" in report:
+        print(f"failed: {report['error']} ({report.get('status') or report.get('detail', '')})")
+    for entry in report.get("commands", []):
+        print(f"  {entry['command']} {entry['name']:<28} {entry['status']:<24} "
+              f"{entry['seconds'] * 1000:7.1f} ms")
+    if "card_type" in report:
+        print(f"card: {report['card_type']}  photo: {report.get('photo')}")
+    for key, value in report.get("holder", {}).items():
+        print(f"  {key}: {value}")
+    print(f"{report.get('seconds', 0)} s")
+
+
 def cmd_document_read(args: argparse.Namespace) -> int:
+    if getattr(args, "idcard", None):
+        code, report = run_idcard_read(args)
+        print_idcard_report(code, report, args.json)
+        return code
     try:
         code, report = run_read(args)
     except UsageError as exc:
@@ -202,6 +288,13 @@ def add_parser(sub: Any) -> None:
     read.add_argument("--no-extended", action="store_true", help="never try extended length")
     read.add_argument("--wait", type=float, default=10.0, help="seconds to wait for a document")
     read.add_argument("--save-trace", metavar="FILE", help="on failure, write the masked APDU trace")
+    read.add_argument("--idcard", metavar="PORT",
+                      help="read a resident ID card on the certified reader module at PORT "
+                      "(serial or USB-CDC, e.g. /dev/ttyUSB0)")
+    read.add_argument("--baud", type=int, choices=(9600, 115200), default=115200,
+                      help="the ID-card module's line speed")
+    read.add_argument("--photo-decoder", metavar="SPEC",
+                      help="the licensed WLT decoder (library:PATH[:FN], command:ARGV)")
     read.add_argument("--show-personal-data", action="store_true")
     read.add_argument("--json", action="store_true")
     read.set_defaults(func=cmd_document_read)
