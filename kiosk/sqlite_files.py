@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Literal
 
+from drivers.sqlite_wal import switch_to_wal
+
 
 def open_sqlite(path: Path, schema: str,
                 synchronous: Literal["FULL", "NORMAL"] = "FULL") -> sqlite3.Connection:
@@ -14,7 +16,7 @@ def open_sqlite(path: Path, schema: str,
     committed row; NORMAL may lose the last commits, which suits counters."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
+    switch_to_wal(db)
     db.execute(f"PRAGMA synchronous={synchronous}")
     db.execute("PRAGMA busy_timeout=10000")
     db.executescript(schema)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from drivers.sqlite_wal import switch_to_wal
+
 # A checkpointed WAL is cut back to this, so the -wal file does not keep its largest size.
 WAL_SIZE_LIMIT = 1 << 20
 
@@ -17,7 +19,7 @@ def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
+        switch_to_wal(db)
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=10000")
         db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")

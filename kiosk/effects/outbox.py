@@ -37,6 +37,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import ValidationError
 
+from drivers.sqlite_wal import switch_to_wal
 from kiosk.errors import OutboxError
 from protocol import wire
 
@@ -457,7 +458,7 @@ def _open_database(path: Path) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         db = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
-        mode = db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        mode = switch_to_wal(db)
         if mode.lower() != "wal":
             raise OutboxError(f"journal_mode is {mode}, WAL needed", code="outbox_open_failed")
         db.execute("PRAGMA synchronous=FULL")
