@@ -61,7 +61,7 @@ class ResidentMotion:
     -1..1) as synthetic.portrait_layer draws them, quantised so a few layers serve all.
     """
 
-    BLINK_S = 0.35  # shutting, shut, opening
+    BLINK_S = 0.4  # shutting, shut (the middle half), opening
     BLINK_AGAIN_S = 1.4
     TURN_S = 0.35  # to turn the head, or turn it back
 
@@ -93,7 +93,7 @@ class ResidentMotion:
         phase = (elapsed % self.BLINK_AGAIN_S) / self.BLINK_S
         if phase >= 1.0:
             return 1.0
-        return min(1.0, abs(phase - 0.5) * 4.0)  # shut through the middle of the blink
+        return min(1.0, max(0.0, abs(phase - 0.5) * 5.0 - 1.25))  # shut through the middle
 
     def pose(self, now: float) -> tuple[float, float]:
         return round(self._eyes(now) * 2) / 2, round(self._turn(now) * 4) / 4
