@@ -50,7 +50,7 @@ class PhotoPhase:
         if pc.liveness:
             from kiosk.photo.liveness import LivenessChallenge, LivenessSettings
             self.liveness = LivenessChallenge(LivenessSettings.from_config(pc))
-            self.liveness_verdict = self.liveness.verdict.value
+            self.liveness_verdict = "waiting"  # until a face is in place
         self.ctx.devices.camera.start()
         self._start_coach()
 
@@ -93,10 +93,10 @@ class PhotoPhase:
             core.notify()
         if state.liveness is not None and state.liveness != self.liveness_verdict:
             self.liveness_verdict = state.liveness
-            if state.liveness != "pending" and self.liveness is not None:
+            if state.liveness in ("live", "unsure") and self.liveness is not None:
                 log.info("photo liveness=%s failures=%d reason=%s", state.liveness,
                          self.liveness.failures, self.liveness.reason or "-")
-        if self._take_pending and self.liveness_verdict != "pending":
+        if self._take_pending and not self._wait_for_liveness():
             self._take_pending = False
             self.take()
         elif state.ready_to_capture and self.ctx.config.photo.auto_capture \
@@ -114,10 +114,9 @@ class PhotoPhase:
             return  # a tap while the coach's own capture is on its way
         if len(self.core.session.photo_shots) >= self.ctx.config.photo.max_shots:
             raise InvalidInput(code="photo_no_retakes")
-        if self.liveness_verdict == "pending" and self.coach is not None \
-                and self.guidance != "photo.guide.no_face":
-            # Someone is in view and the challenge is not decided: the picture is taken
-            # as soon as it is (the instruction stays on screen meanwhile).
+        if self._wait_for_liveness():
+            # The challenge is under way (or the coach has not looked yet): the picture
+            # is taken as soon as it is decided; the instruction stays on screen meanwhile.
             self._take_pending = True
             return
         self._capturing = True
@@ -153,6 +152,14 @@ class PhotoPhase:
             self.core.notify()
             return
         self.core.problem(getattr(exc, "code", "camera_error"), Step.PHOTO, type(exc).__name__)
+
+    def _wait_for_liveness(self) -> bool:
+        """A tap now waits: the challenge is under way, or the coach has not said anything
+        yet. Nobody in place (a face too far, or none) is not waited for: that picture is
+        taken at once and, not shown live, goes to staff review."""
+        if self.coach is None or self.liveness_verdict in (None, "live", "unsure"):
+            return False
+        return self.liveness_verdict == "pending" or self.guidance is None
 
     def retake(self) -> None:
         """Back to the live camera for another picture; the earlier ones stay to choose from."""

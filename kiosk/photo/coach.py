@@ -93,7 +93,9 @@ class PhotoCoach(PeriodicThread):
                               asked.verdict.value)
         guided = self._stabiliser.update(assessment, now)
         decided = live.verdict is not Verdict.PENDING
-        return dataclasses.replace(guided, liveness=live.verdict.value,
+        # "waiting": no face has been in place yet, so nothing has been asked.
+        verdict = live.verdict.value if decided or live.started else "waiting"
+        return dataclasses.replace(guided, liveness=verdict,
                                    ready_to_capture=guided.ready_to_capture and decided)
 
 

@@ -184,6 +184,7 @@ class LivenessChallenge:
         self.verdict = Verdict.PENDING
         self.failures = 0
         self.reason = ""
+        self.started = False  # a face has been in place: the challenge is under way
         self._instruction: str | None = None
         self._new_attempt(None)
 
@@ -230,6 +231,7 @@ class LivenessChallenge:
 
     # ----- one frame ---------------------------------------------------------------------------
     def update(self, sample: Sample | None, now: float) -> LivenessState:
+        self.started = self.started or sample is not None
         if self.verdict is not Verdict.PENDING:
             return self._state()
         if self._again_until is not None:
