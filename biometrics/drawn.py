@@ -60,13 +60,21 @@ def _shade(rgb: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
 
 
 class _Painter:
-    """Draws one portrait in image-relative coordinates (0..1 of width and height)."""
+    """Draws one portrait in image-relative coordinates (0..1 of width and height).
 
-    def __init__(self, image: Image.Image, style: PortraitStyle) -> None:
+    ``eyes`` is how open the eyes are (1 open, 0 shut: a blink is a few frames of less);
+    ``turn`` turns the head (-1..1, > 0 toward the person's own left, the image's right):
+    the eyes, nose, mouth and fringe slide that way across the face and the far eye and
+    ear narrow, as a face seen a little from the side."""
+
+    def __init__(self, image: Image.Image, style: PortraitStyle, eyes: float = 1.0,
+                 turn: float = 0.0) -> None:
         self.draw = ImageDraw.Draw(image)
         self.w, self.h = image.size
         self.s = style
         self.cx, self.cy = 0.5, 0.43
+        self.eyes = max(0.0, min(1.0, eyes))
+        self.turn = max(-1.0, min(1.0, turn))
 
     def box(self, x0: float, y0: float, x1: float, y1: float) -> list[float]:
         return [x0 * self.w, y0 * self.h, x1 * self.w, y1 * self.h]
@@ -85,7 +93,9 @@ class _Painter:
         self.draw.polygon([(0.5 - fw * 0.3) * self.w, 0.765 * self.h, 0.5 * self.w, 0.84 * self.h,
                            (0.5 + fw * 0.3) * self.w, 0.765 * self.h], fill=_shade(s.skin, 0.9))
         for side in (-1, 1):
-            self.ellipse(self.cx + side * fw, self.cy + 0.01, 0.03, 0.05, _shade(s.skin, 0.95))
+            # The ear on the side the face turns toward goes behind the head.
+            ear = 0.03 * (1.0 - max(0.0, side * self.turn))
+            self.ellipse(self.cx + side * fw, self.cy + 0.01, ear, 0.05, _shade(s.skin, 0.95))
         self.ellipse(self.cx, self.cy, fw, fh, s.skin)
         self.paint_fringe()
         self.paint_features()
@@ -103,19 +113,25 @@ class _Painter:
     def paint_fringe(self) -> None:
         s, fw, fh = self.s, self.s.face_width, self.s.face_height
         shift = 0.04 if s.hair_style == "side" else 0.0
-        self.ellipse(self.cx + shift, self.cy - fh * 0.78, fw * 1.0 - shift / 2, fh * 0.34, s.hair)
+        shift += self.turn * fw * 0.15
+        self.ellipse(self.cx + shift, self.cy - fh * 0.78, fw * 1.0 - abs(shift) / 2, fh * 0.34,
+                     s.hair)
 
     def paint_features(self) -> None:
-        s, cx, cy = self.s, self.cx, self.cy
+        s, cy = self.s, self.cy
+        cx = self.cx + self.turn * s.face_width * 0.42  # the face's middle line, turned
         dark, lip = (40, 32, 30), _shade(s.skin, 0.72)
         for side in (-1, 1):
-            ex = cx + side * s.eye_gap
-            self.ellipse(ex, cy - 0.005, 0.032, 0.016, (250, 250, 250))
-            self.ellipse(ex, cy - 0.005, 0.014, 0.014, dark)
+            # The eye on the far side is seen at a slant: narrower, and nearer the middle.
+            far = max(0.0, side * self.turn)
+            ex = cx + side * s.eye_gap * (1.0 - 0.35 * far)
+            rx = 0.032 * (1.0 - 0.45 * far)
+            self.paint_eye(ex, cy - 0.005, rx, dark)
             self.draw.line(self.box(ex - 0.035, cy - 0.045, ex + 0.035, cy - 0.05 - side * 0.003),
                            fill=_shade(s.hair, 0.9) if s.hair[0] < 120 else (90, 80, 70),
                            width=max(2, self.h // 110))
-        self.draw.line(self.box(cx, cy + 0.01, cx - 0.012, cy + 0.07), fill=_shade(s.skin, 0.8),
+        nose = cx + self.turn * 0.02  # the tip stands out of the face: it moves the most
+        self.draw.line(self.box(cx, cy + 0.01, nose - 0.012, cy + 0.07), fill=_shade(s.skin, 0.8),
                        width=max(2, self.h // 160))
         mw, my = s.mouth_width, cy + 0.125
         if s.smile:
@@ -123,13 +139,28 @@ class _Painter:
         else:
             self.ellipse(cx, my, mw, 0.011, lip)
 
+    def paint_eye(self, ex: float, ey: float, rx: float, dark) -> None:
+        """One eye: white and iris, covered from above by the lid as it closes."""
+        self.ellipse(ex, ey, rx, 0.016, (250, 250, 250))
+        self.ellipse(ex, ey, min(0.014, rx), 0.014, dark)
+        if self.eyes >= 1.0:
+            return
+        lid = _shade(self.s.skin, 0.93)
+        bottom = ey - 0.016 + 0.032 * (1.0 - self.eyes)  # where the lid's edge has come down to
+        top = ey - 0.022
+        self.draw.rectangle(self.box(ex - rx - 0.004, top, ex + rx + 0.004, bottom), fill=lid)
+        self.draw.line(self.box(ex - rx, bottom, ex + rx, bottom), fill=dark,
+                       width=max(2, self.h // 200))
+
 
 def portrait_layer(seed: str, size: tuple[int, int] = ID_PHOTO_SIZE, *,
-                   sex: str | None = None, age: int | None = None) -> Image.Image:
-    """The person alone on a transparent RGBA layer, so callers can move them over a background."""
+                   sex: str | None = None, age: int | None = None, eyes: float = 1.0,
+                   turn: float = 0.0) -> Image.Image:
+    """The person alone on a transparent RGBA layer, so callers can move them over a
+    background; ``eyes`` and ``turn`` as _Painter (a blink, a head turned a little)."""
     style = style_for(seed, sex, age)
     big = Image.new("RGBA", (size[0] * _SUPERSAMPLE, size[1] * _SUPERSAMPLE), (0, 0, 0, 0))
-    _Painter(big, style).paint()
+    _Painter(big, style, eyes, turn).paint()
     return big.resize(size, Image.Resampling.LANCZOS)
 
 

@@ -284,6 +284,30 @@ class PhotoConfig(Section):
     unsure_band: float = Field(
         0.06, ge=0, le=0.5, description="Distances within this of match_threshold are "
         "'unsure' and go to staff review; the kiosk never accuses anyone.")
+    liveness: bool = Field(
+        True, description="Ask for a short random challenge (blink, turn the head a little) "
+        "before the picture, so a photo or a video held up to the camera does not pass; "
+        "not met after liveness_attempts tries, the face check becomes 'unsure' and staff "
+        "review the application (kiosk/photo/liveness.py).")
+    liveness_steps: int = Field(
+        2, ge=1, le=4, description="Actions asked per attempt, drawn at random.")
+    liveness_step_s: float = Field(
+        6.0, ge=1, le=30, description="Seconds the resident has for each action.")
+    liveness_attempts: int = Field(
+        3, ge=1, le=10, description="Attempts before the application goes to staff review.")
+    liveness_turn_deg: float = Field(
+        10.0, ge=3, le=40, description="Head turn, degrees from looking ahead, that counts "
+        "as turning when asked.")
+    liveness_blink_ratio: float = Field(
+        0.55, gt=0, lt=1, description="Eye openness below this share of the resident's own "
+        "open eyes counts as shut (a blink).")
+    liveness_min_parallax: float = Field(
+        0.04, ge=0, le=1, description="Depth a turn must show: what a flat-picture "
+        "(homography) fit of the face mesh leaves, over the eye distance (drawn faces: "
+        "0.09-0.13 turning, under 0.04 held still; 0 switches this check off).")
+    liveness_interval_s: float = Field(
+        0.05, ge=0.02, le=1, description="How often the live picture is analysed while an "
+        "action is asked (a blink lasts a third of a second).")
 
     @field_validator("max_head_height")
     @classmethod

@@ -48,6 +48,10 @@ class Camera(Device):
     def latest_frame(self) -> Frame | None:
         """The newest frame, or None before the first. Never blocks."""
 
+    def instruct(self, instruction: str | None) -> None:
+        """The instruction on the screen now (a message id; None: none). Real cameras
+        ignore it; a simulator's drawn resident reads it and does what it says."""
+
     def capture_still(self, timeout_s: float = 2.0) -> Frame:
         """A still for the photo: by default the next fresh frame of the stream."""
         last = self.latest_frame()

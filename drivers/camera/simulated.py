@@ -51,30 +51,89 @@ def image_paths(source: FrameSource) -> list[str]:
     return paths
 
 
+class ResidentMotion:
+    """The drawn resident's eyes and head over time: they do what the screen asks.
+
+    ``instruct`` gives them the instruction on screen (a message id); after
+    ``reaction_s`` they blink (and blink again every ``BLINK_AGAIN_S`` while still asked),
+    or turn their head a little toward their left or right and hold it there until the
+    instruction changes, then look ahead again. ``pose(now)`` is (eyes open 0..1, turn
+    -1..1) as synthetic.portrait_layer draws them, quantised so a few layers serve all.
+    """
+
+    BLINK_S = 0.4  # shutting, shut (the middle half), opening
+    BLINK_AGAIN_S = 1.4
+    TURN_S = 0.35  # to turn the head, or turn it back
+
+    def __init__(self, reaction_s: float = 0.45) -> None:
+        self.reaction_s = reaction_s
+        self.instruction: str | None = None
+        self.since = 0.0
+        self._turn_from = 0.0  # where the head was when the instruction changed
+
+    def instruct(self, instruction: str | None, now: float) -> None:
+        if instruction == self.instruction:
+            return
+        self._turn_from = self._turn(now)
+        self.instruction, self.since = instruction, now
+
+    def _turn(self, now: float) -> float:
+        target = {"photo.live.turn_left": 1.0, "photo.live.turn_right": -1.0}.get(
+            self.instruction or "", 0.0)
+        elapsed = now - self.since - (self.reaction_s if target else 0.2)
+        share = min(1.0, max(0.0, elapsed / self.TURN_S))
+        return self._turn_from + (target - self._turn_from) * share
+
+    def _eyes(self, now: float) -> float:
+        if self.instruction != "photo.live.blink":
+            return 1.0
+        elapsed = now - self.since - self.reaction_s
+        if elapsed < 0:
+            return 1.0
+        phase = (elapsed % self.BLINK_AGAIN_S) / self.BLINK_S
+        if phase >= 1.0:
+            return 1.0
+        return min(1.0, max(0.0, abs(phase - 0.5) * 5.0 - 1.25))  # shut through the middle
+
+    def pose(self, now: float) -> tuple[float, float]:
+        return round(self._eyes(now) * 2) / 2, round(self._turn(now) * 4) / 4
+
+
 class SyntheticScene:
     """A drawn resident in front of a plain wall, swaying a little from frame to frame.
 
     ``behaviour`` is what the resident is doing wrong, as a technician's switch on the
     simulator (fault ``resident``): ``far`` (a step back), ``off_centre`` (to one side),
-    ``tilted`` (head on one side), ``hat`` (wearing one), ``dark`` (a dim hall). The
-    demo and the tests use it to drive the photo guidance through the real pipeline.
+    ``tilted`` (head on one side), ``hat`` (wearing one), ``dark`` (a dim hall),
+    ``photo`` (not the resident: a printed photo of them held up to the lens, one still
+    picture shaking a little with the hand, with the sensor's noise). The demo and the
+    tests use it to drive the photo guidance through the real pipeline. ``pose`` is the
+    resident's (eyes, turn) of ResidentMotion; a photo has none.
     """
 
-    BEHAVIOURS = ("far", "off_centre", "tilted", "hat", "dark")
+    BEHAVIOURS = ("far", "off_centre", "tilted", "hat", "dark", "photo")
 
     def __init__(self, persona: str, width: int, height: int) -> None:
+        self.persona = persona
         self.size = (width, height)
         self.wall = Image.new("RGB", self.size, style_for(persona).background)
         side = int(height * 0.95)
         self.person = portrait_layer(persona, (int(side * 358 / 441), side))
         self.origin = ((width - self.person.width) // 2, height - self.person.height)
-        self._layers: dict[str, tuple[Image.Image, tuple[int, int]]] = {}
+        self._layers: dict[tuple[str, float, float],
+                           tuple[Image.Image, tuple[int, int]]] = {}
+        self._print: Any = None  # numpy arrays, made when a photo is first held up
+        self._noise: list[Any] = []
 
-    def _layer(self, behaviour: str | None) -> tuple[Image.Image, tuple[int, int]]:
-        """The person as drawn for this behaviour, and where on the wall; made once."""
-        key = behaviour or ""
+    def _layer(self, behaviour: str | None,
+               pose: tuple[float, float] = (1.0, 0.0)) -> tuple[Image.Image, tuple[int, int]]:
+        """The person as drawn for this behaviour and pose, and where on the wall; made once."""
+        key = (behaviour or "", *pose)
         if key not in self._layers:
             person, (x, y) = self.person, self.origin
+            if pose != (1.0, 0.0):
+                person = portrait_layer(self.persona, self.person.size, eyes=pose[0],
+                                        turn=pose[1])
             if behaviour == "far":
                 person = person.resize((person.width * 11 // 20, person.height * 11 // 20))
                 x, y = (self.size[0] - person.width) // 2, self.size[1] - person.height
@@ -88,15 +147,33 @@ class SyntheticScene:
             self._layers[key] = (person, (x, y))
         return self._layers[key]
 
-    def frame(self, seq: int, behaviour: str | None = None) -> bytes:
+    def frame(self, seq: int, behaviour: str | None = None,
+              pose: tuple[float, float] = (1.0, 0.0)) -> bytes:
+        if behaviour == "photo":
+            return self.held_print(seq)
         image = self.wall.copy()
         dx = int(6 * math.sin(seq / 9))
         dy = int(3 * math.sin(seq / 5))
-        person, (x, y) = self._layer(behaviour)
+        person, (x, y) = self._layer(behaviour, pose)
         image.paste(person, (x + dx, y + dy + 3), person)
         if behaviour == "dark":
             image = image.point(lambda v: v * 0.22)
         return image.tobytes()
+
+    def held_print(self, seq: int) -> bytes:
+        """One still picture of the resident (frame 3, eyes open, looking ahead) held up:
+        moved by a hand's shake of a pixel or two and overlaid with the sensor's noise."""
+        import numpy as np  # only the photo extra brings numpy
+        if self._print is None:
+            self._print = np.frombuffer(self.frame(3), np.uint8).reshape(
+                self.size[1], self.size[0], 3)
+            rng = np.random.default_rng(7)
+            self._noise = [rng.normal(0, 2.5, self._print.shape).astype(np.int16)
+                           for _ in range(4)]
+        dx, dy = round(1.5 * math.sin(seq * 1.7)), round(1.5 * math.cos(seq * 1.1))
+        shaken = np.roll(self._print, (dy, dx), axis=(0, 1)).astype(np.int16)
+        shaken += self._noise[seq % len(self._noise)]
+        return np.clip(shaken, 0, 255).astype(np.uint8).tobytes()
 
 
 def with_hat(person: Image.Image) -> Image.Image:
@@ -139,7 +216,10 @@ class SimulatedCamera(Camera):
     produced), ``frozen`` (the same frame is delivered again and again, its seq unchanged),
     ``unplugged`` (OFFLINE, no frames); ``resident`` makes the drawn resident do one of
     SyntheticScene.BEHAVIOURS; ``shown`` (an image file's path) is held up to the lens, as
-    a technician shows the enrolment QR code on a phone or a sheet of paper."""
+    a technician shows the enrolment QR code on a phone or a sheet of paper.
+
+    The drawn resident reads the screen: ``instruct`` (the photo step's instruction)
+    makes them blink or turn their head as ResidentMotion says."""
 
     def __init__(self, name: str, frames: FrameSource | None = None, fps: float = 15,
                  width: int = 640, height: int = 480, persona: str | None = None,
@@ -152,6 +232,7 @@ class SimulatedCamera(Camera):
         self._scene: FileScene | SyntheticScene = (
             FileScene(image_paths(frames), width, height) if frames
             else SyntheticScene(persona or DEFAULT_PERSONA, width, height))
+        self.motion = ResidentMotion()
         self._stream = FrameStream()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -176,6 +257,9 @@ class SimulatedCamera(Camera):
     def close(self) -> None:
         self.stop()
 
+    def instruct(self, instruction: str | None) -> None:
+        self.motion.instruct(instruction, time.monotonic())
+
     def latest_frame(self) -> Frame | None:
         if self.faults.value("unplugged") or self.faults.value("no_frames"):
             return None
@@ -199,7 +283,8 @@ class SimulatedCamera(Camera):
         if shown:
             return self._held_up(str(shown), seq)
         if isinstance(self._scene, SyntheticScene):
-            return self._scene.frame(seq, self.faults.value("resident"))
+            return self._scene.frame(seq, self.faults.value("resident"),
+                                     self.motion.pose(time.monotonic()))
         return self._scene.frame(seq)
 
     def _held_up(self, path: str, seq: int) -> bytes:

@@ -268,6 +268,11 @@ class UnavailableCamera(StandIn[Camera], Camera):
     def capture_still(self, timeout_s: float = 2.0) -> Frame:
         return self._device().capture_still(timeout_s)
 
+    def instruct(self, instruction: str | None) -> None:
+        real = self._real
+        if real is not None:
+            real.instruct(instruction)
+
     def _replay(self, device: Camera) -> None:
         if self._streaming:
             device.start()

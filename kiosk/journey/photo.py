@@ -16,6 +16,7 @@ from kiosk.journey.steps import Step
 from kiosk.journey.table import Trigger
 from kiosk.photo.coach import PhotoCoach
 from kiosk.photo.shots import PhotoShot, shot_from
+from protocol import wire
 
 log = logging.getLogger("kiosk.journey")
 
@@ -28,7 +29,10 @@ class PhotoPhase:
         self.coach: PhotoCoach | None = None  # runs only while the photo step is up
         self.guidance: str | None = None  # the instruction on the photo screen now
         self.last_quality: list[dict[str, object]] = []  # the last photo's check scores
+        self.liveness: Any = None  # this visit's LivenessChallenge (kiosk/photo/liveness.py)
+        self.liveness_verdict: str | None = None  # as the coach last said; None: off
         self._capturing = False
+        self._take_pending = False  # tapped while a liveness action is asked
         core.on_enter(Step.PHOTO, self._look)
         core.on_leave(Step.PHOTO, self.stop)
 
@@ -38,25 +42,35 @@ class PhotoPhase:
 
     # ----- the live camera -----------------------------------------------------------------------
     def _look(self) -> None:
-        """On arriving: the camera on, and a fresh coach (its guidance starts from nothing)."""
+        """On arriving: the camera on, a fresh liveness challenge when the hall asks for
+        one, and a fresh coach (its guidance starts from nothing). Retakes keep the
+        challenge's verdict: the resident has shown they are there."""
+        pc = self.ctx.config.photo
+        self.liveness, self.liveness_verdict = None, None
+        if pc.liveness:
+            from kiosk.photo.liveness import LivenessChallenge, LivenessSettings
+            self.liveness = LivenessChallenge(LivenessSettings.from_config(pc))
+            self.liveness_verdict = "waiting"  # until a face is in place
         self.ctx.devices.camera.start()
         self._start_coach()
 
     def _start_coach(self) -> None:
         self._stop_coach()
         self.guidance = None
-        self._capturing = False
+        self._capturing = self._take_pending = False
         worker = self.ctx.worker
         self.coach = PhotoCoach(
             self.ctx.devices.camera, self.ctx.config.photo,
             lambda state: worker.dispatch_event(self.on_guidance, state),
-            interval_s=self.ctx.config.photo.coach_interval_s)
+            interval_s=self.ctx.config.photo.coach_interval_s, liveness=self.liveness)
         self.coach.start()
 
     def _stop_coach(self) -> None:
         coach, self.coach = self.coach, None
         if coach is not None:
             coach.stop()
+        self._take_pending = False
+        self.ctx.devices.camera.instruct(None)
         self.ctx.speaker.stop()
 
     def stop(self) -> None:
@@ -74,9 +88,19 @@ class PhotoPhase:
             core.touch()  # someone in front of the camera, following the guidance, is here
         if state.changed and state.instruction != self.guidance:
             self.guidance = state.instruction
+            self.ctx.devices.camera.instruct(state.instruction)
             self._say(state.instruction)
             core.notify()
-        if state.ready_to_capture and self.ctx.config.photo.auto_capture and not self._capturing:
+        if state.liveness is not None and state.liveness != self.liveness_verdict:
+            self.liveness_verdict = state.liveness
+            if state.liveness in ("live", "unsure") and self.liveness is not None:
+                log.info("photo liveness=%s failures=%d reason=%s", state.liveness,
+                         self.liveness.failures, self.liveness.reason or "-")
+        if self._take_pending and not self._wait_for_liveness():
+            self._take_pending = False
+            self.take()
+        elif state.ready_to_capture and self.ctx.config.photo.auto_capture \
+                and not self._capturing:
             self.take()
 
     def _say(self, msgid: str | None) -> None:
@@ -90,11 +114,17 @@ class PhotoPhase:
             return  # a tap while the coach's own capture is on its way
         if len(self.core.session.photo_shots) >= self.ctx.config.photo.max_shots:
             raise InvalidInput(code="photo_no_retakes")
+        if self._wait_for_liveness():
+            # The challenge is under way (or the coach has not looked yet): the picture
+            # is taken as soon as it is decided; the instruction stays on screen meanwhile.
+            self._take_pending = True
+            return
         self._capturing = True
         camera, pc = self.ctx.devices.camera, self.ctx.config.photo
         document = self.core.session.document
         chip = document.photo_jpeg if document else None
-        self.core.run(lambda: _photo_and_face_check(camera, chip, pc), self._on_photo,
+        live = None if self.liveness_verdict is None else self.liveness_verdict == "live"
+        self.core.run(lambda: _photo_and_face_check(camera, chip, pc, live), self._on_photo,
                       self._on_photo_failed)
 
     def _on_photo(self, taken: tuple[PhotoShot, list[dict[str, object]]]) -> None:
@@ -122,6 +152,14 @@ class PhotoPhase:
             self.core.notify()
             return
         self.core.problem(getattr(exc, "code", "camera_error"), Step.PHOTO, type(exc).__name__)
+
+    def _wait_for_liveness(self) -> bool:
+        """A tap now waits: the challenge is under way, or the coach has not said anything
+        yet. Nobody in place (a face too far, or none) is not waited for: that picture is
+        taken at once and, not shown live, goes to staff review."""
+        if self.coach is None or self.liveness_verdict in (None, "live", "unsure"):
+            return False
+        return self.liveness_verdict == "pending" or self.guidance is None
 
     def retake(self) -> None:
         """Back to the live camera for another picture; the earlier ones stay to choose from."""
@@ -153,13 +191,28 @@ class PhotoPhase:
         self.core.fire(Trigger.ACCEPT_PHOTO)
 
 
-def _photo_and_face_check(camera: Any, chip: bytes | None,
-                          pc: Any) -> tuple[PhotoShot, list[dict[str, object]]]:
+def _photo_and_face_check(camera: Any, chip: bytes | None, pc: Any,
+                          live: bool | None = None) -> tuple[PhotoShot, list[dict[str, object]]]:
     """On the worker: the still's checks, its permit crop, and the face in that crop
-    against the chip's. The full frame never leaves this function."""
+    against the chip's. The full frame never leaves this function. ``live`` is the
+    liveness challenge's outcome (None: not asked): a face not shown to be live proves
+    no 人证合一, however well it matches, so its verdict is at best "unsure" (staff review)."""
     from kiosk.photo.crop import prepare_submission  # the face models load on first use
     from kiosk.photo.verify import face_check
     ready = prepare_submission(camera.capture_still(), pc)  # PhotoError without a face
     quality = [c.as_dict() for c in ready.assessment.checks]
     checked = face_check(ready.jpeg, chip, pc.match_threshold, pc.unsure_band)
+    if live is False:
+        checked = unproven_liveness(checked, pc.match_threshold)
     return shot_from(ready.jpeg, checked, quality), quality
+
+
+def unproven_liveness(checked: wire.FaceCheck | None, threshold: float) -> wire.FaceCheck:
+    """The face check of a picture whose liveness was not shown: a match becomes "unsure";
+    "no_match" and "no_face" stay as they are (staff review them already); with no chip
+    photo to compare, "unsure" too, so staff see the application."""
+    if checked is None:
+        return wire.FaceCheck(verdict="unsure", distance=None, threshold=threshold)
+    if checked.verdict == "match":
+        return checked.model_copy(update={"verdict": "unsure"})
+    return checked

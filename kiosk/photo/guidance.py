@@ -34,6 +34,7 @@ class GuidanceState:
     changed: bool
     ready_to_capture: bool
     all_passed: bool
+    liveness: str | None = None  # the liveness verdict (liveness.Verdict's value); None: off
 
 
 class GuidanceStabiliser:

@@ -31,6 +31,11 @@ GUIDANCE_IDS: tuple[str, ...] = (
     "photo.guide.background",
     "photo.guide.blurry",
     "photo.guide.keep_still",
+    # The liveness challenge (kiosk/photo/liveness.py): one action at a time.
+    "photo.live.blink",
+    "photo.live.turn_left",
+    "photo.live.turn_right",
+    "photo.live.again",
 )
 
 

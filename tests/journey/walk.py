@@ -52,8 +52,8 @@ def declare(k: HeadlessKiosk, condition=wire.Condition.EMPLOYMENT, district_en=N
 
 def photo(k: HeadlessKiosk) -> None:
     k.pump(S.PHOTO)
-    k.journey.photo.take()
-    deadline = dt.datetime.now() + dt.timedelta(seconds=5)
+    k.journey.photo.take()  # taken once the liveness challenge is met (a few seconds)
+    deadline = dt.datetime.now() + dt.timedelta(seconds=20)
     while k.journey.session.photo_jpeg is None and dt.datetime.now() < deadline:
         k.pump()
     k.journey.photo.accept()
