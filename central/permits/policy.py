@@ -129,6 +129,9 @@ class CityPolicy(PolicyModel):
     documents: dict[wire.Condition, list[Document]]
     pickup_stations: list[StationEntry] = Field(min_length=1)
     districts: list[DistrictEntry] = Field(min_length=1)
+    region_prefixes: list[str] = Field(default_factory=list, description=(
+        "GB/T 2260 region codes of the city (2, 4 or 6 digits): a resident whose household "
+        "region is one of them is local, however the city's name is spelled."))
     time_zone: str = Field("Asia/Shanghai", description=(
         "The city's zone (IANA): every 'today', deadline and printed date is its local date."))
 

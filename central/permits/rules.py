@@ -79,8 +79,7 @@ def _refusal(applicant: wire.Applicant, records: ResidentRecords, policy: CityPo
     if applicant.document_expiry is not None and applicant.document_expiry < today:
         why = reasons.document_expired(applicant.document_expiry)
         return _decision(D.INELIGIBLE, [why], records, policy)
-    household = records.household_city or applicant.household_city
-    if household == policy.code:
+    if _local(applicant, records, policy):
         return _decision(D.INELIGIBLE, [reasons.local_household(policy.name.text())],
                          records, policy)
     age = age_on(applicant.birth_date, today)
@@ -108,6 +107,28 @@ def is_citizen(applicant: wire.Applicant) -> bool:
     hmt_number = applicant.document_number[:2] in ("81", "82", "83")  # 810000 / 820000 / 830000
     return (applicant.nationality == "CHN" and applicant.document_type not in NON_CITIZEN_DOCUMENTS
             and not hmt_number)
+
+
+def household_region(applicant: wire.Applicant) -> str | None:
+    """The household's GB/T 2260 region code: the one the document gives (the ID-card module
+    reports it), else the first six digits of a citizen number (GB 11643)."""
+    if applicant.household_city and applicant.household_city.isdigit():
+        return applicant.household_city
+    number = applicant.document_number
+    if applicant.document_type == "id_card" and len(number) == 18 and number[:6].isdigit():
+        return number[:6]
+    return None
+
+
+def _local(applicant: wire.Applicant, records: ResidentRecords, policy: CityPolicy) -> bool:
+    """A household of this city, by the registry's record or the city's region codes (not by
+    how the city's name is spelled: "北京", "beijing" and 110105 are one place)."""
+    if records.household_city is not None:  # the registry's own record decides
+        return records.household_city == policy.code
+    if applicant.household_city == policy.code:
+        return True
+    region = household_region(applicant)
+    return region is not None and region.startswith(tuple(policy.region_prefixes or ("-",)))
 
 
 def _exemption_applies(exemption, records: ResidentRecords, policy: CityPolicy) -> bool:

@@ -1,7 +1,8 @@
 """Identity-document readers: "simulated" (personas, no chip), "virtual_chip" (the personas
 as ICAO chips, read in-process), "pcsc" (real chips on any PC/SC reader), "idcard" (the
 resident ID card through the certified reader module on a serial or USB-CDC port) and
-"virtual_idcard" (the personas' ID cards in a virtual module on a pty, read by "idcard").
+"virtual_idcard" (the personas' ID cards in a virtual module on a pty, read by "idcard") and
+"combined" (several of them as one: the ID-card module beside a passport reader).
 Registering them imports only their options models."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from drivers.base import Device, register
 from drivers.reader.options import (
+    CombinedReaderOptions,
     IdCardReaderOptions,
     PcscReaderOptions,
     SimulatedReaderOptions,
@@ -42,6 +44,8 @@ register("reader", "virtual_chip", _virtual_chip_reader, options=VirtualChipRead
 register("reader", "pcsc", _pcsc_reader, _pcsc_usable, options=PcscReaderOptions)
 register("reader", "idcard", "drivers.reader.idcard.reader:IdCardReader",
          "drivers.reader.idcard.reader:is_usable", options=IdCardReaderOptions)
+register("reader", "combined", "drivers.reader.combined:combined_reader",
+         options=CombinedReaderOptions)
 register("reader", "virtual_idcard", "drivers.reader.idcard.virtual:VirtualIdCardReader",
          "drivers.reader.idcard.virtual:socat_usable", options=VirtualIdCardReaderOptions)
 

@@ -113,6 +113,7 @@ class DocumentReader(Device):
     """
 
     kind = "reader"
+    reads: frozenset[str] | None = None  # document types it can hold; None: any
 
     @abstractmethod
     def start(self, listener: DocumentListener) -> None: ...

@@ -139,3 +139,34 @@ class VirtualIdCardReaderOptions(DriverOptions):
     reconnect_interval_s: float = Field(0.5, gt=0, le=60, description="As the idcard "
                                         "driver's.")
     retries: int = Field(1, ge=0, le=5, description="As the idcard driver's.")
+
+
+class SubReader(DriverOptions):
+    """One reader of a combined reader: its driver and that driver's own options."""
+
+    driver: str = Field(description="A reader driver (not 'combined').")
+    options: dict[str, Any] = Field(default_factory=dict, description="Its options.")
+
+    @field_validator("driver")
+    @classmethod
+    def _not_combined(cls, value: str) -> str:
+        if value == "combined":
+            raise ValueError("a combined reader does not hold another combined reader")
+        return value
+
+
+class CombinedReaderOptions(DriverOptions):
+    """Several readers as one: the ID-card module beside a passport reader, as a hall's kiosk
+    has them. The first that sees a document is read; each sub-reader's options are checked
+    by its own driver's model."""
+
+    readers: list[SubReader] = Field(min_length=1, max_length=4,
+                                     description="The readers, in the order a document "
+                                                 "is offered to them by the simulators.")
+
+    @field_validator("readers")
+    @classmethod
+    def _each_checked(cls, readers: list[SubReader]) -> list[SubReader]:
+        from drivers.base import driver
+        return [SubReader(driver=r.driver, options=driver("reader", r.driver).check(r.options))
+                for r in readers]

@@ -7,6 +7,8 @@ journey here; the table reads it to know where an accepted picture leads.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from kiosk.errors import InvalidInput
@@ -15,6 +17,7 @@ from kiosk.journey.context import JourneyContext, JourneyCore
 from kiosk.journey.steps import Step
 from kiosk.journey.table import Trigger
 from kiosk.photo.coach import PhotoCoach
+from kiosk.photo.registry_check import registry_face_check
 from kiosk.photo.shots import PhotoShot, shot_from
 from protocol import wire
 
@@ -123,9 +126,14 @@ class PhotoPhase:
         camera, pc = self.ctx.devices.camera, self.ctx.config.photo
         document = self.core.session.document
         chip = document.photo_jpeg if document else None
+        registry = None
+        if document is not None and chip is None:  # an ID card without the vendor's decoder
+            client, kind, number = self.ctx.client, document.document_type, document.document_number
+            registry = partial(registry_face_check, client, kind, number,
+                               threshold=pc.match_threshold, unsure_band=pc.unsure_band)
         live = None if self.liveness_verdict is None else self.liveness_verdict == "live"
-        self.core.run(lambda: _photo_and_face_check(camera, chip, pc, live), self._on_photo,
-                      self._on_photo_failed)
+        self.core.run(lambda: _photo_and_face_check(camera, chip, pc, live, registry),
+                      self._on_photo, self._on_photo_failed)
 
     def _on_photo(self, taken: tuple[PhotoShot, list[dict[str, object]]]) -> None:
         self._capturing = False
@@ -191,17 +199,27 @@ class PhotoPhase:
         self.core.fire(Trigger.ACCEPT_PHOTO)
 
 
-def _photo_and_face_check(camera: Any, chip: bytes | None, pc: Any,
-                          live: bool | None = None) -> tuple[PhotoShot, list[dict[str, object]]]:
+def _photo_and_face_check(camera: Any, chip: bytes | None, pc: Any, live: bool | None = None,
+                          registry: Callable[[bytes], wire.FaceCheck | None] | None = None,
+                          ) -> tuple[PhotoShot, list[dict[str, object]]]:
     """On the worker: the still's checks, its permit crop, and the face in that crop
     against the chip's. The full frame never leaves this function. ``live`` is the
     liveness challenge's outcome (None: not asked): a face not shown to be live proves
-    no 人证合一, however well it matches, so its verdict is at best "unsure" (staff review)."""
+    no 人证合一, however well it matches, so its verdict is at best "unsure" (staff review).
+
+    A document whose photo cannot be read here (the ID card's WLT without the vendor's
+    decoder) is compared through ``registry`` (central asks the population registry); when
+    that cannot be done either, nothing proves 人证合一, so the verdict is "unsure"."""
     from kiosk.photo.crop import prepare_submission  # the face models load on first use
     from kiosk.photo.verify import face_check
     ready = prepare_submission(camera.capture_still(), pc)  # PhotoError without a face
     quality = [c.as_dict() for c in ready.assessment.checks]
-    checked = face_check(ready.jpeg, chip, pc.match_threshold, pc.unsure_band)
+    checked: wire.FaceCheck | None
+    if chip is None and registry is not None:
+        checked = registry(ready.jpeg) or wire.FaceCheck(
+            verdict="unsure", distance=None, threshold=pc.match_threshold)
+    else:
+        checked = face_check(ready.jpeg, chip, pc.match_threshold, pc.unsure_band)
     if live is False:
         checked = unproven_liveness(checked, pc.match_threshold)
     return shot_from(ready.jpeg, checked, quality), quality

@@ -312,3 +312,26 @@ def test_a_chinese_citizens_passport_is_a_citizens():
     request = wire.EligibilityRequest(city="zhuzhou", service=wire.Service.NEW,
                                       applicant=citizen, declaration=declaration())
     assert decide(request, records(), POLICIES["zhuzhou"], TODAY).decision is not D.INELIGIBLE
+
+
+# -- local by region code (GB/T 2260), not by spelling ------------------------------------------
+
+@pytest.mark.parametrize(("city", "household", "number"), [
+    ("beijing", "北京", "110105199001011234"),     # spelled in Chinese: its number says Beijing
+    ("zhuzhou", "430200", "430502199003151236"),  # the ID-card module's region code
+    ("yantai", None, "370602198805051237"),        # no household given: the number's region
+])
+def test_a_household_of_the_city_is_local_however_it_is_written(city, household, number):
+    local = applicant(household=household).model_copy(update={"document_number": number})
+    request = wire.EligibilityRequest(city=city, service=wire.Service.NEW, applicant=local,
+                                      declaration=None)
+    d = decide(request, records(household=None), POLICIES[city], TODAY)
+    assert d.decision is D.INELIGIBLE and d.reasons[0].code == "local_household"
+
+
+def test_the_registrys_own_household_record_decides_over_the_number():
+    moved = applicant(household=None).model_copy(update={"document_number": "430202198704121119"})
+    request = wire.EligibilityRequest(city="zhuzhou", service=wire.Service.NEW, applicant=moved,
+                                      declaration=declaration())
+    d = decide(request, records(household="shaoyang"), POLICIES["zhuzhou"], TODAY)
+    assert d.decision is not D.INELIGIBLE, "born in Zhuzhou, household moved to Shaoyang"

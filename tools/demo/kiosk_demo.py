@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from drivers.reader.idcard.virtual import socat_usable
 from kiosk.config import ROOT, load_config
 from tools.demo.journeys import Journey, journeys
 from tools.demo.logs import kivy_logs_to_python, logs_dir, process_output_to
@@ -67,6 +68,20 @@ def run_app(config, selected: list[Journey], output: Path, central_database: str
     app.run()
 
 
+def demo_reader(base) -> dict:
+    """The configured reader without its simulated hands (the autopilot puts each document
+    down itself); the demo's chip reader gets the ID-card module beside it, as a hall's
+    kiosk has them, so ID cards are read through the module's protocol over a pty."""
+    reader = dict(base.devices.reader.options)
+    reader.pop("present_after_s", None)
+    driver = base.devices.reader.driver
+    if driver != "virtual_chip" or not socat_usable()[0]:
+        return {"driver": driver, "options": reader}
+    return {"driver": "combined", "options": {"readers": [
+        {"driver": "virtual_idcard", "options": {}},
+        {"driver": driver, "options": reader}]}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="OneTrip kiosk demo with an autopilot resident")
     parser.add_argument("--config", type=Path, action="append", default=[], required=True)
@@ -79,10 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     base = load_config(*args.config)
-    reader = dict(base.devices.reader.options)
-    reader.pop("present_after_s", None)  # the autopilot puts each document down itself
     config = load_config(*args.config, overrides={
-        "journey": DEMO_JOURNEY, "devices": {"reader": {"options": reader}}})
+        "journey": DEMO_JOURNEY, "devices": {"reader": demo_reader(base)}})
     all_journeys = journeys(config.diagnostics.pin)
     unknown = [n for n in args.journey if n not in all_journeys]
     if unknown:

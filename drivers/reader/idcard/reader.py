@@ -55,6 +55,11 @@ BAUD_RATES = (9600, 115200)
 class IdCardReader(DocumentReader):
     """The resident identity card (and the two cards read like it) through the module."""
 
+    # The documents this reader can hold: a combined reader puts a simulated persona's
+    # document on the reader that reads its kind.
+    reads = frozenset({"id_card", "foreign_permanent_residence_card",
+                       "hk_macao_taiwan_residence_permit"})
+
     def __init__(self, name: str, port: str, baud: int = 115200,
                  answer_timeout_s: float = 1.0, read_timeout_s: float = 3.0,
                  poll_interval_s: float = 0.3, reconnect_interval_s: float = 2.0,
