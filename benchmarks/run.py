@@ -26,8 +26,10 @@ from benchmarks.camera_preview import bench_preview  # noqa: E402
 from benchmarks.card_ipp import bench_card_print  # noqa: E402
 from benchmarks.chip_read import bench_chip_reads  # noqa: E402
 from benchmarks.fleet_load import bench_fleet  # noqa: E402
+from benchmarks.idcard_read import bench_idcard_read  # noqa: E402
 from benchmarks.job_index import bench_job_index  # noqa: E402
 from benchmarks.kill_soak import bench_kill_soak  # noqa: E402
+from benchmarks.liveness import bench_liveness  # noqa: E402
 from benchmarks.photo_analysis import bench_analysis  # noqa: E402
 from benchmarks.receipt_escpos import bench_receipt_modes  # noqa: E402
 from kiosk.config import load_config  # noqa: E402
@@ -167,12 +169,14 @@ def main() -> int:
             "journey": lambda: bench_journeys(tmp, central.url, args.rounds),
             "cold_start": lambda: bench_cold_start(tmp, central.url, 3),
             "chip_read_pcsc": lambda: bench_chip_reads(args.rounds),
+            "idcard_read": bench_idcard_read,
             "receipt_escpos": lambda: {f"{mm}mm": bench_receipt_modes(mm) for mm in (80, 58)},
             "card_ipp": lambda: bench_card_print(args.rounds),
             "job_index": bench_job_index,
             "kill_soak": lambda: bench_kill_soak(tmp, args.kills),
             "fleet_heartbeats": lambda: bench_fleet(tmp, args.fleet_kiosks, args.fleet_seconds),
             "photo_analysis": bench_analysis,
+            "liveness": bench_liveness,
             "camera_preview": bench_camera_preview,
         }
         try:

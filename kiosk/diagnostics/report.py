@@ -56,6 +56,7 @@ class DiagnosticsReport:
     journeys: dict[str, Any] = field(default_factory=dict)
     last_errors: list[str] = field(default_factory=list)
     reader: dict[str, Any] = field(default_factory=dict)  # chip readers: ATR, last read's steps
+    id_card_module: dict[str, Any] = field(default_factory=dict)  # SAM id, photo decoder
     supplies: list[dict[str, Any]] = field(default_factory=list)  # levels and time to empty
     camera: dict[str, Any] = field(default_factory=dict)  # fps, frames, dropped, last error
     photo_checks: list[dict[str, Any]] = field(default_factory=list)  # the last photo's scores
@@ -81,6 +82,7 @@ class DiagnosticsReport:
         out.extend(supply_lines(self.supplies))
         out.extend(camera_lines(self.camera, self.photo_checks))
         out.extend(reader_lines(self.reader))
+        out.extend(id_card_lines(self.id_card_module))
         out.append("journeys         " + ", ".join(f"{k}={v}" for k, v in self.journeys.items()))
         out.extend(fleet_lines(self.fleet))
         out.append("last errors:" if self.last_errors else "last errors: none")
@@ -95,7 +97,7 @@ class DiagnosticsReport:
                             "error": self.central_error},
                 "outbox": {"depth": self.outbox_depth, "quarantined": self.outbox_quarantined},
                 "journal_unfinished": self.journal_unfinished, "journeys": self.journeys,
-                "last_errors": self.last_errors, "reader": self.reader,
+                "last_errors": self.last_errors, "reader": self.reader, "id_card_module": self.id_card_module,
                 "supplies": self.supplies, "camera": self.camera,
                 "photo_checks": self.photo_checks, "fleet": self.fleet,
                 "healthy": self.healthy}
@@ -194,6 +196,7 @@ def collect(runtime: RunningKiosk) -> DiagnosticsReport:
                   "cancelled": stats.cancelled, "timed_out": stats.timed_out},
         last_errors=list(RECENT_ERRORS.records),
         reader=_reader_status(runtime.devices.reader),
+        id_card_module=_id_card_status(runtime.devices.reader),
         supplies=[f.as_dict() for f in runtime.monitor.supplies.forecast()],
         camera=_camera_stats(runtime.devices.camera),
         photo_checks=[dict(c) for c in status.photo_checks], fleet=_fleet(runtime))
@@ -207,8 +210,31 @@ def _camera_stats(camera: Any) -> dict[str, Any]:
         return {"last_error": type(exc).__name__}
 
 
+def _sub_readers(reader: Any) -> list[Any]:
+    """The reader, or each reader of a combined one (the ID-card module, the chip reader)."""
+    return list(getattr(reader, "readers", None) or [reader])
+
+
+def _id_card_status(reader: Any) -> dict[str, Any]:
+    """The certified ID-card module: its port, its security module's id, and whether card
+    photos are decoded here (the vendor's licensed decoder) or checked through central."""
+    for sub in _sub_readers(reader):
+        if hasattr(sub, "sam_id") and hasattr(sub, "photo_status"):
+            return {"module": getattr(sub, "name", ""), "port": getattr(sub, "port_path", ""),
+                    "sam_id": sub.sam_id or "-", "photo_decoder": sub.photo_status}
+    return {}
+
+
+def id_card_lines(status: dict[str, Any]) -> list[str]:
+    if not status:
+        return []
+    return [f"ID-card module   {status['module']} on {status['port']}  SAM {status['sam_id']}  "
+            f"photo decoder: {status['photo_decoder']}"]
+
+
 def _reader_status(reader: Any) -> dict[str, Any]:
-    status = getattr(reader, "status", None)
+    chip = next((sub for sub in _sub_readers(reader) if getattr(sub, "status", None)), reader)
+    status = getattr(chip, "status", None)
     if status is None:
         return {}
     try:

@@ -2,9 +2,9 @@
 thing at a time — "move a little closer", "too dark, look toward the light" — until all
 is right, then asks for the picture to be taken.
 
-With a liveness challenge (kiosk/photo/liveness.py) it also asks, once the face is in
-place, for the challenge's actions ("please blink"), one at a time, which take the
-place of the ordinary guidance while asked; no picture is ready to take until the
+With a liveness challenge (kiosk/photo/liveness.py) it also asks, once the ordinary
+guidance has nothing left to say, for the challenge's actions ("please blink"), one at a
+time, which take the place of the ordinary guidance while asked; no picture is ready to take until the
 challenge is decided. It looks more often while an action is asked.
 
 It runs on its own thread (analysis takes ~12 ms a frame here) and samples only the
@@ -83,7 +83,11 @@ class PhotoCoach(PeriodicThread):
         if live is None:
             return self._stabiliser.update(assessment, now)
         if live.verdict is Verdict.PENDING:
-            in_place = assessment.face is not None and all(
+            # One thing at a time: the challenge starts once the ordinary guidance has
+            # nothing left to say (pose, eyes and light right too); once started, only the
+            # face being in place counts, since the actions move the head and the eyes.
+            ready = all(c.passed for c in assessment.checks)
+            in_place = assessment.face is not None and (live.started or ready) and all(
                 c.passed for c in assessment.checks if c.name in IN_PLACE)
             sample = Sample.of(assessment.face, now) if in_place else None
             asked = live.update(sample, now)

@@ -82,7 +82,7 @@ def test_an_unknown_driver_is_refused_with_the_known_ones(tmp_path):
     failed = config_check(bad)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert ("hall.toml: section 'devices.reader', key 'driver': no reader driver named "
-            "'pcsx'; known: idcard, pcsc, simulated, virtual_chip, virtual_idcard") \
+            "'pcsx'; known: combined, idcard, pcsc, simulated, virtual_chip, virtual_idcard") \
         in failed.stdout
     assert "Traceback" not in failed.stderr
 

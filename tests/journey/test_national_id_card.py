@@ -39,3 +39,14 @@ def test_a_passport_on_the_same_kiosk_is_read_by_the_chip_reader(make_kiosk):
     k.journey.welcome.choose_service(wire.Service.NEW)
     k.devices.reader.place("passport_mrz")
     assert k.pump(Step.ACCESS_KEY, timeout_s=15) is Step.ACCESS_KEY
+
+
+def test_the_technician_sees_the_module_its_sam_and_the_photo_decoder(make_kiosk):
+    from kiosk.diagnostics.report import collect
+    k = make_kiosk(devices__reader=COMBINED)
+    assert k.wait_for(lambda: collect(k.runtime).id_card_module.get("sam_id", "-") != "-", 10)
+    report = collect(k.runtime)
+    module = report.id_card_module
+    assert module["port"] and "simulated" in module["photo_decoder"]
+    assert report.reader, "the chip reader beside it is still shown"
+    assert any(line.startswith("ID-card module") for line in report.lines())

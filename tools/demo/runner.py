@@ -251,7 +251,7 @@ class DemoRunner:
             for behaviour in tour:
                 wanted = RESIDENT_GUIDANCE[behaviour]
                 told += [("fault", "camera", "resident", behaviour),
-                         ("wait_for", lambda w=wanted: jc.photo_guidance(app) == w, 20, wanted),
+                         ("wait_for", lambda w=wanted: self._guidance_shown(w), 20, wanted),
                          ("expect_text", wanted), ("shot",)]
             told += [("fault", "camera", "resident", None)] if tour else []
             live = [("wait_for", lambda: jc.photo_guidance(app) is not None, 20, "guidance"),
@@ -263,6 +263,12 @@ class DemoRunner:
         elif tour:  # no photo asked for: the resident stands as usual again
             p._script[0:0] = [("fault", "camera", "resident", None)]
         p._schedule(0.3)
+
+    def _guidance_shown(self, msgid: str) -> bool:
+        """The kiosk gives this instruction and the screen shows it (a frame later)."""
+        from screens.base import tr
+        return jc.photo_guidance(self.app) == msgid and \
+            tr(msgid, self.app.journey.session.language) in screen_texts(self.app.root)
 
     def _photo_taken_or_tap(self) -> None:
         p = self.pilot

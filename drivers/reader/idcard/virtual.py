@@ -133,7 +133,15 @@ class VirtualIdCardReader(IdCardReader):
         return self.module.present_key
 
     def place(self, key: str | None = None) -> None:
-        self.module.place(key or self.document)
+        """Put a card down. A card already there is taken away first, long enough for the
+        driver's polls to notice (a hand swaps cards; it cannot swap them in no time)."""
+        if self.module.present_key is None:
+            self.module.place(key or self.document)
+            return
+        self.module.lift()
+        later = threading.Timer(self.poll_interval_s * 3, self.module.place, (key or self.document,))
+        later.daemon = True
+        later.start()
 
     def lift(self) -> None:
         self.module.lift()
