@@ -29,6 +29,26 @@ _BEST_FIRST = (HealthState.OK, HealthState.WARNING, HealthState.ERROR, HealthSta
                HealthState.OFFLINE)
 
 
+class _AllFaults:
+    """A technician's switch on the simulators (demo and tests) set on every sub-reader that
+    has them; each sub-reader acts only on the fault names it knows."""
+
+    def __init__(self, readers: list[DocumentReader]) -> None:
+        self._scripts = [f for f in (getattr(r, "faults", None) for r in readers) if f]
+
+    def set(self, name: str, value: Any = 1) -> None:
+        for script in self._scripts:
+            script.set(name, value)
+
+    def clear(self, name: str | None = None) -> None:
+        for script in self._scripts:
+            script.clear(name)
+
+    def value(self, name: str, default: Any = None) -> Any:
+        return next((v for v in (s.value(name) for s in self._scripts) if v is not None),
+                    default)
+
+
 class CombinedReader(DocumentReader):
     def __init__(self, name: str, readers: list[Mapping[str, Any]]) -> None:
         super().__init__(name)
@@ -44,6 +64,7 @@ class CombinedReader(DocumentReader):
             raise
         self._active: DocumentReader | None = None
         self._lock = threading.Lock()
+        self.faults = _AllFaults(self.readers)
 
     # -- the device ------------------------------------------------------------------------
     def open(self) -> None:

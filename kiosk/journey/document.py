@@ -9,6 +9,7 @@ from drivers.reader.base import (
     AccessKind,
     DocumentEvent,
     DocumentEventKind,
+    DocumentRemoved,
     IdentityDocument,
 )
 from kiosk.journey.context import JourneyContext, JourneyCore
@@ -103,7 +104,8 @@ class DocumentPhase:
         if core.state is not Step.READING_DOCUMENT:
             return
         code = getattr(exc, "code", None) or "unreadable_document"
-        if code == "document_removed" and self._may_resume():
+        removed = code == "document_removed" or isinstance(exc, DocumentRemoved)
+        if removed and self._may_resume():  # the ID-card module names its own codes
             return
         if code == "wrong_access_key":
             core.fire(Trigger.WRONG_KEY)
