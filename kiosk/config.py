@@ -285,7 +285,7 @@ class PhotoConfig(Section):
         0.06, ge=0, le=0.5, description="Distances within this of match_threshold are "
         "'unsure' and go to staff review; the kiosk never accuses anyone.")
     liveness: bool = Field(
-        True, description="Ask for a short random challenge (blink, turn the head a little) "
+        False, description="Ask for a short random challenge (blink, turn the head a little) "
         "before the picture, so a photo or a video held up to the camera does not pass; "
         "not met after liveness_attempts tries, the face check becomes 'unsure' and staff "
         "review the application (kiosk/photo/liveness.py).")

@@ -30,7 +30,7 @@ def watch(k, condition, timeout_s: float) -> list[str]:
 
 
 def test_a_live_resident_meets_the_challenge_and_the_picture_takes_itself(make_kiosk):
-    k = make_kiosk(photo={"speak": False, **EASY, "capture_hold_s": 0.3})
+    k = make_kiosk(photo={"speak": False, **EASY, "capture_hold_s": 0.3, "liveness": True})
     to_photo(k)
     shown = watch(k, lambda: k.journey.session.photo_jpeg is not None, 30)
     photo = k.journey.photo
@@ -43,7 +43,7 @@ def test_a_live_resident_meets_the_challenge_and_the_picture_takes_itself(make_k
 
 
 def test_a_held_photo_goes_to_staff_review_after_a_calm_retry(make_kiosk, central):
-    k = make_kiosk(photo={"speak": False, **EASY, "capture_hold_s": 0.3,
+    k = make_kiosk(photo={"speak": False, **EASY, "capture_hold_s": 0.3, "liveness": True,
                           "liveness_step_s": 1.5, "liveness_attempts": 2})
     k.devices.camera.faults.set("resident", "photo")
     to_photo(k)
@@ -69,7 +69,7 @@ def test_a_held_photo_goes_to_staff_review_after_a_calm_retry(make_kiosk, centra
 
 
 def test_a_tap_during_the_challenge_takes_the_picture_once_it_is_met(make_kiosk):
-    k = make_kiosk(photo={"speak": False, "auto_capture": False})
+    k = make_kiosk(photo={"speak": False, "auto_capture": False, "liveness": True})
     to_photo(k)
     watch(k, lambda: k.journey.photo.guidance in LIVENESS_IDS, 15)
     k.journey.photo.take()

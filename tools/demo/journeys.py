@@ -66,9 +66,8 @@ def document(persona: str) -> list[tuple]:
 def lifted_too_early(persona: str) -> list[tuple]:
     """The resident lifts the card half-way through the read, is asked to put it back, does,
     and the read goes on from where it stopped."""
-    # A chip is lifted at its 30th APDU; a card on the ID-card module right after select.
-    return [("expect", S.PRESENT_DOCUMENT), ("fault", "reader", "remove_at_apdu", 30),
-            ("fault", "reader", "lift_after_select", 1), ("place", persona), ("wait_for_paused",),
+    return [("expect", S.PRESENT_DOCUMENT), ("lift_mid_read", persona), ("place", persona),
+            ("wait_for_paused",),
             ("expect_text", "reading.paused"),
             ("place", persona), ("expect", S.CONFIRM_DETAILS), ("expect_text", "confirm.yes"),
             ("tap", "confirm_yes")]

@@ -88,6 +88,7 @@ class DemoRunner:
         p._do_fleet = self._fleet
         p._do_fleet_hours = self._fleet_hours
         p._do_storage_room = self._storage_room
+        p._do_lift_mid_read = self._lift_mid_read
         p._do_expect_literal = self._expect_literal
         p._do_expect_both = self._expect_both
         p._do_show_recovered = self._show_recovered
@@ -147,6 +148,19 @@ class DemoRunner:
         """Service hours that have the kiosk open now, or closed (it says when it opens)."""
         hours, self._hours = central_acts.service_hours(open_now)
         self._fleet({"service_hours": hours})
+
+    def _lift_mid_read(self, persona: str) -> None:
+        """The resident will lift the document half-way through its read: a chip at its
+        30th APDU, a card on the ID-card module right after select; on the reader that
+        reads this persona's document only, so no switch is left set for a later one."""
+        reader = self.app.runtime.devices.reader
+        kind = reader.documents[persona].fields["document_type"]
+        for sub in getattr(reader, "readers", [reader]):
+            if sub.reads is None or kind in sub.reads:
+                fault = "lift_after_select" if sub.reads is not None else "remove_at_apdu"
+                sub.faults.set(fault, 1 if fault == "lift_after_select" else 30)
+                break
+        self.pilot._schedule(0.1)
 
     def _storage_room(self, need_mb: float | None) -> None:
         """The data folder has less room than the kiosk needs (its threshold raised past the
