@@ -85,7 +85,7 @@ class KioskRuntime:
                                                             today=lambda: now().date()),
                                fleet_settings=self.remote_settings.in_force)
         self.journey.availability.storage_fault = self.storage.fault
-        self.journey.availability.check_storage = self.storage.check
+        self.journey.availability.check_storage = self.storage.glance
         self.journey.add_listener(self._publish_journey)
         self._publish_journey("step")
         availability = self.journey.availability

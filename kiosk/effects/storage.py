@@ -75,16 +75,28 @@ def remove_temporaries(directory: Path) -> int:
                directory / "credentials") for name in _TEMPORARY_NAMES)
 
 
+def glance(directory: Path, min_free_bytes: int) -> str | None:
+    """Read-only or short of room, from the file system's own figures: no write, no fsync,
+    so it may run on the UI thread as a resident begins (the probe below runs on the watch)."""
+    try:
+        stat = os.statvfs(directory)
+    except OSError as exc:
+        return code_of(exc)
+    if stat.f_flag & os.ST_RDONLY:
+        return READ_ONLY
+    if stat.f_bavail * stat.f_frsize < min_free_bytes:
+        return FULL
+    return None
+
+
 def probe(directory: Path, min_free_bytes: int) -> str | None:
     """Can the kiosk write here now? A small file written, flushed to disk and removed, and
     room left for a journey; None when it can, else the code."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        stat = os.statvfs(directory)
-        if stat.f_flag & os.ST_RDONLY:
-            return READ_ONLY
-        if stat.f_bavail * stat.f_frsize < min_free_bytes:
-            return FULL
+        seen = glance(directory, min_free_bytes)
+        if seen is not None:
+            return seen
         path = directory / f".probe-{os.getpid()}"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -188,6 +200,14 @@ class StorageWatch(PeriodicThread):
                 self._after_heal()
             self._on_change(fault)
         return fault
+
+    def glance(self) -> str | None:
+        """As a resident begins, on the UI thread: the last look's fault, else the file
+        system's figures now; a fault seen has the watch look properly at once."""
+        seen = self.fault or glance(self._directory, self.min_free_bytes)
+        if seen is not None and self.fault is None:
+            self.wake()
+        return seen
 
     def write_failed(self) -> None:
         """A store's write just failed: look now rather than at the next interval."""

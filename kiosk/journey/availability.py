@@ -96,8 +96,9 @@ class AvailabilityPhase:
             self.core.notify()
 
     def may_begin(self) -> bool:
-        """Before a resident starts: the storage is looked at now, so nobody walks a whole
-        journey to fail at the end; False when the kiosk went out of service instead."""
+        """Before a resident starts: the storage is glanced at now (no write on this
+        thread), so nobody walks a whole journey to fail at the end; False when the kiosk
+        went out of service instead."""
         self.on_storage(self.check_storage())
         return self.core.state is not Step.OUT_OF_SERVICE
 

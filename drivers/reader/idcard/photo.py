@@ -23,6 +23,7 @@ import io
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,9 +99,12 @@ class CommandDecoder:
         if not self.argv:
             raise ValueError("photo decoder command is empty")
         self.timeout_s = timeout_s
+        _remove_left_photos()
 
     def decode(self, wlt: bytes) -> bytes:
-        with tempfile.TemporaryDirectory(prefix="wlt-") as folder:
+        # The card's photo is personal data: it stays in memory-backed storage when there
+        # is some, for the decode only; what a kill left is removed at the next start.
+        with tempfile.TemporaryDirectory(prefix=_PREFIX, dir=_scratch()) as folder:
             wlt_path, out_path = Path(folder, "photo.wlt"), Path(folder, "photo.out")
             wlt_path.write_bytes(wlt)
             argv = [a.replace("{wlt}", str(wlt_path)).replace("{out}", str(out_path))
@@ -113,6 +117,19 @@ class CommandDecoder:
             if done.returncode != 0 or not out_path.exists():
                 raise PhotoDecodeError(f"decoder command exited {done.returncode}")
             return to_jpeg(out_path.read_bytes())
+
+
+_PREFIX = "onetrip-wlt-"
+
+
+def _scratch() -> str | None:
+    """/dev/shm (RAM, gone at power-off) when it is there, else the system's temp folder."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def _remove_left_photos() -> None:
+    for folder in Path(_scratch() or tempfile.gettempdir()).glob(_PREFIX + "*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class LibraryDecoder:
